@@ -1,0 +1,40 @@
+# `book` and `tests` are also folders: every target here is phony.
+.PHONY: book test clean sysdeps venv bench
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+BOOK   ?= book
+DIST   ?= dist
+
+# Debian packages the build needs: HarfBuzz's subsetter (fast font subsetting
+# in WeasyPrint) and poppler-utils (pdftoppm for looking at pages).
+DEBS := libharfbuzz-subset0 poppler-utils
+
+book: venv sysdeps
+	$(BIN)/workbook build $(BOOK) -o $(DIST)
+
+test: venv sysdeps $(VENV)/.test-deps
+	$(BIN)/python -m pytest -q
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.test-deps: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+sysdeps:
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "warning: missing Debian packages:$$missing (run as root to install)"; fi; \
+	fi
+
+clean:
+	rm -rf $(DIST) .workbook-cache build *.egg-info
