@@ -1,0 +1,62 @@
+"""Asset names in, paths of the project's own layouts, styles and fonts (and a book's overrides) out."""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+@functools.cache
+def project_dir(name: str) -> Path:
+    """`layouts` or `styles`: inside the installed wheel, or at the top of a source checkout."""
+    for candidate in (PACKAGE_DIR / name, PACKAGE_DIR.parent.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"workbook is installed without its {name}/ folder")
+
+
+@functools.cache
+def font_files() -> dict[str, Path]:
+    """The shipped book fonts (from pinned PyPI packages), by family-weight-style key."""
+    import font_source_sans_pro
+    import font_source_serif_pro
+
+    serif = Path(font_source_serif_pro.font_directory)
+    sans = Path(font_source_sans_pro.font_directory)
+    return {
+        "serif-400-normal": serif / "SourceSerifPro-Regular.ttf",
+        "serif-400-italic": serif / "SourceSerifPro-It.ttf",
+        "serif-600-normal": serif / "SourceSerifPro-Semibold.ttf",
+        "serif-600-italic": serif / "SourceSerifPro-SemiboldIt.ttf",
+        "serif-700-normal": serif / "SourceSerifPro-Bold.ttf",
+        "serif-700-italic": serif / "SourceSerifPro-BoldIt.ttf",
+        "sans-400-normal": sans / "SourceSansPro-Regular.ttf",
+        "sans-400-italic": sans / "SourceSansPro-It.ttf",
+        "sans-600-normal": sans / "SourceSansPro-Semibold.ttf",
+        "sans-700-normal": sans / "SourceSansPro-Bold.ttf",
+    }
+
+
+def font_dirs() -> list[Path]:
+    return sorted({path.parent for path in font_files().values()})
+
+
+FAMILIES = {"serif": "Workbook Serif", "sans": "Workbook Sans"}
+
+
+def font_face_css() -> str:
+    """@font-face rules pointing at the shipped font files (never the system's fonts)."""
+    rules = []
+    for key, path in font_files().items():
+        family, weight, style = key.split("-")
+        rules.append(
+            f'@font-face {{ font-family: "{FAMILIES[family]}"; font-weight: {weight}; '
+            f'font-style: {style}; src: url("{path.as_uri()}") format("truetype"); }}'
+        )
+    return "\n".join(rules)
+
+
+def asset_roots(book_root: Path) -> list[Path]:
+    """Every folder a render may read from: the book, the project's layouts and styles, the fonts."""
+    return [book_root, project_dir("layouts"), project_dir("styles"), *font_dirs()]

@@ -1,0 +1,79 @@
+"""A book folder and a list of formats in, finished files in the output folder out."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .config import FORMATS
+from .errors import Diagnostic, WorkbookError
+from .manuscript import Manuscript, load_book
+from .output import clean_stale_temps, write_bytes
+from .render import Renderer
+
+
+@dataclass
+class BuildResult:
+    """What a build wrote, what it warned about, and how long each stage took."""
+
+    outputs: list[Path] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def parse_formats(value: str | Iterable[str] | None, default: Iterable[str] = FORMATS) -> list[str]:
+    """'pdf,epub' or ['pdf'] -> a checked, ordered list of formats."""
+    if value is None:
+        return list(default)
+    items = value.split(",") if isinstance(value, str) else list(value)
+    formats = [item.strip().lower() for item in items if item.strip()]
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise ValueError(f"unknown format {unknown[0]!r}; choose from {', '.join(FORMATS)}" if unknown else "no format given")
+    return [f for f in FORMATS if f in formats]
+
+
+def check_out_dir(book_dir: Path, out_dir: Path) -> None:
+    """Refuse an output folder that is the book folder or one of its parents (cleaning it would hurt)."""
+    book = book_dir.resolve()
+    out = out_dir.resolve()
+    if out == book or book.is_relative_to(out):
+        raise WorkbookError([Diagnostic(str(out_dir), None, "output folder holds the book itself; choose a separate folder such as dist/")])
+
+
+def _producers(manuscript: Manuscript, renderer: Renderer) -> dict[str, Callable[[], bytes]]:
+    from .epub import build_epub
+    from .pdf import build_pdf
+
+    return {"pdf": lambda: build_pdf(manuscript, renderer), "epub": lambda: build_epub(manuscript, renderer)}
+
+
+def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str | Iterable[str] | None = None,
+          *, on_stage: Callable[[str], None] | None = None) -> BuildResult:
+    """Build the book in `book_dir` into `out_dir` (default: `book_dir/../dist`).
+
+    Returns the files written. Raises WorkbookError (with file:line diagnostics) for problems in the book.
+    """
+    book_dir = Path(book_dir)
+    out = Path(out_dir) if out_dir is not None else book_dir.resolve().parent / "dist"
+    check_out_dir(book_dir, out)
+    result = BuildResult()
+    started = time.perf_counter()
+    manuscript = load_book(book_dir)
+    result.warnings.extend(manuscript.warnings)
+    result.timings["manuscript"] = time.perf_counter() - started
+    wanted = parse_formats(formats, manuscript.config.settings.formats)
+    renderer = Renderer(manuscript)
+    producers = _producers(manuscript, renderer)
+    clean_stale_temps(out)
+    slug = manuscript.config.slug
+    names = {"pdf": f"{slug}.pdf", "epub": f"{slug}.epub"}
+    for name in wanted:
+        if on_stage:
+            on_stage(name)
+        began = time.perf_counter()
+        data = producers[name]()
+        result.outputs.append(write_bytes(out / names[name], data))
+        result.timings[name] = time.perf_counter() - began
+    return result

@@ -1,0 +1,215 @@
+"""A book folder in, validated settings (`BookConfig`) out; every problem reported at once."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError, Diagnostic, Report
+from .locales import known_words, locale_for
+from .yamlsource import YamlProblem, line_for, load_with_lines
+
+CONFIG_NAME = "book.yaml"
+FORMATS = ("pdf", "epub")
+PAGE_SIZES = {  # name -> (width mm, height mm)
+    "A4": (210.0, 297.0),
+    "A5": (148.0, 210.0),
+    "LETTER": (215.9, 279.4),
+    "6X9IN": (152.4, 228.6),
+}
+_CUSTOM_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*mm\s+(\d+(?:\.\d+)?)\s*mm\s*$", re.I)
+_LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+class Settings(BaseModel):
+    """The schema of book.yaml. Unknown keys are warnings, not errors."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str = Field(min_length=1)
+    subtitle: str | None = None
+    author: str | list[str] = Field(min_length=1)
+    language: str = "nl"
+    identifier: str | None = None
+    date: dt.date | None = None
+    description: str | None = None
+    rights: str | None = None
+    publisher: str | None = None
+    slug: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    chapters: list[str] = Field(min_length=1)
+    page_size: str = "A4"
+    prompt_lines: int = Field(default=6, ge=1, le=40)
+    formats: list[Literal["pdf", "epub"]] = Field(default_factory=lambda: list(FORMATS))
+    words: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if not _LANG.match(value):
+            raise ValueError("must be a language code such as nl, en or nl-BE")
+        return value
+
+    @field_validator("page_size")
+    @classmethod
+    def _page_size(cls, value: str) -> str:
+        page_size_mm(value)
+        return value
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            return value.date()
+        return value
+
+    @field_validator("words")
+    @classmethod
+    def _words(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - known_words())
+        if unknown:
+            raise ValueError(f"unknown word {unknown[0]!r}; known: {', '.join(sorted(known_words()))}")
+        return value
+
+
+def page_size_mm(value: str) -> tuple[float, float]:
+    """'A4', 'Letter', '6x9in' or '170mm 240mm' -> (width, height) in mm."""
+    key = value.strip().upper().replace(" ", "")
+    if key in PAGE_SIZES:
+        return PAGE_SIZES[key]
+    match = _CUSTOM_SIZE.match(value)
+    if match:
+        width, height = float(match[1]), float(match[2])
+        if 80 <= width <= 600 and 80 <= height <= 600:
+            return width, height
+        raise ValueError("custom page size must be between 80mm and 600mm on each side")
+    raise ValueError("must be A4, A5, Letter, 6x9in or 'WIDTHmm HEIGHTmm'")
+
+
+def slugify(text: str) -> str:
+    """'Grenzen stellen!' -> 'grenzen-stellen' (ASCII, for file names and ids)."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:60].strip("-") or "book"
+
+
+@dataclass
+class BookConfig:
+    """Validated settings plus where they came from."""
+
+    root: Path
+    settings: Settings
+    chapter_files: list[Path]
+    chapter_lines: list[int]
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def slug(self) -> str:
+        return self.settings.slug or slugify(self.settings.title)
+
+    @property
+    def authors(self) -> list[str]:
+        author = self.settings.author
+        return [author] if isinstance(author, str) else list(author)
+
+    @property
+    def language(self) -> str:
+        return self.settings.language
+
+    @property
+    def identifier(self) -> str:
+        if self.settings.identifier:
+            return self.settings.identifier
+        return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"workbook:{self.slug}:{self.settings.title}"))
+
+    @property
+    def words(self) -> dict[str, object]:
+        return locale_for(self.language, self.settings.words)
+
+    @property
+    def page_size_mm(self) -> tuple[float, float]:
+        return page_size_mm(self.settings.page_size)
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        return "unknown key"
+    msg = error["msg"]
+    msg = msg.removeprefix("Value error, ")
+    return msg[0].lower() + msg[1:] if msg else msg
+
+
+def load_config(book_dir: str | Path) -> BookConfig:
+    """Read and validate `book_dir/book.yaml`. Raises ConfigError listing every problem."""
+    root = Path(book_dir).resolve()
+    path = root / CONFIG_NAME
+    report = Report()
+    if not root.is_dir():
+        raise ConfigError([Diagnostic(str(book_dir), None, "book folder not found; pass the folder that holds book.yaml")])
+    if not path.is_file():
+        raise ConfigError([Diagnostic(CONFIG_NAME, None, f"not found in {root}; create it (see `workbook new`)")])
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError([Diagnostic(CONFIG_NAME, line, "is not UTF-8 text; save it as UTF-8")]) from None
+    try:
+        data, lines = load_with_lines(text)
+    except YamlProblem as exc:
+        raise ConfigError([Diagnostic(CONFIG_NAME, exc.line, exc.message)]) from None
+    if not isinstance(data, dict):
+        raise ConfigError([Diagnostic(CONFIG_NAME, 1, "must be a mapping of settings (key: value), starting with title:")])
+
+    data = {str(k): v for k, v in data.items()}
+    settings: Settings | None = None
+    for _attempt in range(2):
+        try:
+            settings = Settings.model_validate(data)
+            break
+        except ValidationError as exc:
+            extras = []
+            for error in exc.errors():
+                loc = tuple(error["loc"])
+                key = ".".join(str(p) for p in loc) or "book.yaml"
+                line = line_for(lines, loc)
+                if error["type"] == "extra_forbidden":
+                    report.warning(CONFIG_NAME, line, f"{key}: unknown key, ignored")
+                    extras.append(loc[0])
+                else:
+                    report.error(CONFIG_NAME, line, f"{key}: {_message(error)}")
+            if report.errors or not extras:
+                break
+            data = {k: v for k, v in data.items() if k not in extras}
+    if report.errors or settings is None:
+        raise ConfigError(report.errors + report.warnings)
+
+    chapter_files: list[Path] = []
+    chapter_lines: list[int] = []
+    seen: dict[Path, int] = {}
+    for index, name in enumerate(settings.chapters):
+        line = line_for(lines, ("chapters", index))
+        candidate = (root / name).resolve()
+        if Path(name).is_absolute() or not candidate.is_relative_to(root):
+            report.error(CONFIG_NAME, line, f"chapters[{index}]: {name} is outside the book folder; chapters must live inside it")
+            continue
+        if not candidate.is_file():
+            report.error(CONFIG_NAME, line, f"chapters[{index}]: chapter file {name} does not exist")
+            continue
+        if candidate in seen:
+            report.error(CONFIG_NAME, line, f"chapters[{index}]: {name} is listed twice (first on line {seen[candidate]})")
+            continue
+        seen[candidate] = line
+        chapter_files.append(candidate)
+        chapter_lines.append(line)
+    if report.errors:
+        raise ConfigError(report.errors + report.warnings)
+    return BookConfig(root, settings, chapter_files, chapter_lines, report.warnings)

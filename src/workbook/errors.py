@@ -1,0 +1,66 @@
+"""Problems found in a book in, `file:line: severity: message` reports out."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem with a place: the file (relative to the book), a line, a message."""
+
+    file: str
+    line: int | None
+    message: str
+    severity: str = "error"  # "error" or "warning"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.severity}: {self.message}"
+
+
+class WorkbookError(Exception):
+    """The one base of every error the user can cause; carries all diagnostics found."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic] | str):
+        if isinstance(diagnostics, str):
+            diagnostics = [Diagnostic("workbook", None, diagnostics)]
+        self.diagnostics = list(diagnostics)
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+class ConfigError(WorkbookError):
+    """book.yaml (or a chapter's front matter) is not valid."""
+
+
+class ManuscriptError(WorkbookError):
+    """A chapter cannot be read or converted."""
+
+
+class OutputError(WorkbookError):
+    """An output could not be rendered or written."""
+
+
+class Report:
+    """Collects diagnostics so that all problems are reported at once."""
+
+    def __init__(self) -> None:
+        self.items: list[Diagnostic] = []
+
+    def error(self, file: str, line: int | None, message: str) -> None:
+        self.items.append(Diagnostic(file, line, message, "error"))
+
+    def warning(self, file: str, line: int | None, message: str) -> None:
+        self.items.append(Diagnostic(file, line, message, "warning"))
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "warning"]
+
+    def raise_if_errors(self, cls: type[WorkbookError] = WorkbookError) -> None:
+        if self.errors:
+            raise cls(self.errors)

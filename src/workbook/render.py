@@ -1,0 +1,98 @@
+"""A Manuscript in, rendered HTML documents (one per target) out, via Jinja templates in layouts/."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .assets import FAMILIES, font_face_css, project_dir
+from .errors import Diagnostic, OutputError
+from .icons import icon_markup
+from .manuscript import Manuscript
+
+
+def book_date(manuscript: Manuscript) -> dt.datetime:
+    """The build's timestamp: SOURCE_DATE_EPOCH if set, else the book's date, else 2000-01-01."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+    date = manuscript.config.settings.date or dt.date(2000, 1, 1)
+    return dt.datetime(date.year, date.month, date.day, tzinfo=dt.timezone.utc)
+
+
+class Renderer:
+    """Loads templates and styles (a book's own override the project's) and renders them."""
+
+    def __init__(self, manuscript: Manuscript):
+        self.manuscript = manuscript
+        root = manuscript.config.root
+        self.style_dirs = [d for d in (root / "styles", project_dir("styles")) if d.is_dir()]
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(d) for d in (root / "layouts", project_dir("layouts")) if d.is_dir()]),
+            autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.globals["icon"] = lambda name, label: jinja2.utils.markupsafe.Markup(icon_markup(name, label))
+
+    def stylesheet(self, *names: str) -> str:
+        """The named stylesheets, each from the book's styles/ if it has one, else the project's."""
+        parts = []
+        for name in names:
+            for directory in self.style_dirs:
+                path = directory / name
+                if path.is_file():
+                    parts.append(path.read_text(encoding="utf-8"))
+                    break
+            else:
+                raise OutputError([Diagnostic(f"styles/{name}", None, "stylesheet not found")])
+        extra = self.manuscript.config.root / "styles" / "extra.css"
+        if extra.is_file():
+            parts.append(extra.read_text(encoding="utf-8"))
+        return "\n".join(parts)
+
+    def context(self, **extra: Any) -> dict[str, Any]:
+        config = self.manuscript.config
+        settings = config.settings
+        when = book_date(self.manuscript)
+        width, height = config.page_size_mm
+        return {
+            "book": settings,
+            "slug": config.slug,
+            "authors": config.authors,
+            "author_line": ", ".join(config.authors),
+            "language": config.language,
+            "identifier": config.identifier,
+            "words": config.words,
+            "chapters": self.manuscript.chapters,
+            "build_date": when,
+            "date_text": (settings.date or when.date()).isoformat(),
+            "page_width": width,
+            "page_height": height,
+            "families": FAMILIES,
+            **extra,
+        }
+
+    def render(self, template: str, **extra: Any) -> str:
+        try:
+            return self.env.get_template(template).render(self.context(**extra))
+        except jinja2.TemplateSyntaxError as exc:
+            raise OutputError([Diagnostic(f"layouts/{exc.name or template}", exc.lineno, f"template error: {exc.message}")]) from None
+        except jinja2.TemplateError as exc:
+            raise OutputError([Diagnostic(f"layouts/{template}", None, f"template error: {exc}")]) from None
+
+    def pdf_html(self) -> str:
+        css = font_face_css() + "\n" + self.stylesheet("book.css", "cover.css", "pdf.css")
+        return self.render("pdf.html", css=css)
+
+    def cover_html(self) -> str:
+        css = font_face_css() + "\n" + self.stylesheet("book.css", "cover.css")
+        return self.render("cover.html", css=css)
+
+
+def stylesheet_path(name: str) -> Path:
+    return project_dir("styles") / name
