@@ -37,6 +37,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self.env.filters["css_string"] = css_string
         self.env.globals["icon"] = lambda name, label: jinja2.utils.markupsafe.Markup(icon_markup(name, label))
 
     def stylesheet(self, *names: str) -> str:
@@ -94,5 +95,12 @@ class Renderer:
         return self.render("cover.html", css=css)
 
 
-def stylesheet_path(name: str) -> Path:
-    return project_dir("styles") / name
+def css_string(text: str) -> jinja2.utils.markupsafe.Markup:
+    """Text for use inside a double-quoted CSS string (escapes quotes, backslashes, newlines)."""
+    out = []
+    for char in str(text):
+        if char in '"\\' or ord(char) < 32 or char in "<>":
+            out.append(f"\\{ord(char):x} ")
+        else:
+            out.append(char)
+    return jinja2.utils.markupsafe.Markup("".join(out))
