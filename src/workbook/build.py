@@ -42,11 +42,29 @@ def check_out_dir(book_dir: Path, out_dir: Path) -> None:
         raise WorkbookError([Diagnostic(str(out_dir), None, "output folder holds the book itself; choose a separate folder such as dist/")])
 
 
-def _producers(manuscript: Manuscript, renderer: Renderer) -> dict[str, Callable[[], bytes]]:
-    from .epub import build_epub
-    from .pdf import build_pdf
+@dataclass(frozen=True)
+class Target:
+    """One output format: its file name in dist/ and the function that makes its bytes.
 
-    return {"pdf": lambda: build_pdf(manuscript, renderer), "epub": lambda: build_epub(manuscript, renderer)}
+    `function(manuscript, renderer)` returns the file's bytes, or a {relative path: bytes} mapping
+    for a target that writes several files.
+    """
+
+    name: str
+    filename: str  # "{slug}" is replaced by the book's slug
+    module: str
+    function: str
+
+    def produce(self, manuscript: Manuscript, renderer: Renderer) -> bytes | dict[str, bytes]:
+        import importlib
+
+        return getattr(importlib.import_module(self.module, __package__), self.function)(manuscript, renderer)
+
+
+TARGETS: dict[str, Target] = {t.name: t for t in (
+    Target("pdf", "{slug}.pdf", ".pdf", "build_pdf"),
+    Target("epub", "{slug}.epub", ".epub", "build_epub"),
+)}
 
 
 def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str | Iterable[str] | None = None,
@@ -65,15 +83,18 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
     result.timings["manuscript"] = time.perf_counter() - started
     wanted = parse_formats(formats, manuscript.config.settings.formats)
     renderer = Renderer(manuscript)
-    producers = _producers(manuscript, renderer)
     clean_stale_temps(out)
     slug = manuscript.config.slug
-    names = {"pdf": f"{slug}.pdf", "epub": f"{slug}.epub"}
     for name in wanted:
         if on_stage:
             on_stage(name)
         began = time.perf_counter()
-        data = producers[name]()
-        result.outputs.append(write_bytes(out / names[name], data))
+        target = TARGETS[name]
+        data = target.produce(manuscript, renderer)
+        if isinstance(data, dict):
+            for relative, content in data.items():
+                result.outputs.append(write_bytes(out / relative, content))
+        else:
+            result.outputs.append(write_bytes(out / target.filename.format(slug=slug), data))
         result.timings[name] = time.perf_counter() - began
     return result

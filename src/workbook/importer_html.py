@@ -169,7 +169,7 @@ class _Converter:
             if path not in self.images:
                 self.images.append(path)
             return f"![{escape(alt)}](\uE010{self.images.index(path)}\uE011)"
-        return escape(alt)
+        return ""
 
     # -- blocks
     def walk(self, node: Node) -> None:
