@@ -57,6 +57,22 @@ def build(book: Path, out_dir: Path | None, formats: list[str] | None, quiet: bo
             click.echo(f"wrote {path} ({_size(path)})")
 
 
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the chapter files (default: BOOK/chapters with --into, else the current folder).")
+@click.option("--lang", "language", help="Language of the articles (nl, en, …); default: detected.")
+@click.option("--into", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="A book folder: write into its chapters/ and add the chapters to book.yaml.")
+@click.option("--force", is_flag=True, help="Overwrite chapters that already exist.")
+def import_(files: tuple[Path, ...], out_dir: Path | None, language: str | None, into: Path | None, force: bool) -> None:
+    """Turn plain-text or HTML articles (FILE...) into chapter files that build."""
+    from .importer import import_articles
+
+    for report in import_articles(list(files), out_dir, language=language, into=into, force=force):
+        click.echo(report.summary())
+
+
 def main() -> None:
     """Entry point: book errors exit 1 with file:line messages, never a traceback."""
     try:

@@ -179,6 +179,9 @@ def _read_chapter(config: BookConfig, path: Path, rel: str, number: int, report:
     return Chapter(number, slug, title.strip(), path, rel, html, state.prompts, headings, summary, state.counts)
 
 
+_ATTRIBUTE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
 class _IdPrefixer(Treeprocessor):
     """Makes heading and footnote ids unique across the book: `slug--id`."""
 
@@ -190,6 +193,12 @@ class _IdPrefixer(Treeprocessor):
         prefix = f"{self.state.slug}--"
         prompt_ids = {p.id for p in self.state.prompts}
         for element in root.iter():
+            for name in list(element.attrib):
+                # attr_list lets authors write {x} or {onclick=...}: keep only plain, harmless attributes.
+                if not _ATTRIBUTE_NAME.match(name) or name.lower().startswith("on") or name.lower() == "style":
+                    del element.attrib[name]
+                elif element.attrib[name] is None or element.attrib[name] == name and name not in ("id", "class"):
+                    element.attrib[name] = name
             ident = element.get("id")
             if ident and ident not in prompt_ids:
                 element.set("id", prefix + ident)
@@ -316,6 +325,10 @@ def convert(body: str, state: ChapterState, language: str, rel: str = "chapter")
         return xml_entities(md.convert(body))
     except RecursionError:
         state.problems.append((None, "error", "the text is nested too deeply (quotes or lists inside each other); flatten it"))
+        return ""
+    except Exception as exc:  # a Markdown extension tripped over unusual input: report it, never a traceback
+        state.problems.append((None, "error", f"the Markdown could not be converted ({type(exc).__name__}: {exc}); "
+                                              "look for unusual constructs such as a line starting with ': '"))
         return ""
 
 
