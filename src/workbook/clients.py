@@ -67,7 +67,8 @@ def read_clients(path: str | Path, manuscript: Manuscript) -> list[Client]:
         header = next(reader)
     except csv.Error as exc:
         raise ClientsError([Diagnostic(label, 1, f"cannot read the header row: {exc}")]) from None
-    columns = [h.strip().lower() for h in header]
+    aliases = {str(manuscript.config.words.get(key, key)).lower(): key for key in ("name", "date")}
+    columns = [aliases.get(h.strip().lower(), h.strip().lower()) for h in header]
     if "name" not in columns:
         raise ClientsError([Diagnostic(label, 1, f"no `name` column in the header row ({', '.join(h for h in header if h) or 'empty'}); "
                                                   "the first row must name the columns: name, date (optional), chapters (optional)")])
