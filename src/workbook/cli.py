@@ -42,7 +42,7 @@ def cli() -> None:
 @click.argument("book", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (default: dist/ beside the book folder).")
-@click.option("-f", "--formats", callback=_formats, help="Comma-separated: pdf,epub (default: book.yaml's formats).")
+@click.option("-f", "--formats", callback=_formats, help="Comma-separated: pdf,epub,worksheets (default: book.yaml's formats).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 def build(book: Path, out_dir: Path | None, formats: list[str] | None, quiet: bool) -> None:
     """Build BOOK (a folder with book.yaml) into PDF and EPUB."""
