@@ -1,5 +1,5 @@
 # `book` and `tests` are also folders: every target here is phony.
-.PHONY: book test clean sysdeps venv bench
+.PHONY: book test clean sysdeps venv bench bench-worksheets
 
 PYTHON ?= python3
 VENV   := .venv
@@ -35,6 +35,10 @@ sysdeps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "warning: missing Debian packages:$$missing (run as root to install)"; fi; \
 	fi
+
+# 100 clients x the demo book's worksheets, serial vs parallel (medians of 3 runs).
+bench-worksheets: venv sysdeps
+	$(BIN)/python bench/worksheets_bench.py --clients 100 --runs 3
 
 clean:
 	rm -rf $(DIST) .workbook-cache build *.egg-info

@@ -64,6 +64,7 @@ class Target:
 TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("pdf", "{slug}.pdf", ".pdf", "build_pdf"),
     Target("epub", "{slug}.epub", ".epub", "build_epub"),
+    Target("worksheets", "{slug}-worksheets.pdf", ".worksheets", "build_worksheets"),
 )}
 
 

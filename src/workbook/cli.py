@@ -42,7 +42,7 @@ def cli() -> None:
 @click.argument("book", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (default: dist/ beside the book folder).")
-@click.option("-f", "--formats", callback=_formats, help="Comma-separated: pdf,epub (default: book.yaml's formats).")
+@click.option("-f", "--formats", callback=_formats, help="Comma-separated: pdf,epub,worksheets (default: book.yaml's formats).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 def build(book: Path, out_dir: Path | None, formats: list[str] | None, quiet: bool) -> None:
     """Build BOOK (a folder with book.yaml) into PDF and EPUB."""
@@ -71,6 +71,76 @@ def import_(files: tuple[Path, ...], out_dir: Path | None, language: str | None,
 
     for report in import_articles(list(files), out_dir, language=language, into=into, force=force):
         click.echo(report.summary())
+
+
+@cli.command()
+@click.argument("book", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (default: dist/ beside the book folder).")
+@click.option("--chapter", "chapters", multiple=True, metavar="SLUG|N",
+              help="Only this chapter (number or slug); repeat for more. Default: every chapter.")
+@click.option("--fillable", is_flag=True, help="Add a fillable PDF field per prompt, plus name and date fields.")
+@click.option("--with-context", is_flag=True, help="Print the example that comes before each prompt in the book.")
+@click.option("--clients", "clients_csv", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV with columns name, date, chapters: one personalised PDF per client in OUT/worksheets/.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
+              help="Worker processes for --clients (default: one per CPU core).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+def worksheets(book: Path, out_dir: Path | None, chapters: tuple[str, ...], fillable: bool, with_context: bool,
+               clients_csv: Path | None, jobs: int | None, quiet: bool) -> None:
+    """Worksheets for coaches: the prompts of BOOK by chapter, with writing lines and a name/date line."""
+    from .worksheets import WorksheetOptions
+
+    options = WorksheetOptions(chapters=chapters, fillable=fillable, with_context=with_context)
+    if clients_csv is not None:
+        _client_worksheets(book, clients_csv, out_dir, options, jobs, quiet)
+        return
+    from .build import check_out_dir
+    from .manuscript import load_book
+    from .output import write_bytes
+    from .worksheets import ChapterChoiceError, render_worksheets
+
+    out = out_dir if out_dir is not None else book.resolve().parent / "dist"
+    check_out_dir(book, out)
+    manuscript = load_book(book)
+    if not quiet:
+        _print_diagnostics(manuscript.warnings)
+    try:
+        data = render_worksheets(manuscript, options)
+    except ChapterChoiceError as exc:
+        raise click.BadParameter(exc.diagnostics[0].message, param_hint="'--chapter'") from None
+    path = write_bytes(out / f"{manuscript.config.slug}-worksheets.pdf", data)
+    if not quiet:
+        click.echo(f"wrote {path} ({_size(path)})")
+
+
+def _client_worksheets(book: Path, clients_csv: Path, out_dir: Path | None, options, jobs: int | None, quiet: bool) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.console import Console
+
+    from .clients import build_client_worksheets
+    from .worksheets import ChapterChoiceError
+
+    console = Console(stderr=True)
+    with Progress(TextColumn("worksheets"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.description}"), console=console, disable=quiet, transient=True) as progress:
+        task = progress.add_task("", total=None)
+
+        def start(total: int) -> None:
+            progress.update(task, total=total)
+
+        def advance(client) -> None:
+            progress.update(task, advance=1, description=client.name)
+
+        try:
+            result = build_client_worksheets(book, clients_csv, out_dir, options, workers=jobs,
+                                             on_progress=advance, on_start=start)
+        except ChapterChoiceError as exc:
+            raise click.BadParameter(exc.diagnostics[0].message, param_hint="'--chapter'") from None
+    if not quiet:
+        _print_diagnostics(result.warnings)
+        folder = result.outputs[0].parent if result.outputs else None
+        click.echo(f"wrote {len(result.outputs)} worksheets to {folder} ({result.workers} worker{'s' if result.workers != 1 else ''})")
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from .locales import known_words, locale_for
 from .yamlsource import YamlProblem, line_for, load_with_lines
 
 CONFIG_NAME = "book.yaml"
-FORMATS = ("pdf", "epub")
+FORMATS = ("pdf", "epub", "worksheets")
 PAGE_SIZES = {  # name -> (width mm, height mm)
     "A4": (210.0, 297.0),
     "A5": (148.0, 210.0),
@@ -44,7 +44,8 @@ class Settings(BaseModel):
     chapters: list[str] = Field(min_length=1)
     page_size: str = "A4"
     prompt_lines: int = Field(default=6, ge=1, le=40)
-    formats: list[Literal["pdf", "epub"]] = Field(default_factory=lambda: list(FORMATS))
+    worksheet_lines: int = Field(default=8, ge=1, le=40)
+    formats: list[Literal["pdf", "epub", "worksheets"]] = Field(default_factory=lambda: list(FORMATS))
     words: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("language")

@@ -29,7 +29,13 @@ ALERTS = ("note", "tip", "important", "warning", "caution")
 
 @dataclass
 class PromptInfo:
-    """What the manuscript needs to know about one prompt."""
+    """What the manuscript needs to know about one prompt (target-neutral: plain text and HTML).
+
+    `own_lines` is the prompt's own `{lines=N}` (None when it uses a default); `question_html` is
+    the question as an inline HTML fragment (no icon, no ids, no footnote references);
+    `example_html`/`example_text` hold the example callout that comes before the prompt (after
+    the previous prompt), without its label, or None.
+    """
 
     id: str
     number: int
@@ -37,6 +43,10 @@ class PromptInfo:
     lines: int
     fill_page: bool
     line: int | None
+    own_lines: int | None = None
+    question_html: str = ""
+    example_html: str | None = None
+    example_text: str | None = None
 
 
 @dataclass
@@ -114,14 +124,14 @@ class PromptProcessor(BlockProcessor):
         state = self.state
         text, line = _strip_marks(blocks.pop(0))
         text = _drop_emoji(text, BULB)
-        lines, fill = state.default_lines, False
+        lines, fill, own = state.default_lines, False, None
         attrs = _PROMPT_ATTRS.search(text)
         if attrs:
             text = text[: attrs.start()].rstrip()
             for key, value in _ATTR.findall(attrs[1]):
                 if key == "lines":
                     if value.isdigit() and 1 <= int(value) <= MAX_PROMPT_LINES:
-                        lines = int(value)
+                        lines = own = int(value)
                     else:
                         state.problems.append((line, "error", f"{{lines={value}}}: the number of lines must be a whole number from 1 to {MAX_PROMPT_LINES}"))
                 elif key == "fill" and value == "page":
@@ -135,7 +145,7 @@ class PromptProcessor(BlockProcessor):
         number = len(state.prompts) + 1
         prompt_id = f"{state.slug}-{number}"
         plain = re.sub(r"\s+", " ", text).strip()
-        state.prompts.append(PromptInfo(prompt_id, number, plain, lines, fill, line))
+        state.prompts.append(PromptInfo(prompt_id, number, plain, lines, fill, line, own))
         state.count("prompts")
 
         box = etree.SubElement(parent, "div", {"class": "prompt" + (" prompt-fill" if fill else ""),
@@ -303,6 +313,71 @@ class StructureProcessor(Treeprocessor):
         for el in [c for c in faq if c.tag not in ("dt", "dd")]:
             faq.remove(el)
             root.insert(list(root).index(faq), el)
+
+
+def attach_prompt_context(fragment: etree.Element, prompts: list[PromptInfo]) -> None:
+    """Fill each prompt's `question_html` and preceding example from the chapter's final HTML tree.
+
+    Walks the fragment in document order; the example of a prompt is the last example callout
+    after the previous prompt (so an example is never reused for two prompts).
+    """
+    by_id = {p.id: p for p in prompts}
+    example: etree.Element | None = None
+    for element in fragment.iter():
+        classes = (element.get("class") or "").split()
+        if element.tag == "div" and "example" in classes:
+            example = element
+        elif element.tag == "div" and "prompt" in classes and element.get("id") in by_id:
+            prompt = by_id[element.get("id")]
+            question = element.find("p[@class='prompt-question']")
+            if question is not None:
+                prompt.question_html = _inline_html(question, skip_first_icon=True)
+            if example is not None:
+                paragraph = example.find("p")
+                if paragraph is not None:
+                    prompt.example_html = _inline_html(paragraph, skip_label=True)
+                    label = paragraph.find("span[@class='example-label']")
+                    text = "".join(paragraph.itertext())
+                    if label is not None and label.text and text.startswith(label.text):
+                        text = text[len(label.text):]
+                    prompt.example_text = re.sub(r"\s+", " ", text).strip()
+            example = None
+
+
+def _inline_html(paragraph: etree.Element, *, skip_first_icon: bool = False, skip_label: bool = False) -> str:
+    """The inner HTML of a paragraph, fit to be copied elsewhere: no ids, no footnote references."""
+    import copy
+
+    element = copy.deepcopy(paragraph)
+    first = element[0] if len(element) else None
+    if first is not None and ((skip_first_icon and "icon" in (first.get("class") or "").split())
+                              or (skip_label and first.get("class") == "example-label")):
+        element.text = (element.text or "") + (first.tail or "")
+        element.remove(first)
+    for parent in list(element.iter()):
+        for child in list(parent):
+            if child.tag == "sup" and (child.get("id") or "").find("fnref") >= 0:
+                _remove_keep_tail(parent, child)
+    for node in element.iter():
+        node.attrib.pop("id", None)
+    text = escape_xml(element.text or "").lstrip()
+    inner = "".join(etree.tostring(child, encoding="unicode", method="xml") for child in element)
+    return (text + inner).strip()
+
+
+def _remove_keep_tail(parent: etree.Element, child: etree.Element) -> None:
+    index = list(parent).index(child)
+    if child.tail:
+        if index:
+            previous = parent[index - 1]
+            previous.tail = (previous.tail or "") + child.tail
+        else:
+            parent.text = (parent.text or "") + child.tail
+    parent.remove(child)
+
+
+def escape_xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class MarkCleaner(Postprocessor):

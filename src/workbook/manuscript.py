@@ -17,7 +17,7 @@ from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from .config import BookConfig, load_config, slugify
-from .conventions import ChapterState, PromptInfo, WorkbookExtension
+from .conventions import ChapterState, PromptInfo, WorkbookExtension, attach_prompt_context
 from .errors import Diagnostic, ManuscriptError, Report
 from .yamlsource import YamlProblem, line_for, load_with_lines
 
@@ -171,6 +171,8 @@ def _read_chapter(config: BookConfig, path: Path, rel: str, number: int, report:
     if fragment is None and html:
         report.error(rel, None, "the chapter's HTML is not well-formed after conversion; check raw HTML in it")
     headings = _collect_headings(fragment)
+    if fragment is not None:
+        attach_prompt_context(fragment, state.prompts)
     if title is None:
         first = next((h for h in headings if h.level <= 2), None)
         title = first.text if first else slug.replace("-", " ").capitalize()

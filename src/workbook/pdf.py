@@ -60,14 +60,18 @@ def locate(manuscript: Manuscript, url: str) -> tuple[str, int | None]:
     return "book.yaml", None
 
 
-def html_to_pdf(manuscript: Manuscript, html: str) -> bytes:
-    """Lay out `html` with the book folder as base; any refused resource or WeasyPrint error fails."""
+def html_to_pdf(manuscript: Manuscript, html: str, *, forms: bool = False) -> bytes:
+    """Lay out `html` with the book folder as base; any refused resource or WeasyPrint error fails.
+
+    `forms=True` turns `appearance: auto` form elements into AcroForm fields.
+    """
     fetcher = SafeFetcher(manuscript.config.root)
     base_url = manuscript.config.root.as_uri() + "/"
     with weasyprint_log() as log:
         try:
             document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-            pdf = document.write_pdf(pdf_identifier=manuscript.config.identifier.encode(), uncompressed_pdf=False)
+            pdf = document.write_pdf(pdf_identifier=manuscript.config.identifier.encode(), uncompressed_pdf=False,
+                                     pdf_forms=forms)
         except BookFetchError as exc:
             file, line = locate(manuscript, exc.url)
             raise OutputError([Diagnostic(file, line, f"{exc.url}: {exc.reason}")]) from None
