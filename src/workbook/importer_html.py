@@ -4,11 +4,16 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlsplit
 
 from .config import slugify
-from .importer import (BULB, LINK, VS16, Block, ImportReport, _quote, block_safe, detect_language, escape,
-                       section_heading, words_for, write_atomic)
+from .importer_text import (BULB, LINK, VS16, Block, _quote, block_safe, detect_language, escape, is_name,
+                            section_heading, sign_off, words_for)
+from .output import write_bytes
+
+if TYPE_CHECKING:  # importer.py imports this module; the report class is needed only for the type hint
+    from .importer import ImportReport
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
 DROP = {"nav", "header", "footer", "aside", "script", "style", "noscript", "template", "form", "iframe", "object",
@@ -103,9 +108,9 @@ def _remove(node: Node) -> None:
 class _Converter:
     """Walks the article's element tree and emits Blocks."""
 
-    def __init__(self, w: dict, base: str, folder: Path, shift: int, unsure: list, images: list[Path]):
+    def __init__(self, w: dict, base: str, folder: Path, shift: int, unsure: list, dropped: list, images: list[Path]):
         self.w, self.base, self.folder, self.shift = w, base, folder.resolve(), shift
-        self.unsure, self.images, self.blocks = unsure, images, []
+        self.unsure, self.dropped, self.images, self.blocks = unsure, dropped, images, []
         self.section, self.line = None, 1
 
     # -- inline
@@ -206,7 +211,8 @@ class _Converter:
             items = [self.list_item(li) for li in node.children if isinstance(li, Node) and li.tag == "li"]
             items = [item for item in items if item]
             if items:
-                self.blocks.append(Block("list", "", line, items=items, extra="ol" if tag == "ol" else ""))
+                start = "ol:" + node.attrs.get("start", "") if tag == "ol" else ""
+                self.blocks.append(Block("list", "", line, items=items, extra=start))
         elif tag == "dl":
             pairs: list[list[str]] = []
             for child in (c for c in node.children if isinstance(c, Node)):
@@ -221,7 +227,7 @@ class _Converter:
             cite = next((c for c in node.iter() if c.tag in ("footer", "cite") and c is not node), None)
             if cite is not None:
                 _remove(cite)
-            inner = _Converter(self.w, self.base, self.folder, self.shift, self.unsure, self.images)
+            inner = _Converter(self.w, self.base, self.folder, self.shift, self.unsure, self.dropped, self.images)
             inner.walk(node)
             text = "\n\n".join(b.text for b in inner.blocks if b.text)
             if text:
@@ -261,10 +267,22 @@ class _Converter:
         if not text or text == BREAK:
             return
         plain = re.sub(r"[*_]", "", text)
+        low, lines = plain.lower(), plain.split("\n")
+        strong = sum(c in low for c in self.w["newsletter"])
+        if strong and strong + sum(c in low for c in self.w["hints"]) >= 2 or \
+                len(lines) <= 2 and len(plain) < 80 and sign_off(lines[0].strip(), self.w) \
+                and (len(lines) == 1 or is_name(lines[1].strip())):
+            self.dropped.append((line, ("newsletter: " if strong else "sign-off: ") + plain[:60].replace("\n", " ")))
+            return
         for emoji, kind in ((BULB, "prompt"), (LINK, "cta")):
             if plain.startswith(emoji):
-                body = text[text.index(emoji) + len(emoji):].removeprefix(VS16).strip(" *_")
-                self.blocks.append(Block(kind, body, line))
+                body = re.sub(rf"{emoji}{VS16}?", "", text, count=1).strip()
+                body = re.sub(r"^(\*\*|\*)\s*\1\s*", "", body)  # "**💡** Vraag": the emphasis held only the emoji
+                body = re.sub(r"^(\*\*|\*)\s+", r"\1", body)
+                if re.fullmatch(rf"[{BULB}{LINK}{VS16}*_\s]*", body):
+                    self.unsure.append((line, f"a {emoji} without text was left out"))
+                else:
+                    self.blocks.append(Block(kind, body, line))
                 return
         quote = _quote(text)
         if quote:
@@ -326,7 +344,8 @@ def parse_html(text: str, path: Path, language: str | None, fallback: str):
                 dropped.append((child.line, why))
     if not title:
         head_title = next((_tidy(n.text(), " ") for n in doc.iter() if n.tag == "title"), "")
-        title = meta.get("og:title") or re.split(r"\s+[|–—-]\s+", head_title)[0] or None
+        site = re.fullmatch(r"(.+?)\s+[|–—-]\s+[^|–—]+", head_title)  # "Title | Blog name"
+        title = meta.get("og:title") or (site[1] if site else head_title) or None
     body_text = root.text()
     lang = language or detect_language(body_text)
     if lang is None:
@@ -334,9 +353,9 @@ def parse_html(text: str, path: Path, language: str | None, fallback: str):
         unsure.append((1, f"could not tell the language from the words; assumed {lang} (use --lang)"))
     levels = [int(n.tag[1]) for n in root.iter() if re.fullmatch(r"h[1-6]", n.tag)]
     images: list[Path] = []
-    converter = _Converter(words_for(lang), base, path.parent, 2 - min(levels, default=2), unsure, images)
+    converter = _Converter(words_for(lang), base, path.parent, 2 - min(levels, default=2), unsure, dropped, images)
     converter.walk(root)
-    return title, lang, converter.blocks, unsure, sorted(dropped), images
+    return title, lang, converter.blocks, unsure, sorted(dropped, key=lambda d: d[0]), images
 
 
 def copy_images(blocks: list[Block], sources: list[Path], images_dir: Path, report: ImportReport) -> None:
@@ -349,9 +368,8 @@ def copy_images(blocks: list[Block], sources: list[Path], images_dir: Path, repo
         while (images_dir / name).exists() and (images_dir / name).read_bytes() != data or f"images/{name}" in names:
             k += 1
             name = f"{report.slug}-{stem}{'' if k == 2 else f'-{k}'}{suffix}"
-        images_dir.mkdir(parents=True, exist_ok=True)
         if not (images_dir / name).exists():
-            write_atomic(images_dir / name, data)
+            write_bytes(images_dir / name, data)
         names.append(f"images/{name}")
 
     def fix(text: str) -> str:
