@@ -33,6 +33,11 @@ class PageGeometry:
     def content_height(self) -> float:
         return self.height - self.top - self.bottom
 
+    @property
+    def line_pitch_px(self) -> float:
+        """The writing-line pitch in CSS px (WeasyPrint's layout unit)."""
+        return LINE_PITCH_MM * 96 / 25.4
+
     def css(self) -> str:
         """The @page rules and the root type size for this geometry."""
         rules = [

@@ -33,21 +33,29 @@ def qr_data_uri(url: str) -> str:
 _ITEM = re.compile(r"(<li\b[^>]*>)(.*?)(</li>)", re.S)
 
 
-def _codes(inner: str) -> str:
-    """QR codes and short URLs for the web links in `inner`, to append at the end of its block."""
-    spans = []
+def _codes(inner: str) -> tuple[str, str]:
+    """For the web links in `inner`: QR codes (floated, to put first) and short URLs (to put last)."""
+    codes, urls = [], []
     for url in dict.fromkeys(html_lib.unescape(u) for u in _LINK.findall(inner)):
-        spans.append(f'<span class="print-link"><img class="qr" src="{qr_data_uri(url)}" alt=""/>'
-                     f'<span class="short-url">{html_lib.escape(short_url(url))}</span></span>')
-    return "".join(spans)
+        codes.append(f'<img class="qr" src="{qr_data_uri(url)}" alt=""/>')
+        urls.append(f'<span class="short-url">{html_lib.escape(short_url(url))}</span>')
+    if not codes:
+        return "", ""
+    return "".join(codes), f'<span class="print-link">{" ".join(urls)}</span>'
 
 
 def _with_codes(match: re.Match) -> str:
     block = match[0]
     if block.startswith("<p"):
-        codes = _codes(block)
-        return block[: -len("</p>")] + codes + "</p>" if codes else block
-    return _ITEM.sub(lambda item: item[1] + item[2] + _codes(item[2]) + item[3], block)
+        head = block.index(">") + 1
+        codes, urls = _codes(block)
+        return block[:head] + codes + block[head:-len("</p>")] + urls + "</p>"
+
+    def item(found: re.Match) -> str:
+        codes, urls = _codes(found[2])
+        return found[1] + codes + found[2] + urls + found[3]
+
+    return _ITEM.sub(item, block)
 
 
 def print_links(html: str) -> str:
