@@ -98,9 +98,18 @@ def document_to_pdf(manuscript: Manuscript, document: weasyprint.Document) -> by
     """The PDF bytes of a laid-out document (reproducible: fixed identifier, dates from the book)."""
     fetcher = SafeFetcher(manuscript.config.root)
     with weasyprint_log() as log:
-        pdf = document.write_pdf(pdf_identifier=manuscript.config.identifier.encode(), uncompressed_pdf=False)
+        pdf = document.write_pdf(pdf_identifier=manuscript.config.identifier.encode(), uncompressed_pdf=False,
+                                 finisher=_full_bleed_box)
     _problems(manuscript, fetcher, log.records)
     return pdf
+
+
+def _full_bleed_box(document: weasyprint.Document, pdf) -> None:
+    """BleedBox = MediaBox (the CSS bleed area): WeasyPrint caps the BleedBox at 10 pt (3.5 mm) past
+    the trim, which is wrong for a larger configured bleed. Pages without bleed are unchanged."""
+    for obj in pdf.objects:
+        if isinstance(obj, dict) and obj.get("Type") == "/Page" and "MediaBox" in obj and "BleedBox" in obj:
+            obj["BleedBox"] = obj["MediaBox"]
 
 
 def html_to_pdf(manuscript: Manuscript, html: str) -> bytes:

@@ -28,7 +28,7 @@ def refine_text(text: str, language: str) -> str:
     text = _CURRENCY.sub(r"\1" + NBSP, text)
     text = _ABBREVIATION.sub(r"\1." + NBSP, text)
     if base_language(language) == "fr":
-        text = _FRENCH_PUNCTUATION.sub(NBSP, text)
+        text = _FRENCH_PUNCTUATION.sub(NBSP, text).replace("« ", "«" + NBSP)
     return text
 
 
