@@ -145,6 +145,7 @@ def test_fill_prompts_and_notes_pages_fill_their_page(demo_editions):
         assert any(i.startswith("notes-") for i in ids) and any(not i.startswith("notes-") for i in ids)
         pitch = geometry(210, 297).line_pitch_px
         assert free_lines(document, ids, pitch) == {i: 0 for i in ids}, edition
+        assert all(sum(1 for page in document.pages if i in page.anchors) == 1 for i in ids), edition
         notes = ruled_lines_below(path, str(manuscript.config.words["notes"]).upper())
         assert len(notes) == len(manuscript.chapters)
         usable = geometry(210, 297).content_height - 15  # the title takes ~10 mm
@@ -180,6 +181,20 @@ def _folio_x(path, index: int) -> float:
         words = [w for w in page.extract_words() if w["text"].isdigit()]
         lowest = max(words, key=lambda w: w["bottom"])
         return (lowest["x0"] - page.bbox[0] - left) / (page.width - 2 * left)
+
+
+def test_fill_blocks_stay_on_one_page_at_a_small_trim_size():
+    from workbook.pdf import render_document
+    from workbook.render import Renderer
+
+    manuscript = workbook.load_book(ROOTS / "typo")
+    manuscript.config.settings.page_size = "6x9in"
+    renderer = Renderer(manuscript)
+    document = render_document(manuscript, renderer, "print")
+    ids = fill_targets(manuscript)
+    assert len(ids) == 3
+    assert free_lines(document, ids, renderer.geometry("print").line_pitch_px) == {i: 0 for i in ids}
+    assert all(sum(1 for page in document.pages if i in page.anchors) == 1 for i in ids)
 
 
 def test_running_heads_and_folios(demo_editions):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import urllib.parse
 from contextlib import contextmanager
 from pathlib import Path
@@ -133,10 +134,10 @@ def render_document(manuscript: Manuscript, renderer: Renderer | None = None,
     extra: dict[str, int] = {}
     for _attempt in range(MAX_FILL_PASSES):
         wanted = free_lines(document, fill_ids, renderer.geometry(edition).line_pitch_px)
-        if not any(wanted.values()):
+        changed = {ident: max(extra.get(ident, 0) + count, 0) for ident, count in wanted.items()}
+        if all(changed[ident] == extra.get(ident, 0) for ident in changed):
             break
-        for ident, count in wanted.items():
-            extra[ident] = extra.get(ident, 0) + count
+        extra.update(changed)
         document = html_to_document(manuscript, add_lines(html, extra))
     return document
 
@@ -154,15 +155,20 @@ def fill_targets(manuscript: Manuscript) -> list[str]:
 
 
 def free_lines(document: weasyprint.Document, ids: list[str], pitch: float) -> dict[str, int]:
-    """For each id: how many more writing lines fit between its block's foot and its page's foot."""
-    wanted = {}
+    """For each id: how many writing lines to add (or, if negative, remove) so that its block ends
+    at the foot of the page where it starts: free space under it / pitch, or what spilled over."""
+    wanted: dict[str, int] = {}
     for page in document.pages:
         box = page._page_box
         foot = box.content_box_y() + box.height
         for ident in ids:
-            if ident in page.anchors:
-                bottom = page.anchors[ident][3]
+            if ident not in page.anchors:
+                continue
+            _x, top, _x2, bottom = page.anchors[ident]
+            if ident not in wanted:
                 wanted[ident] = max(int((foot - bottom + 0.5) // pitch), 0)
+            else:  # the block ran onto a further page: take back what spilled over
+                wanted[ident] = min(wanted[ident], 0) - math.ceil((bottom - top - 0.5) / pitch)
     return wanted
 
 
