@@ -316,3 +316,21 @@ def test_preview_writes_pngs(tmp_path):
     assert bad.exit_code == 2
     bad = CliRunner().invoke(cli, ["build", str(ROOTS / "mini"), "--page-size", "B5", "-o", str(tmp_path)])
     assert bad.exit_code == 2
+
+
+def _diagnostics(book) -> list[str]:
+    with pytest.raises(workbook.WorkbookError) as caught:
+        workbook.load_book(book)
+    return [str(d) for d in caught.value.diagnostics]
+
+
+def test_bad_isbn_and_missing_how_to_use_are_reported(tmp_path):
+    book = copy_root("mini", tmp_path)
+    config = book / "book.yaml"
+    original = config.read_text(encoding="utf-8")
+    lines = original.count("\n")
+    config.write_text(original + "isbn: 978-90-12345-67-4\n", encoding="utf-8")
+    assert any(m.startswith(f"book.yaml:{lines + 1}: error: isbn: not a valid ISBN") for m in _diagnostics(book))
+    config.write_text(original + "isbn: 978-90-12345-67-5\nhow_to_use: nowhere.md\n", encoding="utf-8")
+    messages = _diagnostics(book)
+    assert any(m.startswith(f"book.yaml:{lines + 2}: error: how_to_use: file nowhere.md does not exist") for m in messages), messages
