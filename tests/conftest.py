@@ -44,3 +44,20 @@ def mini_manuscript() -> workbook.Manuscript:
 
 def output(result: workbook.BuildResult, suffix: str) -> Path:
     return next(p for p in result.outputs if p.suffix == suffix)
+
+
+@pytest.fixture(scope="session")
+def demo_editions(tmp_path_factory) -> dict:
+    """Both PDF editions of the demo book: edition -> (pdf path, WeasyPrint Document, manuscript)."""
+    from workbook.pdf import document_to_pdf, render_document
+    from workbook.render import Renderer
+
+    out = tmp_path_factory.mktemp("demo-editions")
+    editions = {}
+    for edition in ("screen", "print"):
+        manuscript = workbook.load_book(REPO / "book")
+        document = render_document(manuscript, Renderer(manuscript), edition)
+        path = out / f"{edition}.pdf"
+        path.write_bytes(document_to_pdf(manuscript, document))
+        editions[edition] = (path, document, manuscript)
+    return editions

@@ -38,18 +38,38 @@ def find_in_order(haystack: str, needles: list[str]) -> list[int]:
     return positions
 
 
-def writing_lines_per_prompt(path: Path, questions: list[str]) -> list[int]:
-    """For each prompt question (in order), count the ruled lines drawn below it on its page."""
-    return _rules(path, tuple(questions))[0]
+def writing_lines_per_prompt(path: Path, questions: list[str], stop: str | None = None) -> list[int]:
+    """For each prompt question (in order), count the ruled lines drawn below it on its page.
+
+    Lines below the text `stop` (a notes page's title) belong to no prompt and are not counted.
+    """
+    return _rules(path, tuple(questions), stop)[0]
 
 
-def orphaned_lines(path: Path, questions: list[str]) -> int:
+def orphaned_lines(path: Path, questions: list[str], stop: str | None = None) -> int:
     """Ruled lines drawn above the first question of a page: lines split away from their question."""
-    return _rules(path, tuple(questions))[1]
+    return _rules(path, tuple(questions), stop)[1]
+
+
+def ruled_lines_below(path: Path, text: str) -> list[int]:
+    """For every page showing `text` (e.g. a notes page title): the ruled lines drawn below it."""
+    found = []
+    with pdfplumber.open(str(path)) as pdf:
+        for page in pdf.pages:
+            hits = page.search(text, regex=False, case=True)
+            if hits:
+                top = hits[0]["top"]
+                found.append(sum(1 for t in _line_tops(page) if t > top))
+    return found
+
+
+def _line_tops(page) -> list[float]:
+    return sorted({round(r["top"], 1) for r in page.rects
+                   if r.get("fill") and _close(r.get("non_stroking_color"), LINE_RGB)})
 
 
 @functools.lru_cache(maxsize=16)
-def _rules(path: Path, questions: tuple[str, ...]) -> tuple[list[int], int]:
+def _rules(path: Path, questions: tuple[str, ...], stop: str | None = None) -> tuple[list[int], int]:
     """Count ruled lines per prompt question, and lines with no question above them on their page.
 
     WeasyPrint draws each border as a filled path; a ruled line shows up as rectangles in the
@@ -60,8 +80,10 @@ def _rules(path: Path, questions: tuple[str, ...]) -> tuple[list[int], int]:
     index = 0
     with pdfplumber.open(str(path)) as pdf:
         for page in pdf.pages:
-            tops = sorted({round(r["top"], 1) for r in page.rects
-                           if r.get("fill") and _close(r.get("non_stroking_color"), LINE_RGB)})
+            tops = _line_tops(page)
+            barrier = page.search(stop, regex=False, case=True) if stop else []
+            if barrier:
+                tops = [t for t in tops if t < barrier[0]["top"]]
             anchors = []  # (top of question on this page, prompt index)
             while index < len(questions):
                 probe = _probe(questions[index])
@@ -159,3 +181,59 @@ def epubcheck_problems(path: Path) -> list[str]:
 def epub_files(path: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as archive:
         return {name: archive.read(name) for name in archive.namelist()}
+
+
+def footer_number(page_text: str) -> str:
+    """The folio: the last line of a page's text (running heads come first, folios last)."""
+    return page_text.strip().split("\n")[-1].strip()
+
+
+def chapter_start_pages(path: Path, manuscript) -> dict[str, int]:
+    """0-based index of each chapter's opener page (its label 'CHAPTER N' and its title)."""
+    pages = pdf_pages_text(path)
+    starts = {}
+    for chapter in manuscript.chapters:
+        label = f"{manuscript.config.words['chapter']} {chapter.number}".upper()
+        starts[chapter.title] = next(i for i, t in enumerate(pages) if label in t and chapter.title in t)
+    return starts
+
+
+def toc_entries(path: Path, manuscript) -> tuple[int, dict[str, str]]:
+    """The contents page's index and, per chapter title, the page number printed beside it."""
+    pages = pdf_pages_text(path)
+    toc_index = next(i for i, t in enumerate(pages) if manuscript.config.words["contents"] in t.split("\n")[0])
+    toc = pages[toc_index]
+    printed = {}
+    for chapter in manuscript.chapters:
+        match = re.search(re.escape(chapter.title) + r"[ .]*?(\d+)\s*$", toc, re.M)
+        printed[chapter.title] = match[1] if match else None
+    return toc_index, printed
+
+
+def page_boxes(document):
+    """Yield (page index, list of (block element tag, classes) for each line of text, in order)
+    from a WeasyPrint Document: what the page holds, margin boxes (running heads) excluded."""
+    from weasyprint.formatting_structure import boxes
+
+    for index, page in enumerate(document.pages):
+        lines = []
+
+        def walk(box, block):
+            if isinstance(box, boxes.MarginBox):
+                return
+            if isinstance(box, boxes.BlockBox) and getattr(box, "element_tag", None):
+                element = box.element
+                block = (box.element_tag, (element.get("class") or "") if element is not None else "")
+            if isinstance(box, boxes.LineBox):
+                lines.append(block)
+                return
+            for child in getattr(box, "children", []):
+                walk(child, block)
+
+        walk(page._page_box, None)
+        yield index, lines
+
+
+def blank_pages(document) -> list[int]:
+    """Indices of the pages WeasyPrint inserted as blank (to start the next part on a right-hand page)."""
+    return [i for i, page in enumerate(document.pages) if page._page_box.page_type.blank]

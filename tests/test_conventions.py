@@ -113,7 +113,7 @@ def test_raw_html_is_sanitised_with_a_warning(hostile):
 
 def test_named_entities_become_characters():
     root, _ = render("A&nbsp;B &mdash; C &amp; D\n")
-    assert root.find("p").text == "A\u00a0B — C & D"
+    assert root.find("p").text == "A\u00a0B\u00a0— C & D"  # typography: a spaced dash keeps to the word before it
 
 
 def test_prompts_inside_code_are_code():

@@ -64,13 +64,25 @@ class Target:
 TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("pdf", "{slug}.pdf", ".pdf", "build_pdf"),
     Target("epub", "{slug}.epub", ".epub", "build_epub"),
+    Target("print", "{slug}-print.pdf", ".pdf", "build_print_pdf"),
     Target("worksheets", "{slug}-worksheets.pdf", ".worksheets", "build_worksheets"),
 )}
 
 
+def set_page_size(manuscript: Manuscript, page_size: str | None) -> None:
+    """Override book.yaml's page_size (e.g. from --page-size); ValueError names the accepted sizes."""
+    if page_size:
+        from .config import page_size_mm
+
+        page_size_mm(page_size)
+        manuscript.config.settings.page_size = page_size
+
+
 def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str | Iterable[str] | None = None,
-          *, on_stage: Callable[[str], None] | None = None) -> BuildResult:
+          *, on_stage: Callable[[str], None] | None = None, page_size: str | None = None) -> BuildResult:
     """Build the book in `book_dir` into `out_dir` (default: `book_dir/../dist`).
+
+    `page_size` overrides book.yaml's (A4, A5, Letter, 6x9in or 'WIDTHmm HEIGHTmm').
 
     Returns the files written. Raises WorkbookError (with file:line diagnostics) for problems in the book.
     """
@@ -80,7 +92,10 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
     result = BuildResult()
     started = time.perf_counter()
     manuscript = load_book(book_dir)
-    result.warnings.extend(manuscript.warnings)
+    try:
+        set_page_size(manuscript, page_size)
+    except ValueError as exc:
+        raise WorkbookError([Diagnostic("--page-size", None, f"{page_size!r}: {exc}")]) from None
     result.timings["manuscript"] = time.perf_counter() - started
     wanted = parse_formats(formats, manuscript.config.settings.formats)
     renderer = Renderer(manuscript)
@@ -98,4 +113,5 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
         else:
             result.outputs.append(write_bytes(out / target.filename.format(slug=slug), data))
         result.timings[name] = time.perf_counter() - began
+    result.warnings.extend(manuscript.warnings)  # after the targets: rendering may add warnings
     return result

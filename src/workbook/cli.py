@@ -32,6 +32,18 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str | None) -> l
         raise click.BadParameter(str(exc)) from None
 
 
+def _page_size(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from .config import page_size_mm
+
+    try:
+        page_size_mm(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="workbook")
 def cli() -> None:
@@ -42,15 +54,16 @@ def cli() -> None:
 @click.argument("book", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (default: dist/ beside the book folder).")
-@click.option("-f", "--formats", callback=_formats, help="Comma-separated: pdf,epub,worksheets (default: book.yaml's formats).")
+@click.option("-f", "--formats", callback=_formats, help="Comma-separated: pdf,epub,print,worksheets (default: book.yaml's formats).")
+@click.option("--page-size", callback=_page_size, help="A4, A5, Letter, 6x9in or 'WIDTHmm HEIGHTmm' (default: book.yaml's).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
-def build(book: Path, out_dir: Path | None, formats: list[str] | None, quiet: bool) -> None:
-    """Build BOOK (a folder with book.yaml) into PDF and EPUB."""
+def build(book: Path, out_dir: Path | None, formats: list[str] | None, page_size: str | None, quiet: bool) -> None:
+    """Build BOOK (a folder with book.yaml) into PDF, print PDF and EPUB."""
     def stage(name: str) -> None:
         if not quiet:
             click.echo(f"building {name}…", err=True)
 
-    result = build_book(book, out_dir, formats, on_stage=stage)
+    result = build_book(book, out_dir, formats, on_stage=stage, page_size=page_size)
     if not quiet:
         _print_diagnostics(result.warnings)
         for path in result.outputs:
@@ -141,6 +154,31 @@ def _client_worksheets(book: Path, clients_csv: Path, out_dir: Path | None, opti
         _print_diagnostics(result.warnings)
         folder = result.outputs[0].parent if result.outputs else None
         click.echo(f"wrote {len(result.outputs)} worksheets to {folder} ({result.workers} worker{'s' if result.workers != 1 else ''})")
+@cli.command()
+@click.argument("book", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-e", "--edition", type=click.Choice(["screen", "print"]), default="screen", show_default=True,
+              help="The reader's PDF (screen) or the printer's (print: with bleed and crop marks).")
+@click.option("-p", "--pages", help="Pages to picture, from 1: 1-4, 7 or 2,5-6 (default: all).")
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the PNG files (default: dist/preview/ beside the book folder).")
+@click.option("--page-size", callback=_page_size, help="A4, A5, Letter, 6x9in or 'WIDTHmm HEIGHTmm' (default: book.yaml's).")
+@click.option("--dpi", type=click.IntRange(20, 600), default=80, show_default=True, help="Resolution of the pictures.")
+def preview(book: Path, edition: str, pages: str | None, out_dir: Path | None, page_size: str | None, dpi: int) -> None:
+    """Write PNG pictures of BOOK's pages, to look at without a PDF viewer."""
+    from .preview import parse_pages
+    from .preview import preview as preview_pages
+
+    if pages is not None:
+        try:
+            parse_pages(pages, 10_000)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--pages'") from None
+    try:
+        written = preview_pages(book, out_dir, edition, pages, page_size=page_size, dpi=dpi)
+    except ValueError as exc:  # a range beyond the book's last page
+        raise click.BadParameter(str(exc), param_hint="'--pages'") from None
+    for path in written:
+        click.echo(f"wrote {path}")
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from .locales import known_words, locale_for
 from .yamlsource import YamlProblem, line_for, load_with_lines
 
 CONFIG_NAME = "book.yaml"
-FORMATS = ("pdf", "epub", "worksheets")
+FORMATS = ("pdf", "epub", "print", "worksheets")
 PAGE_SIZES = {  # name -> (width mm, height mm)
     "A4": (210.0, 297.0),
     "A5": (148.0, 210.0),
@@ -43,9 +43,14 @@ class Settings(BaseModel):
     slug: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*$")
     chapters: list[str] = Field(min_length=1)
     page_size: str = "A4"
+    bleed: float = Field(default=3.2, ge=0, le=10)  # mm around the trim of the print edition
+    isbn: str | None = None
+    edition: str | None = None  # e.g. "Eerste druk, november 2026", printed in the colophon
+    how_to_use: str | None = None  # a Markdown file in the book: the "how to use this workbook" page
+    notes_page: bool = False  # a ruled notes page at the end of every chapter (PDF editions)
     prompt_lines: int = Field(default=6, ge=1, le=40)
     worksheet_lines: int = Field(default=8, ge=1, le=40)
-    formats: list[Literal["pdf", "epub", "worksheets"]] = Field(default_factory=lambda: list(FORMATS))
+    formats: list[Literal["pdf", "epub", "print", "worksheets"]] = Field(default_factory=lambda: list(FORMATS))
     words: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("language")
@@ -59,6 +64,13 @@ class Settings(BaseModel):
     @classmethod
     def _page_size(cls, value: str) -> str:
         page_size_mm(value)
+        return value
+
+    @field_validator("isbn")
+    @classmethod
+    def _isbn(cls, value: str | None) -> str | None:
+        if value is not None and not isbn_ok(value):
+            raise ValueError("not a valid ISBN-10 or ISBN-13 (check the digits, e.g. 978-90-12345-67-5)")
         return value
 
     @field_validator("date", mode="before")
@@ -89,6 +101,16 @@ def page_size_mm(value: str) -> tuple[float, float]:
             return width, height
         raise ValueError("custom page size must be between 80mm and 600mm on each side")
     raise ValueError("must be A4, A5, Letter, 6x9in or 'WIDTHmm HEIGHTmm'")
+
+
+def isbn_ok(value: str) -> bool:
+    """True for an ISBN-13 or ISBN-10 (hyphens and spaces allowed) whose check digit is right."""
+    digits = re.sub(r"[\s-]", "", value).upper()
+    if re.fullmatch(r"97[89]\d{10}", digits):
+        return sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits)) % 10 == 0
+    if re.fullmatch(r"\d{9}[\dX]", digits):
+        return sum((10 - i) * (10 if d == "X" else int(d)) for i, d in enumerate(digits)) % 11 == 0
+    return False
 
 
 def slugify(text: str) -> str:
@@ -211,6 +233,13 @@ def load_config(book_dir: str | Path) -> BookConfig:
         seen[candidate] = line
         chapter_files.append(candidate)
         chapter_lines.append(line)
+    if settings.how_to_use:
+        line = line_for(lines, ("how_to_use",))
+        candidate = (root / settings.how_to_use).resolve()
+        if Path(settings.how_to_use).is_absolute() or not candidate.is_relative_to(root):
+            report.error(CONFIG_NAME, line, f"how_to_use: {settings.how_to_use} is outside the book folder")
+        elif not candidate.is_file():
+            report.error(CONFIG_NAME, line, f"how_to_use: file {settings.how_to_use} does not exist; write it or remove the key")
     if report.errors:
         raise ConfigError(report.errors + report.warnings)
     return BookConfig(root, settings, chapter_files, chapter_lines, report.warnings)

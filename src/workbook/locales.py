@@ -7,6 +7,8 @@ from typing import Mapping
 # conventions recognise. Add a language by adding one table.
 LOCALES: dict[str, dict[str, object]] = {
     "nl": {
+        "how_to_use": "Zo gebruik je dit werkboek",
+        "colophon": "Colofon",
         "contents": "Inhoud",
         "chapter": "Hoofdstuk",
         "notes": "Aantekeningen",
@@ -36,6 +38,8 @@ LOCALES: dict[str, dict[str, object]] = {
         "quotes": ("“", "”", "‘", "’"),
     },
     "en": {
+        "how_to_use": "How to use this workbook",
+        "colophon": "Colophon",
         "contents": "Contents",
         "chapter": "Chapter",
         "notes": "Notes",
@@ -64,6 +68,8 @@ LOCALES: dict[str, dict[str, object]] = {
         "quotes": ("“", "”", "‘", "’"),
     },
     "de": {
+        "how_to_use": "So benutzen Sie dieses Arbeitsbuch",
+        "colophon": "Impressum",
         "contents": "Inhalt",
         "chapter": "Kapitel",
         "notes": "Notizen",
@@ -92,6 +98,8 @@ LOCALES: dict[str, dict[str, object]] = {
         "quotes": ("„", "“", "‚", "‘"),
     },
     "fr": {
+        "how_to_use": "Comment utiliser ce cahier",
+        "colophon": "Colophon",
         "contents": "Table des matières",
         "chapter": "Chapitre",
         "notes": "Notes",
@@ -117,7 +125,7 @@ LOCALES: dict[str, dict[str, object]] = {
         "example_words": ["Exemple", "Par exemple"],
         "faq_words": ["Questions fréquentes", "Foire aux questions", "FAQ"],
         "further_reading_words": ["Pour aller plus loin", "Lire aussi"],
-        "quotes": ("«\u202f", "\u202f»", "“", "”"),
+        "quotes": ("«\u00a0", "\u00a0»", "“", "”"),  # no-break space: the book fonts lack U+202F
     },
 }
 

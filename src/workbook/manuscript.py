@@ -19,6 +19,7 @@ from markdown.treeprocessors import Treeprocessor
 from .config import BookConfig, load_config, slugify
 from .conventions import ChapterState, PromptInfo, WorkbookExtension, attach_prompt_context
 from .errors import Diagnostic, ManuscriptError, Report
+from .typography import refine_html
 from .yamlsource import YamlProblem, line_for, load_with_lines
 
 FRONT_MATTER_KEYS = {"title", "slug", "lines", "summary", "language", "source", "author"}
@@ -59,6 +60,7 @@ class Manuscript:
     config: BookConfig
     chapters: list[Chapter]
     warnings: list[Diagnostic] = field(default_factory=list)
+    how_to_use: Chapter | None = None  # the optional "how to use this workbook" page (front matter)
 
     @property
     def prompts(self) -> list[PromptInfo]:
@@ -86,9 +88,29 @@ def build_manuscript(config: BookConfig) -> Manuscript:
             continue
         slugs[chapter.slug] = rel
         chapters.append(chapter)
+    how_to_use = _read_how_to_use(config, report)
     if report.errors:
         raise ManuscriptError(report.errors + report.warnings)
-    return Manuscript(config, chapters, report.warnings)
+    return Manuscript(config, chapters, report.warnings, how_to_use)
+
+
+def _read_how_to_use(config: BookConfig, report: Report) -> Chapter | None:
+    """book.yaml's `how_to_use:` Markdown file as an unnumbered front-matter section."""
+    if not config.settings.how_to_use:
+        return None
+    path = (config.root / config.settings.how_to_use).resolve()
+    rel = path.relative_to(config.root).as_posix()
+    page = _read_chapter(config, path, rel, 0, report)
+    if page is None:
+        return None
+    if page.prompts:
+        report.warning(rel, page.prompts[0].line, "prompts on the how-to-use page are not numbered or collected in worksheets")
+    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    front, _body, _offset = split_front_matter(text)
+    if front is None or not re.search(r"^title\s*:", front, re.M):
+        page.title = str(config.words["how_to_use"])
+    page.slug = "how-to-use"
+    return page
 
 
 def split_front_matter(text: str) -> tuple[str | None, str, int]:
@@ -324,7 +346,7 @@ def convert(body: str, state: ChapterState, language: str, rel: str = "chapter")
     md.treeprocessors.register(_IdPrefixer(md, state), "workbook-ids", 1)
     md.postprocessors.register(_Sanitiser(md, state, body), "workbook-sanitise", 35)
     try:
-        return xml_entities(md.convert(body))
+        return refine_html(xml_entities(md.convert(body)), language)
     except RecursionError:
         state.problems.append((None, "error", "the text is nested too deeply (quotes or lists inside each other); flatten it"))
         return ""

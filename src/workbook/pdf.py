@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import urllib.parse
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,40 +61,138 @@ def locate(manuscript: Manuscript, url: str) -> tuple[str, int | None]:
     return "book.yaml", None
 
 
-def html_to_pdf(manuscript: Manuscript, html: str, *, forms: bool = False) -> bytes:
-    """Lay out `html` with the book folder as base; any refused resource or WeasyPrint error fails.
-
-    `forms=True` turns `appearance: auto` form elements into AcroForm fields.
-    """
-    fetcher = SafeFetcher(manuscript.config.root)
-    base_url = manuscript.config.root.as_uri() + "/"
-    with weasyprint_log() as log:
-        try:
-            document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-            pdf = document.write_pdf(pdf_identifier=manuscript.config.identifier.encode(), uncompressed_pdf=False,
-                                     pdf_forms=forms)
-        except BookFetchError as exc:
-            file, line = locate(manuscript, exc.url)
-            raise OutputError([Diagnostic(file, line, f"{exc.url}: {exc.reason}")]) from None
+def _problems(manuscript: Manuscript, fetcher: SafeFetcher, records: list[logging.LogRecord]) -> None:
+    """Raise OutputError for WeasyPrint errors; record missing glyphs as warnings of the manuscript."""
     problems = []
-    for record in log.records:
+    for record in records:
+        message = record.getMessage()
         if record.levelno >= logging.ERROR:
-            message = record.getMessage()
             file, line = "pdf", None
             for url, reason in fetcher.refused:
                 if url in message:
                     file, line = locate(manuscript, url)
                     message = f"{url}: {reason}"
             problems.append(Diagnostic(file, line, message))
+        elif ".notdef glyph" in message:
+            warning = Diagnostic("pdf", None, f"{message}; the book fonts have no such character", "warning")
+            if warning not in manuscript.warnings:
+                manuscript.warnings.append(warning)
     if problems:
         raise OutputError(problems)
+
+
+def html_to_document(manuscript: Manuscript, html: str) -> weasyprint.Document:
+    """Lay out `html` with the book folder as base; any refused resource or WeasyPrint error fails."""
+    fetcher = SafeFetcher(manuscript.config.root)
+    base_url = manuscript.config.root.as_uri() + "/"
+    with weasyprint_log() as log:
+        try:
+            document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render()
+        except BookFetchError as exc:
+            file, line = locate(manuscript, exc.url)
+            raise OutputError([Diagnostic(file, line, f"{exc.url}: {exc.reason}")]) from None
+    _problems(manuscript, fetcher, log.records)
+    return document
+
+
+def document_to_pdf(manuscript: Manuscript, document: weasyprint.Document, *, forms: bool = False) -> bytes:
+    """The PDF bytes of a laid-out document (reproducible: fixed identifier, dates from the book).
+
+    `forms=True` turns `appearance: auto` form elements into AcroForm fields.
+    """
+    fetcher = SafeFetcher(manuscript.config.root)
+    with weasyprint_log() as log:
+        pdf = document.write_pdf(pdf_identifier=manuscript.config.identifier.encode(), uncompressed_pdf=False,
+                                 finisher=_full_bleed_box, pdf_forms=forms)
+    _problems(manuscript, fetcher, log.records)
     return pdf
 
 
-def build_pdf(manuscript: Manuscript, renderer: Renderer | None = None) -> bytes:
-    """The reader's PDF of the whole book."""
+def _full_bleed_box(document: weasyprint.Document, pdf) -> None:
+    """BleedBox = MediaBox (the CSS bleed area): WeasyPrint caps the BleedBox at 10 pt (3.5 mm) past
+    the trim, which is wrong for a larger configured bleed. Pages without bleed are unchanged."""
+    for obj in pdf.objects:
+        if isinstance(obj, dict) and obj.get("Type") == "/Page" and "MediaBox" in obj and "BleedBox" in obj:
+            obj["BleedBox"] = obj["MediaBox"]
+
+
+def html_to_pdf(manuscript: Manuscript, html: str, *, forms: bool = False) -> bytes:
+    """Lay out `html` and write it as PDF bytes."""
+    return document_to_pdf(manuscript, html_to_document(manuscript, html), forms=forms)
+
+
+def render_document(manuscript: Manuscript, renderer: Renderer | None = None,
+                    edition: str = "screen") -> weasyprint.Document:
+    """Lay out one edition ("screen" or "print") of the whole book as a WeasyPrint Document.
+
+    `{fill=page}` prompts and notes pages get as many writing lines as fill the rest of their page:
+    the book is laid out, the free space under each is measured, lines are added and the book is
+    laid out again (until nothing changes; at most a few passes, only when the book has such blocks).
+    The Document's pages (`document.pages[i].anchors`) tell where every id landed.
+    """
     renderer = renderer or Renderer(manuscript)
-    return html_to_pdf(manuscript, renderer.pdf_html())
+    html = renderer.pdf_html(edition)
+    fill_ids = fill_targets(manuscript)
+    document = html_to_document(manuscript, html)
+    extra: dict[str, int] = {}
+    for _attempt in range(MAX_FILL_PASSES):
+        wanted = free_lines(document, fill_ids, renderer.geometry(edition).line_pitch_px)
+        changed = {ident: max(extra.get(ident, 0) + count, 0) for ident, count in wanted.items()}
+        if all(changed[ident] == extra.get(ident, 0) for ident in changed):
+            break
+        extra.update(changed)
+        document = html_to_document(manuscript, add_lines(html, extra))
+    return document
+
+
+MAX_FILL_PASSES = 4
+_LINE = '<div class="line"></div>'
+
+
+def fill_targets(manuscript: Manuscript) -> list[str]:
+    """Ids of the blocks whose ruled lines fill their page: {fill=page} prompts and notes pages."""
+    ids = [p.id for p in manuscript.prompts if p.fill_page]
+    if manuscript.config.settings.notes_page:
+        ids += [f"notes-{chapter.slug}" for chapter in manuscript.chapters]
+    return ids
+
+
+def free_lines(document: weasyprint.Document, ids: list[str], pitch: float) -> dict[str, int]:
+    """For each id: how many writing lines to add (or, if negative, remove) so that its block ends
+    at the foot of the page where it starts: free space under it / pitch, or what spilled over."""
+    wanted: dict[str, int] = {}
+    for page in document.pages:
+        box = page._page_box
+        foot = box.content_box_y() + box.height
+        for ident in ids:
+            if ident not in page.anchors:
+                continue
+            _x, top, _x2, bottom = page.anchors[ident]
+            if ident not in wanted:
+                wanted[ident] = max(int((foot - bottom + 0.5) // pitch), 0)
+            else:  # the block ran onto a further page: take back what spilled over
+                wanted[ident] = min(wanted[ident], 0) - math.ceil((bottom - top - 0.5) / pitch)
+    return wanted
+
+
+def add_lines(html: str, extra: dict[str, int]) -> str:
+    """Insert `extra[id]` more writing lines into the block with that id (after its first line)."""
+    for ident, count in extra.items():
+        at = html.find(f'id="{ident}"')
+        line = html.find(_LINE, at) if at >= 0 else -1
+        if line >= 0 and count > 0:
+            html = html[:line] + _LINE * count + html[line:]
+    return html
+
+
+def build_pdf(manuscript: Manuscript, renderer: Renderer | None = None) -> bytes:
+    """The reader's PDF of the whole book (screen edition: live links, symmetric margins)."""
+    return document_to_pdf(manuscript, render_document(manuscript, renderer, "screen"))
+
+
+def build_print_pdf(manuscript: Manuscript, renderer: Renderer | None = None) -> bytes:
+    """The printer's PDF: trim size with bleed and crop marks, mirrored margins, right-hand openers."""
+    return document_to_pdf(manuscript, render_document(manuscript, renderer, "print"))
 
 
 def cover_png(manuscript: Manuscript, renderer: Renderer | None = None, height_px: int = 2400) -> bytes:

@@ -12,6 +12,8 @@ from .assets import FAMILIES, font_face_css, project_dir
 from .errors import Diagnostic, OutputError
 from .icons import icon_markup
 from .manuscript import Manuscript
+from .pages import PageGeometry, geometry
+from .qr import edition_links
 
 
 def book_date(manuscript: Manuscript) -> dt.datetime:
@@ -38,6 +40,7 @@ class Renderer:
             lstrip_blocks=True,
         )
         self.env.filters["css_string"] = css_string
+        self.env.filters["edition_links"] = edition_links
         self.env.globals["icon"] = lambda name, label: jinja2.utils.markupsafe.Markup(icon_markup(name, label))
 
     def stylesheet(self, *names: str) -> str:
@@ -86,9 +89,17 @@ class Renderer:
         except jinja2.TemplateError as exc:
             raise OutputError([Diagnostic(f"layouts/{template}", None, f"template error: {exc}")]) from None
 
-    def pdf_html(self) -> str:
-        css = font_face_css() + "\n" + self.stylesheet("book.css", "cover.css", "pdf.css")
-        return self.render("pdf.html", css=css)
+    def geometry(self, edition: str = "screen") -> PageGeometry:
+        """The page design of an edition at the book's trim size."""
+        width, height = self.manuscript.config.page_size_mm
+        return geometry(width, height, edition, self.manuscript.config.settings.bleed)
+
+    def pdf_html(self, edition: str = "screen") -> str:
+        """The whole book as one HTML document for WeasyPrint: the screen or the print edition."""
+        sheets = ["book.css", "cover.css", "pdf.css"] + (["print.css"] if edition == "print" else [])
+        css = font_face_css() + "\n" + self.stylesheet(*sheets)
+        return self.render("pdf.html", css=css, edition=edition, geometry=self.geometry(edition),
+                           how_to_use=self.manuscript.how_to_use)
 
     def cover_html(self) -> str:
         css = font_face_css() + "\n" + self.stylesheet("book.css", "cover.css")

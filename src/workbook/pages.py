@@ -1,0 +1,76 @@
+"""A trim size and an edition in, the page geometry (margins, bleed, type size) and its @page CSS out.
+
+Type and margins scale with the page: about 11 pt on A4/Letter and about 9.75 pt on A5/6x9in,
+with a measure of roughly 65 characters. Writing lines never scale (handwriting does not shrink).
+The print edition mirrors its margins (inner edge toward the binding) and adds bleed and crop marks.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EDITIONS = ("screen", "print")
+SMALL, LARGE = 148.0, 210.0  # page widths (mm) of the small and the large reference size
+SMALL_PT, LARGE_PT = 9.75, 11.0
+MEASURE_PER_PT = 11.6  # mm of measure per pt of type: ~65 characters of Source Serif
+LINE_PITCH_MM = 8.5  # the height of a writing line, as in book.css (.prompt-lines .line)
+LINE_RULE_PT = 0.5  # its bottom rule, as in book.css
+
+
+@dataclass(frozen=True)
+class PageGeometry:
+    """Trim size, margins (mm), bleed (mm) and body type size (pt) of one edition."""
+
+    edition: str
+    width: float
+    height: float
+    top: float
+    bottom: float
+    inner: float
+    outer: float
+    font_size: float
+    bleed: float = 0.0
+
+    @property
+    def content_height(self) -> float:
+        return self.height - self.top - self.bottom
+
+    @property
+    def line_pitch_px(self) -> float:
+        """The writing-line pitch in CSS px (WeasyPrint's layout unit): height plus its 0.5 pt rule."""
+        return LINE_PITCH_MM * 96 / 25.4 + LINE_RULE_PT * 96 / 72
+
+    def css(self) -> str:
+        """The @page rules and the root type size for this geometry."""
+        rules = [
+            f"@page {{ size: {self.width:g}mm {self.height:g}mm; "
+            f"margin: {self.top:.1f}mm {self.outer:.1f}mm {self.bottom:.1f}mm {self.inner:.1f}mm; }}",
+            f"@page :left {{ margin-left: {self.outer:.1f}mm; margin-right: {self.inner:.1f}mm; }}",
+            f"@page :right {{ margin-left: {self.inner:.1f}mm; margin-right: {self.outer:.1f}mm; }}",
+            f"@page cover {{ margin: 0; }}",
+            f"html {{ font-size: {self.font_size:.2f}pt; }}",
+        ]
+        if self.edition == "print":
+            rules.append(f"@page {{ bleed: {self.bleed:g}mm; marks: crop; }}")
+        return "\n".join(rules)
+
+
+def type_size(width: float) -> float:
+    """Body type (pt) for a page width (mm), interpolated between A5 and A4 and clamped."""
+    t = (width - SMALL) / (LARGE - SMALL)
+    return round(min(max(SMALL_PT + t * (LARGE_PT - SMALL_PT), 9.5), 11.5), 2)
+
+
+def geometry(width: float, height: float, edition: str = "screen", bleed: float = 3.2) -> PageGeometry:
+    """The page design for a trim size (mm) and an edition ("screen" or "print")."""
+    if edition not in EDITIONS:
+        raise ValueError(f"unknown edition {edition!r}; choose from {', '.join(EDITIONS)}")
+    size = type_size(width)
+    margins = width - size * MEASURE_PER_PT
+    margins = min(max(margins, 30.0), width * 0.4)  # at least 15 mm a side, at most 20 % each
+    if edition == "print":
+        inner, outer = margins * 0.54, margins * 0.46  # the binding eats part of the inner margin
+    else:
+        inner = outer = margins / 2  # printed single-sided at home: symmetric
+    return PageGeometry(edition, width, height, top=round(height * 0.085, 1), bottom=round(height * 0.095, 1),
+                        inner=round(inner, 1), outer=round(outer, 1), font_size=size,
+                        bleed=bleed if edition == "print" else 0.0)

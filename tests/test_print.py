@@ -1,0 +1,336 @@
+"""Print-ready pages: trim sizes with bleed boxes, right-hand openers, truly blank pages, pagination
+for handwriting, running heads, front matter, QR codes, glyph coverage, and `workbook preview`."""
+from __future__ import annotations
+
+import re
+
+import pypdf
+import pytest
+from click.testing import CliRunner
+from fontTools.ttLib import TTFont
+
+import workbook
+from conftest import ROOTS, copy_root
+from helpers import (blank_pages, chapter_start_pages, footer_number, normalise, orphaned_lines, page_boxes,
+                     pdf_pages_text, ruled_lines_below, toc_entries, writing_lines_per_prompt)
+from workbook.assets import font_files
+from workbook.cli import cli
+from workbook.pages import LINE_PITCH_MM, geometry
+from workbook.pdf import free_lines, fill_targets
+from workbook.qr import print_links, short_url
+from workbook.typography import refine_text
+
+MM = 72 / 25.4
+SIZES = {"A4": (210, 297), "A5": (148, 210), "Letter": (215.9, 279.4), "6x9in": (152.4, 228.6),
+         "170mm 240mm": (170, 240)}
+
+
+@pytest.fixture(scope="module")
+def trim_builds(tmp_path_factory) -> dict:
+    """The mini book's print edition at every trim size, and its screen edition at A5."""
+    built = {}
+    for size in SIZES:
+        out = tmp_path_factory.mktemp("trim")
+        result = workbook.build(ROOTS / "mini", out, ["print"], page_size=size)
+        built[size] = result.outputs[0]
+    out = tmp_path_factory.mktemp("trim-screen")
+    built["screen-A5"] = workbook.build(ROOTS / "mini", out, ["pdf"], page_size="A5").outputs[0]
+    return built
+
+
+@pytest.fixture(scope="module")
+def typo_build(tmp_path_factory):
+    out = tmp_path_factory.mktemp("typo")
+    result = workbook.build(ROOTS / "typo", out, ["pdf", "print"])
+    return result, workbook.load_book(ROOTS / "typo")
+
+
+def _box(page, name):
+    return [round(float(v), 2) for v in page[name]]
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_print_boxes_per_trim_size(trim_builds, size):
+    path = trim_builds[size]
+    assert path.name == "small-steps-print.pdf"
+    width, height = (v * MM for v in SIZES[size])
+    bleed = 3.2 * MM
+    for page in pypdf.PdfReader(str(path)).pages:
+        trim = _box(page, "/TrimBox")
+        assert trim == pytest.approx([0, 0, width, height], abs=0.05)
+        assert _box(page, "/BleedBox") == pytest.approx([-bleed, -bleed, width + bleed, height + bleed], abs=0.05)
+        assert _box(page, "/MediaBox") == pytest.approx(_box(page, "/BleedBox"), abs=0.05)
+
+
+def test_screen_edition_has_no_bleed(trim_builds):
+    for page in pypdf.PdfReader(str(trim_builds["screen-A5"])).pages:
+        assert _box(page, "/MediaBox") == pytest.approx([0, 0, 148 * MM, 210 * MM], abs=0.05)
+        assert "/BleedBox" not in page or _box(page, "/BleedBox") == _box(page, "/MediaBox")
+
+
+def test_bleed_comes_from_book_yaml(typo_build):
+    result, _ = typo_build
+    path = next(p for p in result.outputs if p.name.endswith("-print.pdf"))
+    page = pypdf.PdfReader(str(path)).pages[0]
+    assert _box(page, "/BleedBox")[0] == pytest.approx(-5 * MM, abs=0.05)
+
+
+def test_type_and_margins_scale_with_the_page():
+    a4, a5 = geometry(210, 297), geometry(148, 210)
+    assert 10.5 <= a4.font_size <= 11.5 and 9.5 <= a5.font_size <= 10.5
+    for page in (a4, a5, geometry(215.9, 279.4), geometry(152.4, 228.6)):
+        measure_chars = (page.width - page.inner - page.outer) / (page.font_size * 0.5 * 25.4 / 72)
+        assert 60 <= measure_chars <= 75, (page, measure_chars)
+    printed = geometry(148, 210, "print")
+    assert printed.inner > printed.outer and printed.bleed == 3.2
+    assert geometry(148, 210).inner == geometry(148, 210).outer
+
+
+def test_print_chapters_start_on_odd_right_hand_pages(demo_editions):
+    path, _document, manuscript = demo_editions["print"]
+    pages = pdf_pages_text(path)
+    for title, index in chapter_start_pages(path, manuscript).items():
+        assert index % 2 == 0, f"{title} starts on a left-hand page"  # page 1 is a right-hand page
+        assert int(footer_number(pages[index])) % 2 == 1, title
+
+
+def test_blank_pages_carry_no_text_and_no_marks_but_crop_marks(demo_editions):
+    path, document, _ = demo_editions["print"]
+    blanks = blank_pages(document)
+    assert blanks, "right-hand openers make at least one blank page in the demo book"
+    reader = pypdf.PdfReader(str(path))
+    for index in blanks:
+        assert not (reader.pages[index].extract_text() or "").strip(), f"page {index + 1} is not empty"
+        _, lines = next((i, ls) for i, ls in page_boxes(document) if i == index)
+        assert lines == [], f"page {index + 1} holds text"
+
+
+def test_no_heading_ends_a_page(demo_editions):
+    """The last line of text on a page is never a heading or a FAQ question (the prompt question
+    may be: its lines have no text; test_no_question_ends_a_page_without_its_lines covers them)."""
+    checked = 0
+    for edition, (_path, document, _m) in demo_editions.items():
+        for index, lines in page_boxes(document):
+            if lines:
+                tag, classes = lines[-1]
+                assert tag not in ("h1", "h2", "h3", "h4", "dt"), f"{edition} page {index + 1} ends with a {tag} {classes}"
+                checked += 1
+    assert checked > 40
+
+
+@pytest.mark.parametrize("edition", ["screen", "print"])
+def test_no_question_ends_a_page_without_its_lines(demo_editions, edition):
+    path, _document, manuscript = demo_editions[edition]
+    notes = str(manuscript.config.words["notes"]).upper()
+    questions = [p.text for p in manuscript.prompts]
+    counts = writing_lines_per_prompt(path, questions, notes)
+    for prompt, count in zip(manuscript.prompts, counts):
+        assert count == prompt.lines or (prompt.fill_page and count > prompt.lines), (prompt.id, count)
+    assert orphaned_lines(path, questions, notes) == 0
+
+
+@pytest.mark.parametrize("edition", ["screen", "print"])
+def test_toc_numbers_match_start_pages(demo_editions, edition):
+    path, _document, manuscript = demo_editions[edition]
+    pages = pdf_pages_text(path)
+    _, printed = toc_entries(path, manuscript)
+    actual = {title: footer_number(pages[i]) for title, i in chapter_start_pages(path, manuscript).items()}
+    assert actual == printed
+    assert list(actual.values())[0] == "1"
+
+
+def test_fill_prompts_and_notes_pages_fill_their_page(demo_editions):
+    for edition, (path, document, manuscript) in demo_editions.items():
+        ids = fill_targets(manuscript)
+        assert any(i.startswith("notes-") for i in ids) and any(not i.startswith("notes-") for i in ids)
+        pitch = geometry(210, 297).line_pitch_px
+        assert free_lines(document, ids, pitch) == {i: 0 for i in ids}, edition
+        assert all(sum(1 for page in document.pages if i in page.anchors) == 1 for i in ids), edition
+        notes = ruled_lines_below(path, str(manuscript.config.words["notes"]).upper())
+        assert len(notes) == len(manuscript.chapters)
+        usable = geometry(210, 297).content_height - 15  # the title takes ~10 mm
+        assert all(n >= int(usable // LINE_PITCH_MM) - 1 for n in notes), notes
+
+
+def _trim_offsets(path) -> list[tuple[float, float]]:
+    """Per page: (left, top) distance in pt from the MediaBox edges to the TrimBox edges (the bleed)."""
+    return [(float(p.trimbox[0]) - float(p.mediabox[0]), float(p.mediabox[3]) - float(p.trimbox[3]))
+            for p in pypdf.PdfReader(str(path)).pages]
+
+
+def _band_text(path, top_mm: float, bottom_mm: float) -> list[str]:
+    """Per page: the text between top_mm and bottom_mm below the trim's top edge."""
+    import pdfplumber
+
+    found = []
+    with pdfplumber.open(str(path)) as pdf:
+        for page, (_left, top) in zip(pdf.pages, _trim_offsets(path)):
+            x0, y0, x1, _y1 = page.bbox  # pdfplumber keeps the PDF's x and shifts "top" by the MediaBox
+            band = page.within_bbox((x0, y0 + top + top_mm * MM, x1, y0 + top + bottom_mm * MM))
+            found.append(" ".join((band.extract_text() or "").split()))
+    return found
+
+
+def _folio_x(path, index: int) -> float:
+    """Where the page's folio (its lowest number) stands, as a fraction of the trim width."""
+    import pdfplumber
+
+    left, _top = _trim_offsets(path)[index]
+    with pdfplumber.open(str(path)) as pdf:
+        page = pdf.pages[index]
+        words = [w for w in page.extract_words() if w["text"].isdigit()]
+        lowest = max(words, key=lambda w: w["bottom"])
+        return (lowest["x0"] - page.bbox[0] - left) / (page.width - 2 * left)
+
+
+def test_fill_blocks_stay_on_one_page_at_a_small_trim_size():
+    from workbook.pdf import render_document
+    from workbook.render import Renderer
+
+    manuscript = workbook.load_book(ROOTS / "typo")
+    manuscript.config.settings.page_size = "6x9in"
+    renderer = Renderer(manuscript)
+    document = render_document(manuscript, renderer, "print")
+    ids = fill_targets(manuscript)
+    assert len(ids) == 3
+    assert free_lines(document, ids, renderer.geometry("print").line_pitch_px) == {i: 0 for i in ids}
+    assert all(sum(1 for page in document.pages if i in page.anchors) == 1 for i in ids)
+
+
+def test_running_heads_and_folios(demo_editions):
+    path, document, manuscript = demo_editions["print"]
+    pages = pdf_pages_text(path)
+    title = manuscript.config.settings.title
+    chapter_titles = {c.title for c in manuscript.chapters}
+    starts = set(chapter_start_pages(path, manuscript).values())
+    first = min(starts)
+    blanks = set(blank_pages(document))
+    heads = _band_text(path, 0, geometry(210, 297).top - 1)
+    for index in range(len(pages)):
+        if index in blanks or index < first:
+            assert heads[index] == "", (index, heads[index])  # front matter and blank pages: no heads
+        elif index in starts:
+            assert heads[index] == "", (index, heads[index])  # chapter openers: no running head
+        elif index % 2 == 1:  # a left-hand page: the book title
+            assert heads[index] == title, (index, heads[index])
+        else:
+            assert heads[index] in chapter_titles, (index, heads[index])
+        if index >= first and index not in blanks:
+            assert re.fullmatch(r"\d+", footer_number(pages[index]))
+    # folios at the outer edge: right-hand pages at the right, left-hand pages at the left
+    assert _folio_x(path, first) > 0.5 and _folio_x(path, first + 1) < 0.5
+
+
+def test_front_matter(demo_editions):
+    path, _document, manuscript = demo_editions["print"]
+    pages = pdf_pages_text(path)
+    settings = manuscript.config.settings
+    assert pages[0].strip() == settings.title  # half title
+    assert not pages[1].strip()
+    assert pages[2].startswith(settings.title) and settings.subtitle in pages[2]
+    colophon = normalise(pages[3])
+    for needed in (f"ISBN {settings.isbn}", settings.edition, normalise(settings.rights), settings.date.isoformat()):
+        assert needed in colophon
+    toc_index, _ = toc_entries(path, manuscript)
+    assert toc_index % 2 == 0 and footer_number(pages[toc_index]) == "v"
+    how = next(i for i, t in enumerate(pages) if t.startswith("Zo gebruik je dit werkboek"))
+    assert how % 2 == 0 and re.fullmatch(r"[ivx]+", footer_number(pages[how]))
+
+
+def test_print_links_get_qr_codes_and_short_urls(demo_editions):
+    screen, _d, manuscript = demo_editions["screen"]
+    printed, _d, _m = demo_editions["print"]
+    urls = sorted(set(re.findall(r'<ul class="further-reading">.*?</ul>|<p class="cta">.*?</p>',
+                                 " ".join(c.html for c in manuscript.chapters), re.S)))
+    links = sorted(set(re.findall(r'href="(https?://[^"]+)"', " ".join(urls))))
+    assert len(links) >= 5
+    print_text = normalise(" ".join(pdf_pages_text(printed)))
+    screen_text = normalise(" ".join(pdf_pages_text(screen)))
+    for url in links:
+        assert short_url(url) in print_text
+        assert short_url(url) not in screen_text
+    def images(path):
+        count = 0
+        for page in pypdf.PdfReader(str(path)).pages:
+            xobjects = page.get("/Resources", {}).get("/XObject", {})
+            count += len(xobjects)
+        return count
+    assert images(printed) >= images(screen) + len(links)
+    uris = {a.get_object()["/A"].get("/URI") for page in pypdf.PdfReader(str(screen)).pages
+            for a in page.get("/Annots", []) if a.get_object().get("/A")}
+    assert set(links) <= uris  # the screen PDF keeps live links
+
+
+def test_print_links_html():
+    html = ('<ul class="further-reading"><li><a href="https://www.example.org/a/">A</a> — x</li></ul>'
+            '<p class="cta"><a href="https://example.org/b?c=1&amp;d=2">B</a></p><p><a href="https://e.org">e</a></p>')
+    out = print_links(html)
+    assert out.count('<img class="qr"') == 2 and "example.org/a<" in out and "example.org/b?c=1&amp;d=2" in out
+    assert out.endswith('<p><a href="https://e.org">e</a></p>')
+
+
+def test_dutch_typography():
+    assert refine_text("er ‘s avonds", "nl") == "er ’s avonds"
+    assert refine_text("10 minuten — dat", "nl") == "10\u00a0minuten\u00a0— dat"
+    assert refine_text("€ 5", "nl") == "€\u00a05"
+    assert refine_text("« oui » ?", "fr") == "«\u00a0oui\u00a0»\u00a0?"
+
+
+def test_no_notdef_glyphs_for_dutch_text(typo_build):
+    result, manuscript = typo_build
+    assert not [w for w in result.warnings if "notdef" in w.message]
+    html = " ".join(c.html for c in manuscript.chapters)
+    assert "’s avonds" in html and "“" in html and "—" in html and "–" in html and "ë" in html
+    text = set(re.sub(r"<[^>]+>", "", html)) | set(manuscript.config.settings.title)
+    for key, path in font_files().items():
+        cmap = TTFont(path).getBestCmap()
+        missing = sorted(c for c in text if c.strip() and ord(c) not in cmap and ord(c) > 0x7f)
+        assert not missing, f"{key} lacks {missing}"
+
+
+def test_notdef_is_reported(tmp_path):
+    book = copy_root("mini", tmp_path)
+    chapter = next((book / "chapters").glob("01-*.md"))
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nEen teken zonder glyph: \ue123.\n", encoding="utf-8")
+    result = workbook.build(book, tmp_path / "out", ["pdf"])
+    assert any("notdef" in w.message and "U+E123" in w.message for w in result.warnings)
+
+
+def test_demo_glyph_coverage(demo_manuscript):
+    text = set(re.sub(r"<[^>]+>", "", " ".join(c.html for c in demo_manuscript.chapters)))
+    serif = TTFont(font_files()["serif-400-normal"]).getBestCmap()
+    assert not sorted(c for c in text if c.strip() and ord(c) not in serif)
+
+
+def test_preview_writes_pngs(tmp_path):
+    from PIL import Image
+
+    result = CliRunner().invoke(cli, ["preview", str(ROOTS / "mini"), "--edition", "print", "--pages", "1-2",
+                                      "-o", str(tmp_path), "--page-size", "A5"])
+    assert result.exit_code == 0, result.output
+    files = sorted(tmp_path.glob("*.png"))
+    assert [f.name for f in files] == ["small-steps-print-p001.png", "small-steps-print-p002.png"]
+    width, height = Image.open(files[0]).size
+    assert height / width == pytest.approx((210 + 6.4) / (148 + 6.4), abs=0.01)
+    bad = CliRunner().invoke(cli, ["preview", str(ROOTS / "mini"), "--pages", "4-2", "-o", str(tmp_path)])
+    assert bad.exit_code == 2
+    bad = CliRunner().invoke(cli, ["build", str(ROOTS / "mini"), "--page-size", "B5", "-o", str(tmp_path)])
+    assert bad.exit_code == 2
+
+
+def _diagnostics(book) -> list[str]:
+    with pytest.raises(workbook.WorkbookError) as caught:
+        workbook.load_book(book)
+    return [str(d) for d in caught.value.diagnostics]
+
+
+def test_bad_isbn_and_missing_how_to_use_are_reported(tmp_path):
+    book = copy_root("mini", tmp_path)
+    config = book / "book.yaml"
+    original = config.read_text(encoding="utf-8")
+    lines = original.count("\n")
+    config.write_text(original + "isbn: 978-90-12345-67-4\n", encoding="utf-8")
+    assert any(m.startswith(f"book.yaml:{lines + 1}: error: isbn: not a valid ISBN") for m in _diagnostics(book))
+    config.write_text(original + "isbn: 978-90-12345-67-5\nhow_to_use: nowhere.md\n", encoding="utf-8")
+    messages = _diagnostics(book)
+    assert any(m.startswith(f"book.yaml:{lines + 2}: error: how_to_use: file nowhere.md does not exist") for m in messages), messages
