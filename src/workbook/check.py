@@ -71,10 +71,7 @@ def check_manuscript(manuscript: Manuscript) -> list[Diagnostic]:
 
 def _ordered(items: list[Diagnostic]) -> list[Diagnostic]:
     """Errors and warnings by file (book.yaml first), then line."""
-    seen: dict[str, int] = {"book.yaml": 0}
-    for item in items:
-        seen.setdefault(item.file, len(seen))
-    return sorted(dict.fromkeys(items), key=lambda d: (seen[d.file], d.line or 0))
+    return sorted(dict.fromkeys(items), key=lambda d: (d.file != "book.yaml", d.file, d.line or 0))
 
 
 def _fragment(chapter: Chapter) -> etree.Element:
@@ -133,7 +130,8 @@ def _check_chapter(manuscript: Manuscript, chapter: Chapter, by_file: dict[Path,
     own_ids = ids_of[chapter.slug]
     for ident in sorted({i for i in own_ids if own_ids.count(i) > 1}):
         shown = ident.removeprefix(f"{chapter.slug}--")
-        problem(source.line("#" + shown, shown), f"id {shown!r} is used more than once in this chapter; "
+        source.line("{#" + shown, "#" + shown, shown)  # the first use is fine: point at the second
+        problem(source.line("{#" + shown, "#" + shown, shown), f"id {shown!r} is used more than once in this chapter; "
                                                   "give each heading or {#id} a different name")
 
     fragment = _fragment(chapter)
@@ -167,9 +165,11 @@ def _check_chapter(manuscript: Manuscript, chapter: Chapter, by_file: dict[Path,
                 continue  # in this chapter, or a link to another chapter's file resolved by the manuscript
             shown = target.removeprefix(f"{chapter.slug}--")
             line = source.line(f"(#{shown})", f"#{shown}")
-            if shown in _all_shown(ids_of):
-                problem(line, f"link #{shown} points into another chapter; link to that chapter's file instead, "
-                              f"e.g. [text](02-next.md#{shown})")
+            owner = next((c for c in manuscript.chapters if c is not chapter
+                          and shown in {i.split("--", 1)[-1] for i in ids_of[c.slug]}), None)
+            if owner is not None:
+                relative = Path(_relative(owner.source, chapter.source.parent)).as_posix()
+                problem(line, f"link #{shown} is in another chapter; link to its file: [text]({relative}#{shown})")
             else:
                 problem(line, f"link #{shown} leads nowhere: no heading, prompt or {{#id}} in this chapter is called "
                               f"{shown!r}")
@@ -178,8 +178,10 @@ def _check_chapter(manuscript: Manuscript, chapter: Chapter, by_file: dict[Path,
     return found
 
 
-def _all_shown(ids_of: dict[str, list[str]]) -> set[str]:
-    return {ident.split("--", 1)[-1] for ids in ids_of.values() for ident in ids}
+def _relative(path: Path, start: Path) -> str:
+    import os
+
+    return os.path.relpath(path, start)
 
 
 def _check_file_link(manuscript: Manuscript, chapter: Chapter, href: str, source: _Source,

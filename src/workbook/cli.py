@@ -90,7 +90,7 @@ def check_command(book: Path, strict: bool) -> None:
     report = check_book(book)
     for item in report.diagnostics:
         click.echo(str(item))
-    click.echo(report.summary() + (" (--strict: warnings fail)" if strict and report.warnings else ""), err=True)
+    click.echo(report.summary() + (" (--strict: warnings fail)" if strict and report.warnings else ""))
     if report.failed(strict):
         sys.exit(1)
 
