@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import http.server
 import json
+import sys
 import mimetypes
 import threading
 import time
@@ -153,7 +154,12 @@ RELOAD_SCRIPT = """
 (function () {
   var build = %d;
   var y = sessionStorage.getItem('workbook-scroll');
-  if (y !== null) { window.scrollTo(0, +y); sessionStorage.removeItem('workbook-scroll'); }
+  var broken = document.body.getAttribute('data-status') === 'error';
+  if ('scrollRestoration' in history) { history.scrollRestoration = 'manual'; }
+  if (y !== null) { sessionStorage.removeItem('workbook-scroll'); }
+  function place() { window.scrollTo(0, broken || y === null ? 0 : +y); }  // errors: show them first
+  place();
+  window.addEventListener('load', place);
   function reload() { sessionStorage.setItem('workbook-scroll', String(window.scrollY)); location.reload(); }
   function poll() {
     fetch('/__build', {cache: 'no-store'}).then(function (r) { return r.json(); })
@@ -262,7 +268,7 @@ def serve_and_watch(book_dir: str | Path, out_dir: str | Path | None = None, por
     check_out_dir(book_dir, preview.out_dir)
     server = start_server(preview, port)
     click.echo(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", err=False)
-    click.get_text_stream("stdout").flush()
+    sys.stdout.flush()
     try:
         preview.rebuild()
         preview.watch()
