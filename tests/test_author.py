@@ -199,3 +199,26 @@ def test_site_words_come_from_the_locale_and_book_overrides(tmp_path):
     html = (tmp_path / "dist" / "index.html").read_text()
     assert "Zum Mitnehmen" in html and "Sprache" in html and "Deutsch" in html and "Kapitel" in html
     assert "Downloads" not in html
+
+
+def test_every_locale_has_every_word():
+    from workbook.locales import LOCALES
+
+    keys = set(LOCALES["en"])
+    for language, table in LOCALES.items():
+        assert set(table) == keys, (language, keys ^ set(table))
+
+
+def test_templates_print_no_hard_coded_words():
+    """The reader-facing templates take their words from the locale table (words.*), not from literals."""
+    from workbook.assets import project_dir
+
+    for name in ("site.html", "pdf.html", "_cover.html", "epub-chapter.xhtml", "epub-titlepage.xhtml"):
+        text = (project_dir("layouts") / name).read_text()
+        visible = re.sub(r"<style>.*?</style>|<[^>]+>|\{\{.*?\}\}|\{%.*?%\}|&\w+;|[·:—\s]", " ", text, flags=re.S)
+        assert not re.search(r"[A-Za-z]{2,}", visible), (name, visible.split())
+
+
+def test_watch_without_a_book_exits_1(tmp_path):
+    result = run("watch", str(tmp_path), "--port", "0")
+    assert result.returncode == 1 and "book.yaml: error: not found" in result.stderr

@@ -12,6 +12,7 @@ from .build import build as build_book
 from .build import parse_formats
 from .errors import Diagnostic, WorkbookError
 from .progress import BuildReporter
+from .scaffold import scaffold_languages
 
 
 def _print_diagnostics(items: list[Diagnostic]) -> None:
@@ -64,7 +65,7 @@ def build(book: Path, out_dir: Path | None, formats: list[str] | None, quiet: bo
 
 @cli.command("new")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--lang", "language", type=click.Choice(["en", "nl"]), default="en", show_default=True,
+@click.option("--lang", "language", type=click.Choice(scaffold_languages()), default="en", show_default=True,
               help="Language of the sample book.")
 def new_command(directory: Path, language: str) -> None:
     """Start a book in DIRECTORY (new or empty): book.yaml, two sample chapters, a README."""
