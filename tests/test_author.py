@@ -222,3 +222,36 @@ def test_templates_print_no_hard_coded_words():
 def test_watch_without_a_book_exits_1(tmp_path):
     result = run("watch", str(tmp_path), "--port", "0")
     assert result.returncode == 1 and "book.yaml: error: not found" in result.stderr
+
+
+def test_watch_rebuilds_only_for_the_book_inputs(tmp_path):
+    from workbook.watch import LivePreview
+
+    book = copy_root("mini", tmp_path)
+    preview = LivePreview(book, tmp_path / "dist")
+    for name in ("book.yaml", "chapters/02-more.md", "images/x.png", "styles/extra.css", "layouts/pdf.html"):
+        assert preview.is_input(book / name), name
+    for name in ("README.md", "notes.txt", ".git/index", "chapters/.01-start.md.swp", "chapters/01-start.md~"):
+        assert not preview.is_input(book / name), name
+
+
+def test_progress_bars_on_a_terminal_and_nothing_when_quiet():
+    import io
+
+    from workbook.progress import BuildReporter
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    with BuildReporter(stream=stream) as reporter:
+        reporter.on_progress("chapters", 1, 2, "chapters/01-start.md")
+        reporter.on_progress("chapters", 2, 2, "chapters/02-more.md")
+        reporter.on_progress("outputs", 0, 1, "pdf")
+    assert reporter.fancy and "chapters" in stream.getvalue() and "2/2" in stream.getvalue()
+    quiet = Terminal()
+    with BuildReporter(quiet=True, stream=quiet) as reporter:
+        reporter.on_progress("chapters", 1, 2, "x")
+        reporter.on_stage("pdf")
+    assert quiet.getvalue() == ""

@@ -124,16 +124,29 @@ class LivePreview:
         out = self.out_dir
 
         def relevant(change: watchfiles.Change, path: str) -> bool:
-            p = Path(path)
-            if p.is_relative_to(out) or any(part.startswith(".") for part in p.relative_to(self.book_dir).parts):
-                return False
-            return not p.name.endswith(("~", ".swp", ".tmp"))
+            return self.is_input(Path(path)) and not Path(path).is_relative_to(out)
 
         for changes in watchfiles.watch(self.book_dir, watch_filter=relevant, stop_event=self.stopping,
                                         debounce=300, step=100, rust_timeout=1000, yield_on_timeout=False):
             names = sorted({Path(p).relative_to(self.book_dir).as_posix() for _c, p in changes})
             self.log("changed: " + ", ".join(names))
             self.rebuild()
+
+    def is_input(self, path: Path) -> bool:
+        """Does a change to `path` change the book? book.yaml, its chapters, images, layouts and styles do;
+        the output folder, dot-files, editor backups and other notes (a README) do not."""
+        try:
+            parts = path.relative_to(self.book_dir).parts
+        except ValueError:
+            return False
+        if not parts or any(part.startswith(".") for part in parts) or path.name.endswith(("~", ".swp", ".tmp")):
+            return False
+        if parts == ("book.yaml",) or parts[0] in ("layouts", "styles", "images"):
+            return True
+        chapters = self._manuscript.config.chapter_files if self._manuscript else []
+        if path.resolve() in chapters or path.suffix.lower() in (".md", ".markdown"):
+            return parts != ("README.md",)
+        return path.suffix.lower() in (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".css", ".html")
 
     def stop(self) -> None:
         self.stopping.set()
