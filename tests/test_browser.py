@@ -56,6 +56,13 @@ def test_download_page_links_resolve_and_fit_phone_and_desktop(browser, tmp_path
         browser.screenshot(shots(tmp_path) / f"download-page-{width}.png")
 
 
+def save(path: Path, text: str) -> None:
+    """Save as editors do: a temporary file renamed over the old one (never a half-written chapter)."""
+    temp = path.with_name("." + path.name + ".tmp")
+    temp.write_text(text)
+    os.replace(temp, path)
+
+
 def _wait_ok(url: str, process: subprocess.Popen, timeout: float = 180) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -92,20 +99,21 @@ def test_live_preview_reloads_on_edit_and_survives_a_broken_edit(browser, tmp_pa
         browser.evaluate("window.notReloaded = true")
 
         chapter = book / "chapters" / "02-more.md"
-        chapter.write_text(chapter.read_text() + "\nA sentence written while the preview was open.\n")
+        save(chapter, chapter.read_text() + "\nA sentence written while the preview was open.\n")
         browser.wait_for("document.body.innerText.includes('A sentence written while the preview was open.')", 120)
         assert browser.evaluate("window.notReloaded") is None  # the page reloaded itself
         browser.wait_for("document.body.dataset.status === 'ok'", 120)
         browser.screenshot(shots(tmp_path) / "live-preview.png", full_page=False)
 
-        chapter.write_text(chapter.read_text() + "\n💡 How many lines? {lines=abc}\n")
-        browser.wait_for("document.body.dataset.status === 'error'", 120)
+        save(chapter, chapter.read_text() + "\n💡 How many lines? {lines=abc}\n")
+        browser.wait_for("document.body.dataset.status === 'error' && "
+                         "document.querySelector('.problems').innerText.includes('lines=abc')", 120)
         text = browser.evaluate("document.querySelector('.problems').innerText")
         assert "chapters/02-more.md:" in text and "{lines=abc}: the number of lines must be a whole number" in text
         browser.screenshot(shots(tmp_path) / "live-preview-error.png", full_page=False)
         assert process.poll() is None  # the watcher lives on
 
-        chapter.write_text(chapter.read_text().replace("{lines=abc}", "{lines=2}"))
+        save(chapter, chapter.read_text().replace("{lines=abc}", "{lines=2}"))
         browser.wait_for("document.body.dataset.status === 'ok' && document.body.innerText.includes('How many lines?')", 120)
     finally:
         process.terminate()

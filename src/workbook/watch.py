@@ -52,11 +52,16 @@ class LivePreview:
         self.changed = threading.Condition()
         self.stopping = threading.Event()
         self._manuscript: Manuscript | None = None
+        self._building = threading.Lock()
         self.state.page = _bare_page(self.state)
 
     # --- building -------------------------------------------------------------------------------
     def rebuild(self) -> None:
-        """Preview first (fast), then the files in dist/ (slow); errors go into the page."""
+        """Preview first (fast), then the files in dist/ (slow); errors go into the page. One at a time."""
+        with self._building:
+            self._rebuild()
+
+    def _rebuild(self) -> None:
         started = time.perf_counter()
         try:
             manuscript = load_book(self.book_dir)
@@ -282,8 +287,11 @@ def serve_and_watch(book_dir: str | Path, out_dir: str | Path | None = None, por
     server = start_server(preview, port)
     click.echo(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", err=False)
     sys.stdout.flush()
+    # The first build runs beside the watcher, so an edit made while it builds is not missed.
+    first = threading.Timer(0.2, preview.rebuild)
+    first.daemon = True
+    first.start()
     try:
-        preview.rebuild()
         preview.watch()
     except KeyboardInterrupt:
         pass
