@@ -8,8 +8,9 @@ BOOK   ?= book
 DIST   ?= dist
 
 # Debian packages the build needs: HarfBuzz's subsetter (fast font subsetting
-# in WeasyPrint) and poppler-utils (pdftoppm for looking at pages).
-DEBS := libharfbuzz-subset0 poppler-utils
+# in WeasyPrint), poppler-utils (pdftoppm for looking at pages) and chromium
+# (the tests drive the download page and the live preview in headless Chromium).
+DEBS := libharfbuzz-subset0 poppler-utils chromium
 
 book: venv sysdeps
 	$(BIN)/workbook build $(BOOK) -o $(DIST)

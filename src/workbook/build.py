@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .config import FORMATS
-from .errors import Diagnostic, WorkbookError
+from .errors import Diagnostic, ManuscriptError, WorkbookError
 from .manuscript import Manuscript, load_book
 from .output import clean_stale_temps, write_bytes
 from .render import Renderer
@@ -47,18 +47,25 @@ class Target:
     """One output format: its file name in dist/ and the function that makes its bytes.
 
     `function(manuscript, renderer)` returns the file's bytes, or a {relative path: bytes} mapping
-    for a target that writes several files.
+    for a target that writes several files. A target with `uses_outputs` runs after all others and
+    is called as `function(manuscript, renderer, outputs)`, where `outputs` maps each other format
+    to the files it has in the output folder (written by this build, or left by an earlier one).
     """
 
     name: str
     filename: str  # "{slug}" is replaced by the book's slug
     module: str
     function: str
+    uses_outputs: bool = False
 
-    def produce(self, manuscript: Manuscript, renderer: Renderer) -> bytes | dict[str, bytes]:
+    def produce(self, manuscript: Manuscript, renderer: Renderer,
+                outputs: dict[str, list[Path]] | None = None) -> bytes | dict[str, bytes]:
         import importlib
 
-        return getattr(importlib.import_module(self.module, __package__), self.function)(manuscript, renderer)
+        function = getattr(importlib.import_module(self.module, __package__), self.function)
+        if self.uses_outputs:
+            return function(manuscript, renderer, outputs or {})
+        return function(manuscript, renderer)
 
 
 TARGETS: dict[str, Target] = {t.name: t for t in (
@@ -66,7 +73,25 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("epub", "{slug}.epub", ".epub", "build_epub"),
     Target("print", "{slug}-print.pdf", ".pdf", "build_print_pdf"),
     Target("worksheets", "{slug}-worksheets.pdf", ".worksheets", "build_worksheets"),
+    Target("site", "index.html", ".site", "build_site", uses_outputs=True),
 )}
+
+
+def build_order(formats: Iterable[str]) -> list[str]:
+    """Formats in the order they are made: those that read other outputs (the download page) last."""
+    formats = list(formats)
+    return [f for f in formats if not TARGETS[f].uses_outputs] + [f for f in formats if TARGETS[f].uses_outputs]
+
+
+def existing_outputs(out: Path, slug: str) -> dict[str, list[Path]]:
+    """Files of single-file formats that an earlier build left in the output folder."""
+    found: dict[str, list[Path]] = {}
+    for name, target in TARGETS.items():
+        if not target.uses_outputs:
+            path = out / target.filename.format(slug=slug)
+            if path.is_file():
+                found[name] = [path]
+    return found
 
 
 def set_page_size(manuscript: Manuscript, page_size: str | None) -> None:
@@ -78,40 +103,60 @@ def set_page_size(manuscript: Manuscript, page_size: str | None) -> None:
         manuscript.config.settings.page_size = page_size
 
 
+ProgressCallback = Callable[[str, int, int, str], None]  # (kind: "chapters"|"outputs", done, total, label)
+
+
 def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str | Iterable[str] | None = None,
-          *, on_stage: Callable[[str], None] | None = None, page_size: str | None = None) -> BuildResult:
+          *, on_stage: Callable[[str], None] | None = None, on_progress: ProgressCallback | None = None,
+          page_size: str | None = None) -> BuildResult:
     """Build the book in `book_dir` into `out_dir` (default: `book_dir/../dist`).
 
+    Runs `workbook check` first: its errors stop the build, its warnings are returned.
     `page_size` overrides book.yaml's (A4, A5, Letter, 6x9in or 'WIDTHmm HEIGHTmm').
-
     Returns the files written. Raises WorkbookError (with file:line diagnostics) for problems in the book.
     """
+    from .check import check_manuscript
+
     book_dir = Path(book_dir)
     out = Path(out_dir) if out_dir is not None else book_dir.resolve().parent / "dist"
     check_out_dir(book_dir, out)
     result = BuildResult()
     started = time.perf_counter()
-    manuscript = load_book(book_dir)
+    chapter_progress = (lambda done, total, label: on_progress("chapters", done, total, label)) if on_progress else None
+    manuscript = load_book(book_dir, chapter_progress)
     try:
         set_page_size(manuscript, page_size)
     except ValueError as exc:
         raise WorkbookError([Diagnostic("--page-size", None, f"{page_size!r}: {exc}")]) from None
     result.timings["manuscript"] = time.perf_counter() - started
-    wanted = parse_formats(formats, manuscript.config.settings.formats)
+    began = time.perf_counter()
+    problems = check_manuscript(manuscript)
+    errors = [d for d in problems if d.severity == "error"]
+    if errors:
+        raise ManuscriptError(errors + manuscript.warnings + [d for d in problems if d.severity == "warning"])
+    result.warnings.extend(problems)
+    result.timings["check"] = time.perf_counter() - began
+    wanted = build_order(parse_formats(formats, manuscript.config.settings.formats))
     renderer = Renderer(manuscript)
     clean_stale_temps(out)
     slug = manuscript.config.slug
-    for name in wanted:
+    written = existing_outputs(out, slug)
+    for index, name in enumerate(wanted):
         if on_stage:
             on_stage(name)
+        if on_progress:
+            on_progress("outputs", index, len(wanted), name)
         began = time.perf_counter()
         target = TARGETS[name]
-        data = target.produce(manuscript, renderer)
+        data = target.produce(manuscript, renderer, {k: v for k, v in written.items() if k != name})
         if isinstance(data, dict):
-            for relative, content in data.items():
-                result.outputs.append(write_bytes(out / relative, content))
+            paths = [write_bytes(out / relative, content) for relative, content in data.items()]
         else:
-            result.outputs.append(write_bytes(out / target.filename.format(slug=slug), data))
+            paths = [write_bytes(out / target.filename.format(slug=slug), data)]
+        result.outputs.extend(paths)
+        written[name] = paths
         result.timings[name] = time.perf_counter() - began
     result.warnings.extend(manuscript.warnings)  # after the targets: rendering may add warnings
+    if on_progress:
+        on_progress("outputs", len(wanted), len(wanted), "done")
     return result

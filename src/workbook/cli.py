@@ -11,6 +11,8 @@ from . import __version__
 from .build import build as build_book
 from .build import parse_formats
 from .errors import Diagnostic, WorkbookError
+from .progress import BuildReporter
+from .scaffold import scaffold_languages
 
 
 def _print_diagnostics(items: list[Diagnostic]) -> None:
@@ -54,20 +56,75 @@ def cli() -> None:
 @click.argument("book", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (default: dist/ beside the book folder).")
-@click.option("-f", "--formats", callback=_formats, help="Comma-separated: pdf,epub,print,worksheets (default: book.yaml's formats).")
+@click.option("-f", "--formats", callback=_formats,
+              help="Comma-separated: pdf,epub,print,worksheets,site (default: book.yaml's formats).")
 @click.option("--page-size", callback=_page_size, help="A4, A5, Letter, 6x9in or 'WIDTHmm HEIGHTmm' (default: book.yaml's).")
-@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
-def build(book: Path, out_dir: Path | None, formats: list[str] | None, page_size: str | None, quiet: bool) -> None:
-    """Build BOOK (a folder with book.yaml) into PDF, print PDF and EPUB."""
-    def stage(name: str) -> None:
-        if not quiet:
-            click.echo(f"building {name}…", err=True)
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors (for CI).")
+@click.option("-v", "--verbose", is_flag=True, help="Also print the time each stage took.")
+def build(book: Path, out_dir: Path | None, formats: list[str] | None, page_size: str | None, quiet: bool,
+          verbose: bool) -> None:
+    """Build BOOK (a folder with book.yaml) into the reader's PDF, the print PDF, the EPUB, worksheets
+    and the download page.
 
-    result = build_book(book, out_dir, formats, on_stage=stage, page_size=page_size)
+    Runs the checks of `workbook check` first: errors stop the build, warnings are printed.
+    """
+    with BuildReporter(quiet, verbose) as reporter:
+        result = build_book(book, out_dir, formats, on_stage=reporter.on_stage, on_progress=reporter.on_progress,
+                            page_size=page_size)
     if not quiet:
         _print_diagnostics(result.warnings)
         for path in result.outputs:
             click.echo(f"wrote {path} ({_size(path)})")
+        reporter.report_timings(result.timings)
+
+
+# --- author experience: new, check, watch (issue 7) ---------------------------------------------
+
+@cli.command("new")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--lang", "language", type=click.Choice(scaffold_languages()), default="en", show_default=True,
+              help="Language of the sample book.")
+def new_command(directory: Path, language: str) -> None:
+    """Start a book in DIRECTORY (new or empty): book.yaml, two sample chapters, a README."""
+    from .scaffold import new_book
+
+    written = new_book(directory, language)
+    for path in written:
+        click.echo(f"created {path}")
+    click.echo(f"next: edit {directory / 'book.yaml'}, then `workbook watch {directory}` or `workbook build {directory}`")
+
+
+@cli.command("check")
+@click.argument("book", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+def check_command(book: Path, strict: bool) -> None:
+    """Validate BOOK without rendering: config, chapters, images, prompts, ids and links.
+
+    Prints `file:line: error|warning: message` per problem and a summary; exit 1 on errors
+    (and on warnings with --strict).
+    """
+    from .check import check_book
+
+    report = check_book(book)
+    for item in report.diagnostics:
+        click.echo(str(item))
+    click.echo(report.summary() + (" (--strict: warnings fail)" if strict and report.warnings else ""))
+    if report.failed(strict):
+        sys.exit(1)
+
+
+@cli.command("watch")
+@click.argument("book", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (default: dist/ beside the book folder).")
+@click.option("-p", "--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (0: any free port).")
+@click.option("-f", "--formats", callback=_formats, help="What to rebuild on change (default: pdf,epub).")
+def watch_command(book: Path, out_dir: Path | None, port: int, formats: list[str] | None) -> None:
+    """Rebuild BOOK on every change and serve a live preview on http://127.0.0.1:PORT."""
+    from .watch import serve_and_watch
+
+    serve_and_watch(book, out_dir, port, formats)
 
 
 @cli.command("import")

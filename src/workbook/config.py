@@ -6,7 +6,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -15,7 +15,8 @@ from .locales import known_words, locale_for
 from .yamlsource import YamlProblem, line_for, load_with_lines
 
 CONFIG_NAME = "book.yaml"
-FORMATS = ("pdf", "epub", "print", "worksheets")
+FORMATS = ("pdf", "epub", "print", "worksheets", "site")  # build order; formats that read other outputs (site) last
+DEFAULT_FORMATS = FORMATS
 PAGE_SIZES = {  # name -> (width mm, height mm)
     "A4": (210.0, 297.0),
     "A5": (148.0, 210.0),
@@ -50,7 +51,7 @@ class Settings(BaseModel):
     notes_page: bool = False  # a ruled notes page at the end of every chapter (PDF editions)
     prompt_lines: int = Field(default=6, ge=1, le=40)
     worksheet_lines: int = Field(default=8, ge=1, le=40)
-    formats: list[Literal["pdf", "epub", "print", "worksheets"]] = Field(default_factory=lambda: list(FORMATS))
+    formats: list[str] = Field(default_factory=lambda: list(DEFAULT_FORMATS))
     words: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("language")
@@ -58,6 +59,14 @@ class Settings(BaseModel):
     def _language(cls, value: str) -> str:
         if not _LANG.match(value):
             raise ValueError("must be a language code such as nl, en or nl-BE")
+        return value
+
+    @field_validator("formats")
+    @classmethod
+    def _formats(cls, value: list[str]) -> list[str]:
+        unknown = [f for f in value if f not in FORMATS]
+        if unknown:
+            raise ValueError(f"unknown format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
         return value
 
     @field_validator("page_size")

@@ -8,6 +8,7 @@ import lxml.etree
 from ebooklib import epub
 
 from .errors import Diagnostic, OutputError
+from .epubparts import book_images, chapter_file, cross_links
 from .manuscript import Manuscript
 from .pdf import cover_png
 from .render import Renderer, book_date
@@ -80,10 +81,13 @@ def build_epub(manuscript: Manuscript, renderer: Renderer | None = None) -> byte
                            renderer.render("epub-titlepage.xhtml"), renderer)
     book.add_item(title_page)
 
+    for number, (src, (media_type, content)) in enumerate(sorted(book_images(manuscript).items()), start=1):
+        book.add_item(epub.EpubItem(uid=f"image-{number}", file_name=src, media_type=media_type, content=content))
+    bodies = cross_links(manuscript)
     chapters = []
     for chapter in manuscript.chapters:
-        item = _document(f"ch-{chapter.slug}", f"chapter-{chapter.number:02d}-{chapter.slug}.xhtml", chapter.title,
-                         language, renderer.render("epub-chapter.xhtml", chapter=chapter), renderer)
+        item = _document(f"ch-{chapter.slug}", chapter_file(chapter), chapter.title, language,
+                         renderer.render("epub-chapter.xhtml", chapter=chapter, html=bodies[chapter.slug]), renderer)
         book.add_item(item)
         chapters.append(item)
 

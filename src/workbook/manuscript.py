@@ -9,7 +9,7 @@ import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import markdown
 import nh3
@@ -67,13 +67,16 @@ class Manuscript:
         return [p for chapter in self.chapters for p in chapter.prompts]
 
 
-def load_book(book_dir: str | Path) -> Manuscript:
-    """Read a book folder (book.yaml + chapters) into a Manuscript; raise a WorkbookError listing all problems."""
+def load_book(book_dir: str | Path, on_chapter: Callable[[int, int, str], None] | None = None) -> Manuscript:
+    """Read a book folder (book.yaml + chapters) into a Manuscript; raise a WorkbookError listing all problems.
+
+    `on_chapter(done, total, file)` is called after each chapter (for progress bars).
+    """
     config = load_config(book_dir)
-    return build_manuscript(config)
+    return build_manuscript(config, on_chapter)
 
 
-def build_manuscript(config: BookConfig) -> Manuscript:
+def build_manuscript(config: BookConfig, on_chapter: Callable[[int, int, str], None] | None = None) -> Manuscript:
     report = Report()
     report.items.extend(config.warnings)
     chapters: list[Chapter] = []
@@ -81,6 +84,8 @@ def build_manuscript(config: BookConfig) -> Manuscript:
     for number, (path, yaml_line) in enumerate(zip(config.chapter_files, config.chapter_lines), start=1):
         rel = path.relative_to(config.root).as_posix()
         chapter = _read_chapter(config, path, rel, number, report)
+        if on_chapter:
+            on_chapter(number, len(config.chapter_files), rel)
         if chapter is None:
             continue
         if chapter.slug in slugs:
@@ -91,6 +96,7 @@ def build_manuscript(config: BookConfig) -> Manuscript:
     how_to_use = _read_how_to_use(config, report)
     if report.errors:
         raise ManuscriptError(report.errors + report.warnings)
+    link_chapters(chapters)
     return Manuscript(config, chapters, report.warnings, how_to_use)
 
 
@@ -111,6 +117,32 @@ def _read_how_to_use(config: BookConfig, report: Report) -> Chapter | None:
         page.title = str(config.words["how_to_use"])
     page.slug = "how-to-use"
     return page
+
+
+_FILE_HREF = re.compile(r'href="([^"#:]+\.md)(?:#([^"]*))?"')
+
+
+def link_chapters(chapters: list[Chapter]) -> None:
+    """Links between chapter files (`02-next.md#a-section`) -> in-book anchors (`#next--a-section`)."""
+    by_file = {chapter.source.resolve(): chapter for chapter in chapters}
+
+    def replace(chapter: Chapter, match: re.Match) -> str:
+        import urllib.parse
+
+        other = by_file.get((chapter.source.parent / urllib.parse.unquote(match[1])).resolve())
+        if other is None:
+            return match[0]  # `workbook check` reports it
+        anchor = match[2]
+        if not anchor:
+            return f'href="#{other.anchor}"'
+        for candidate in (anchor, f"{other.slug}--{anchor}"):
+            if candidate in ids[other.slug]:
+                return f'href="#{candidate}"'
+        return match[0]  # an anchor the other chapter lacks: `workbook check` reports it
+
+    ids = {chapter.slug: {chapter.anchor, *re.findall(r' id="([^"]+)"', chapter.html)} for chapter in chapters}
+    for chapter in chapters:
+        chapter.html = _FILE_HREF.sub(lambda m, c=chapter: replace(c, m), chapter.html)
 
 
 def split_front_matter(text: str) -> tuple[str | None, str, int]:
