@@ -9,6 +9,7 @@ LOCALES: dict[str, dict[str, object]] = {
     "nl": {
         "how_to_use": "Zo gebruik je dit werkboek",
         "colophon": "Colofon",
+        "isbn": "ISBN",
         "contents": "Inhoud",
         "chapter": "Hoofdstuk",
         "notes": "Aantekeningen",
@@ -55,6 +56,7 @@ LOCALES: dict[str, dict[str, object]] = {
     "en": {
         "how_to_use": "How to use this workbook",
         "colophon": "Colophon",
+        "isbn": "ISBN",
         "contents": "Contents",
         "chapter": "Chapter",
         "notes": "Notes",
@@ -100,6 +102,7 @@ LOCALES: dict[str, dict[str, object]] = {
     "de": {
         "how_to_use": "So benutzen Sie dieses Arbeitsbuch",
         "colophon": "Impressum",
+        "isbn": "ISBN",
         "contents": "Inhalt",
         "chapter": "Kapitel",
         "notes": "Notizen",
@@ -145,6 +148,7 @@ LOCALES: dict[str, dict[str, object]] = {
     "fr": {
         "how_to_use": "Comment utiliser ce cahier",
         "colophon": "Colophon",
+        "isbn": "ISBN",
         "contents": "Table des matières",
         "chapter": "Chapitre",
         "notes": "Notes",
