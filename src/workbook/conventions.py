@@ -50,6 +50,7 @@ class ChapterState:
     prompts: list[PromptInfo] = field(default_factory=list)
     problems: list[tuple[int | None, str, str]] = field(default_factory=list)  # (line, severity, message)
     counts: dict = field(default_factory=dict)
+    ids: set = field(default_factory=set)  # every id the Markdown gave an element (for raw HTML's ids)
 
     def count(self, kind: str) -> None:
         self.counts[kind] = self.counts.get(kind, 0) + 1

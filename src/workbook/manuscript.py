@@ -19,6 +19,7 @@ from markdown.treeprocessors import Treeprocessor
 from .config import BookConfig, load_config, slugify
 from .conventions import ChapterState, PromptInfo, WorkbookExtension
 from .errors import Diagnostic, ManuscriptError, Report
+from .resources import ImageRef, check_images, check_links
 from .yamlsource import YamlProblem, line_for, load_with_lines
 
 FRONT_MATTER_KEYS = {"title", "slug", "lines", "summary", "language", "source", "author"}
@@ -46,6 +47,8 @@ class Chapter:
     headings: list[Heading]
     summary: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    images: list[ImageRef] = field(default_factory=list)
+    internal_links: list[tuple[str, int | None]] = field(default_factory=list)
 
     @property
     def anchor(self) -> str:
@@ -86,6 +89,7 @@ def build_manuscript(config: BookConfig) -> Manuscript:
             continue
         slugs[chapter.slug] = rel
         chapters.append(chapter)
+    _check_internal_links(chapters, report)
     if report.errors:
         raise ManuscriptError(report.errors + report.warnings)
     return Manuscript(config, chapters, report.warnings)
@@ -171,12 +175,30 @@ def _read_chapter(config: BookConfig, path: Path, rel: str, number: int, report:
     if fragment is None and html:
         report.error(rel, None, "the chapter's HTML is not well-formed after conversion; check raw HTML in it")
     headings = _collect_headings(fragment)
+    images = check_images(config.root, rel, fragment, body, offset, report)
+    internal_links = check_links(rel, fragment, body, offset, report)
     if title is None:
         first = next((h for h in headings if h.level <= 2), None)
         title = first.text if first else slug.replace("-", " ").capitalize()
     if len(report.errors) > problems_before:
         return None
-    return Chapter(number, slug, title.strip(), path, rel, html, state.prompts, headings, summary, state.counts)
+    return Chapter(number, slug, title.strip(), path, rel, html, state.prompts, headings, summary, state.counts,
+                   images, internal_links)
+
+
+def _check_internal_links(chapters: list[Chapter], report: Report) -> None:
+    """A link to #somewhere must find that place in one of the book's chapters."""
+    ids: set[str] = set()
+    for chapter in chapters:
+        ids.add(chapter.anchor)
+        fragment = _parse_fragment(chapter.html)
+        if fragment is not None:
+            ids.update(el.get("id") for el in fragment.iter() if el.get("id"))
+    for chapter in chapters:
+        for target, line in chapter.internal_links:
+            if target not in ids:
+                report.warning(chapter.rel_source, line, f"link #{target.split('--', 1)[-1]} points at no heading or "
+                               "place in this book; check the spelling (it is kept as plain text in the EPUB)")
 
 
 class _IdPrefixer(Treeprocessor):
@@ -198,6 +220,35 @@ class _IdPrefixer(Treeprocessor):
                 element.set("href", "#" + prefix + href[1:])
 
 
+_BLOCK_ITEMS = {"li", "dt", "dd"}
+
+
+class _BlockIds(Treeprocessor):
+    """Gives every top-level block and list item an id (`slug.bN`), so a target can tell where each
+    block lands (the EPUB's page list maps them to the PDF's pages). Ids the text has are kept."""
+
+    def __init__(self, md, state: ChapterState):
+        super().__init__(md)
+        self.state = state
+
+    def run(self, root: etree.Element) -> None:
+        from markdown.util import HTML_PLACEHOLDER_RE
+
+        counter = 0
+        self.state.ids.update(el.get("id") for el in root.iter() if el.get("id"))
+        top = set(root)
+        for element in root.iter():
+            if element not in top and element.tag not in _BLOCK_ITEMS:
+                continue
+            if element.get("id") or not isinstance(element.tag, str):
+                continue
+            if element.tag == "p" and len(element) == 0 and HTML_PLACEHOLDER_RE.fullmatch((element.text or "").strip()):
+                continue  # raw HTML goes here later; the stash needs a bare <p>
+            counter += 1
+            element.set("id", f"{self.state.slug}.b{counter}")
+            self.state.ids.add(element.get("id"))
+
+
 class _Sanitiser(Postprocessor):
     """Cleans the author's raw HTML (scripts, handlers, frames, unsafe URLs) with nh3."""
 
@@ -217,7 +268,12 @@ class _Sanitiser(Postprocessor):
                 at = self.source.find(first)
                 line = self.source[:at].count("\n") + 1 + self.state.line_offset if at >= 0 else None
                 self.state.problems.append((line, "warning", f"raw HTML {first[:40]!r} was sanitised (scripts, styles, frames, event handlers and unsafe links are removed)"))
-            stash[index] = html_to_xhtml(clean)
+            line = None
+            if clean.strip():
+                first = raw.strip().split("\n", 1)[0][:60]
+                at = self.source.find(first)
+                line = self.source[:at].count("\n") + 1 + self.state.line_offset if at >= 0 else None
+            stash[index] = html_to_xhtml(clean, self.state, line)
         return text
 
 
@@ -257,8 +313,11 @@ def sanitise_html(html: str) -> str:
     )
 
 
-def html_to_xhtml(html: str) -> str:
-    """Serialise (sanitised) HTML as well-formed XHTML, so the fragment is valid in EPUB too."""
+def html_to_xhtml(html: str, state: ChapterState | None = None, line: int | None = None) -> str:
+    """Serialise (sanitised) HTML as well-formed XHTML, so the fragment is valid in EPUB too.
+
+    With a chapter `state`, ids get the chapter's prefix (as Markdown's do) and an id used twice
+    in the chapter is dropped with a warning: a document may hold each id once."""
     import lxml.etree
     import lxml.html
 
@@ -270,8 +329,29 @@ def html_to_xhtml(html: str) -> str:
         if isinstance(part, str):
             out.append(escape_text(part))
         else:
+            if state is not None:
+                _prefix_raw_ids(part, state, line)
             out.append(lxml.etree.tostring(part, method="xml", encoding="unicode", with_tail=True))
     return "".join(out)
+
+
+def _prefix_raw_ids(element, state: ChapterState, line: int | None) -> None:
+    prefix = f"{state.slug}--"
+    for el in element.iter():
+        if not isinstance(el.tag, str):
+            continue
+        ident = el.get("id")
+        if ident:
+            new = prefix + ident
+            if new in state.ids:
+                del el.attrib["id"]
+                state.problems.append((line, "warning", f"id {ident!r} is used more than once in this chapter; the repeat is dropped"))
+            else:
+                el.set("id", new)
+                state.ids.add(new)
+        href = el.get("href")
+        if href and href.startswith("#") and len(href) > 1:
+            el.set("href", "#" + prefix + href[1:])
 
 
 def escape_text(text: str) -> str:
@@ -311,6 +391,7 @@ def convert(body: str, state: ChapterState, language: str, rel: str = "chapter")
         output_format="xhtml",
     )
     md.treeprocessors.register(_IdPrefixer(md, state), "workbook-ids", 1)
+    md.treeprocessors.register(_BlockIds(md, state), "workbook-block-ids", 0.5)
     md.postprocessors.register(_Sanitiser(md, state, body), "workbook-sanitise", 35)
     try:
         return xml_entities(md.convert(body))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import urllib.parse
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -60,14 +61,13 @@ def locate(manuscript: Manuscript, url: str) -> tuple[str, int | None]:
     return "book.yaml", None
 
 
-def html_to_pdf(manuscript: Manuscript, html: str) -> bytes:
+def _render(manuscript: Manuscript, html: str) -> "weasyprint.Document":
     """Lay out `html` with the book folder as base; any refused resource or WeasyPrint error fails."""
     fetcher = SafeFetcher(manuscript.config.root)
     base_url = manuscript.config.root.as_uri() + "/"
     with weasyprint_log() as log:
         try:
-            document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-            pdf = document.write_pdf(pdf_identifier=manuscript.config.identifier.encode(), uncompressed_pdf=False)
+            document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render()
         except BookFetchError as exc:
             file, line = locate(manuscript, exc.url)
             raise OutputError([Diagnostic(file, line, f"{exc.url}: {exc.reason}")]) from None
@@ -83,13 +83,40 @@ def html_to_pdf(manuscript: Manuscript, html: str) -> bytes:
             problems.append(Diagnostic(file, line, message))
     if problems:
         raise OutputError(problems)
-    return pdf
+    return document
+
+
+# Laid-out documents per renderer, so a build that makes both the PDF and the EPUB (whose page list
+# needs the PDF's pages) lays the book out once.
+_DOCUMENTS: "weakref.WeakKeyDictionary[Renderer, dict[str, weasyprint.Document]]" = weakref.WeakKeyDictionary()
+EDITIONS = ("screen",)
+
+
+def render_document(manuscript: Manuscript, renderer: Renderer | None = None, edition: str = "screen") -> "weasyprint.Document":
+    """The book laid out as pages (a WeasyPrint Document) for `edition`; the PDF is written from it."""
+    if edition not in EDITIONS:
+        raise ValueError(f"unknown PDF edition {edition!r}; choose from {', '.join(EDITIONS)}")
+    renderer = renderer or Renderer(manuscript)
+    cache = _DOCUMENTS.setdefault(renderer, {})
+    if edition not in cache:
+        cache[edition] = _render(manuscript, renderer.pdf_html())
+    return cache[edition]
+
+
+def write_pdf(manuscript: Manuscript, document: "weasyprint.Document") -> bytes:
+    """A laid-out document as PDF bytes (fonts embedded, a stable identifier)."""
+    with weasyprint_log():
+        return document.write_pdf(pdf_identifier=manuscript.config.identifier.encode(), uncompressed_pdf=False)
+
+
+def html_to_pdf(manuscript: Manuscript, html: str) -> bytes:
+    """Lay out `html` with the book folder as base and write it as PDF; refused resources fail."""
+    return write_pdf(manuscript, _render(manuscript, html))
 
 
 def build_pdf(manuscript: Manuscript, renderer: Renderer | None = None) -> bytes:
     """The reader's PDF of the whole book."""
-    renderer = renderer or Renderer(manuscript)
-    return html_to_pdf(manuscript, renderer.pdf_html())
+    return write_pdf(manuscript, render_document(manuscript, renderer, "screen"))
 
 
 def cover_png(manuscript: Manuscript, renderer: Renderer | None = None, height_px: int = 2400) -> bytes:
