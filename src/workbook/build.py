@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -68,10 +68,11 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
 
 
 def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str | Iterable[str] | None = None,
-          *, on_stage: Callable[[str], None] | None = None) -> BuildResult:
+          *, on_stage: Callable[[str], None] | None = None, strict: bool = False) -> BuildResult:
     """Build the book in `book_dir` into `out_dir` (default: `book_dir/../dist`).
 
-    Returns the files written. Raises WorkbookError (with file:line diagnostics) for problems in the book.
+    Returns the files written. Raises WorkbookError (with file:line diagnostics) for problems in the book;
+    with `strict`, warnings (an image without alt text, a dead link, …) are errors too.
     """
     book_dir = Path(book_dir)
     out = Path(out_dir) if out_dir is not None else book_dir.resolve().parent / "dist"
@@ -79,6 +80,8 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
     result = BuildResult()
     started = time.perf_counter()
     manuscript = load_book(book_dir)
+    if strict and manuscript.warnings:
+        raise WorkbookError([replace(w, severity="error") for w in manuscript.warnings])
     result.warnings.extend(manuscript.warnings)
     result.timings["manuscript"] = time.perf_counter() - started
     wanted = parse_formats(formats, manuscript.config.settings.formats)

@@ -44,13 +44,14 @@ def cli() -> None:
               help="Output folder (default: dist/ beside the book folder).")
 @click.option("-f", "--formats", callback=_formats, help="Comma-separated: pdf,epub (default: book.yaml's formats).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
-def build(book: Path, out_dir: Path | None, formats: list[str] | None, quiet: bool) -> None:
+@click.option("--strict", is_flag=True, help="Treat warnings (e.g. an image without alt text) as errors.")
+def build(book: Path, out_dir: Path | None, formats: list[str] | None, quiet: bool, strict: bool) -> None:
     """Build BOOK (a folder with book.yaml) into PDF and EPUB."""
     def stage(name: str) -> None:
         if not quiet:
             click.echo(f"building {name}…", err=True)
 
-    result = build_book(book, out_dir, formats, on_stage=stage)
+    result = build_book(book, out_dir, formats, on_stage=stage, strict=strict)
     if not quiet:
         _print_diagnostics(result.warnings)
         for path in result.outputs:

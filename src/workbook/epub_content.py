@@ -76,9 +76,9 @@ def unwrap_dead_links(content: Content, targets: dict[str, str]) -> None:
     """Links a reader cannot follow in an e-book (/url, other files) become plain text; #id links
     are pointed at the document that holds the id (`targets`: id -> file name)."""
     for link in list(content.root.iter(f"{X}a")):
-        href = (link.get("href") or "").strip()
-        if not href:
+        if link.get("href") is None:
             continue
+        href = link.get("href").strip()
         if href.startswith("#"):
             holder = targets.get(urllib.parse.unquote(href[1:]))
             if holder is not None:

@@ -118,8 +118,11 @@ def check_links(rel: str, fragment: etree.Element | None, source: str, offset: i
     if fragment is None:
         return internal
     for element in fragment.iter("a"):
-        href = (element.get("href") or "").strip()
+        if element.get("href") is None:
+            continue
+        href = element.get("href").strip()
         if not href:
+            report.warning(rel, locate("]()"), "a link has no address; write [text](https://…) (it is kept as plain text in the EPUB)")
             continue
         scheme = urllib.parse.urlsplit(href).scheme.lower()
         if href.startswith("#"):
