@@ -275,3 +275,18 @@ def test_ace_reports_no_serious_or_critical_violations(name, demo_build, root_bu
     result = {"demo": demo_build, "pandoc": None}.get(name) or root_builds.get(name) or request.getfixturevalue("pandoc_build")
     found = ace_violations(output(result, ".epub"), tmp_path / "ace")
     assert found.get("critical", []) == [] and found.get("serious", []) == []
+
+
+def test_page_map_places_each_page_before_its_first_block():
+    from workbook.pagelist import map_pages
+
+    documents = [("title.xhtml", ["titlepage"]), ("ch1.xhtml", ["ch1", "a", "fnref", "b", "c"]), ("ch2.xhtml", ["ch2", "d"])]
+    anchors = {"titlepage": 1, "ch1": 2, "a": 2, "b": 3, "fnref": 1, "c": 5, "ch2": 6, "d": 7}
+    labels = [None, "ii", "1", "2", "3", "4", "5", "6", "7"]
+    places = [(b.label, b.document, b.before) for b in map_pages(documents, anchors, labels).breaks]
+    assert places == [
+        ("ii", "title.xhtml", "titlepage"), ("1", "ch1.xhtml", "ch1"), ("2", "ch1.xhtml", "b"),
+        ("3", "ch1.xhtml", "c"),  # no block starts on page 3 (a long paragraph): it shares page 4's place
+        ("4", "ch1.xhtml", "c"), ("5", "ch2.xhtml", "ch2"), ("6", "ch2.xhtml", "d"),
+        ("7", "ch2.xhtml", None),  # after the last block: at the end of the last document
+    ]
