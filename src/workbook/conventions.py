@@ -306,6 +306,35 @@ class StructureProcessor(Treeprocessor):
             root.insert(list(root).index(faq), el)
 
 
+_BLOCK_ITEMS = {"li", "dt", "dd"}
+
+
+class BlockIds(Treeprocessor):
+    """Gives every top-level block and list item an id (`slug.bN`), so a target can tell where each
+    block lands (the EPUB's page list maps them to the PDF's pages). Ids the text has are kept."""
+
+    def __init__(self, md, state: ChapterState):
+        super().__init__(md)
+        self.state = state
+
+    def run(self, root: etree.Element) -> None:
+        from markdown.util import HTML_PLACEHOLDER_RE
+
+        counter = 0
+        self.state.ids.update(el.get("id") for el in root.iter() if el.get("id"))
+        top = set(root)
+        for element in root.iter():
+            if element not in top and element.tag not in _BLOCK_ITEMS:
+                continue
+            if element.get("id") or not isinstance(element.tag, str):
+                continue
+            if element.tag == "p" and len(element) == 0 and HTML_PLACEHOLDER_RE.fullmatch((element.text or "").strip()):
+                continue  # raw HTML goes here later; the stash needs a bare <p>
+            counter += 1
+            element.set("id", f"{self.state.slug}.b{counter}")
+            self.state.ids.add(element.get("id"))
+
+
 class MarkCleaner(Postprocessor):
     """Removes line markers that ended up in code or other literal text."""
 

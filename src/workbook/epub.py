@@ -200,12 +200,20 @@ def build_epub(manuscript: Manuscript, renderer: Renderer | None = None) -> byte
     raw = io.BytesIO()
     options = {"mtime": book_date(manuscript).replace(tzinfo=None), "raise_exceptions": True,
                "epub3_landmark": False, "epub3_pages": False}
+    # ebooklib's write_epub() turns an OSError into a warning and `False`: drive its writer ourselves
+    # so that every failure is an error, and close its half-written archive.
+    writer = epub.EpubWriter(raw, book, options)
     try:
-        written = epub.write_epub(raw, book, options)
+        writer.process()
+        writer.write()
     except Exception as exc:  # ebooklib raises whatever its writer hit
+        archive = getattr(writer, "out", None)
+        if archive is not None:
+            try:
+                archive.close()
+            except Exception:  # the archive is broken anyway; the error below says why
+                pass
         raise OutputError([Diagnostic("epub", None, f"could not assemble the EPUB: {type(exc).__name__}: {exc}")]) from exc
-    if written is False:
-        raise OutputError([Diagnostic("epub", None, "could not assemble the EPUB: the writer reported a failure")])
     return reproducible_zip(raw.getvalue(), language)
 
 

@@ -17,9 +17,9 @@ from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from .config import BookConfig, load_config, slugify
-from .conventions import ChapterState, PromptInfo, WorkbookExtension
+from .conventions import BlockIds, ChapterState, PromptInfo, WorkbookExtension
 from .errors import Diagnostic, ManuscriptError, Report
-from .resources import ImageRef, check_images, check_links
+from .resources import ImageRef, check_images, check_internal_links, check_links
 from .yamlsource import YamlProblem, line_for, load_with_lines
 
 FRONT_MATTER_KEYS = {"title", "slug", "lines", "summary", "language", "source", "author"}
@@ -89,7 +89,7 @@ def build_manuscript(config: BookConfig) -> Manuscript:
             continue
         slugs[chapter.slug] = rel
         chapters.append(chapter)
-    _check_internal_links(chapters, report)
+    check_internal_links([(c.rel_source, c.anchor, c.html, c.internal_links) for c in chapters], report)
     if report.errors:
         raise ManuscriptError(report.errors + report.warnings)
     return Manuscript(config, chapters, report.warnings)
@@ -186,21 +186,6 @@ def _read_chapter(config: BookConfig, path: Path, rel: str, number: int, report:
                    images, internal_links)
 
 
-def _check_internal_links(chapters: list[Chapter], report: Report) -> None:
-    """A link to #somewhere must find that place in one of the book's chapters."""
-    ids: set[str] = set()
-    for chapter in chapters:
-        ids.add(chapter.anchor)
-        fragment = _parse_fragment(chapter.html)
-        if fragment is not None:
-            ids.update(el.get("id") for el in fragment.iter() if el.get("id"))
-    for chapter in chapters:
-        for target, line in chapter.internal_links:
-            if target not in ids:
-                report.warning(chapter.rel_source, line, f"link #{target.split('--', 1)[-1]} points at no heading or "
-                               "place in this book; check the spelling (it is kept as plain text in the EPUB)")
-
-
 class _IdPrefixer(Treeprocessor):
     """Makes heading and footnote ids unique across the book: `slug--id`."""
 
@@ -218,35 +203,6 @@ class _IdPrefixer(Treeprocessor):
             href = element.get("href")
             if href and href.startswith("#") and href[1:] not in prompt_ids and len(href) > 1:
                 element.set("href", "#" + prefix + href[1:])
-
-
-_BLOCK_ITEMS = {"li", "dt", "dd"}
-
-
-class _BlockIds(Treeprocessor):
-    """Gives every top-level block and list item an id (`slug.bN`), so a target can tell where each
-    block lands (the EPUB's page list maps them to the PDF's pages). Ids the text has are kept."""
-
-    def __init__(self, md, state: ChapterState):
-        super().__init__(md)
-        self.state = state
-
-    def run(self, root: etree.Element) -> None:
-        from markdown.util import HTML_PLACEHOLDER_RE
-
-        counter = 0
-        self.state.ids.update(el.get("id") for el in root.iter() if el.get("id"))
-        top = set(root)
-        for element in root.iter():
-            if element not in top and element.tag not in _BLOCK_ITEMS:
-                continue
-            if element.get("id") or not isinstance(element.tag, str):
-                continue
-            if element.tag == "p" and len(element) == 0 and HTML_PLACEHOLDER_RE.fullmatch((element.text or "").strip()):
-                continue  # raw HTML goes here later; the stash needs a bare <p>
-            counter += 1
-            element.set("id", f"{self.state.slug}.b{counter}")
-            self.state.ids.add(element.get("id"))
 
 
 class _Sanitiser(Postprocessor):
@@ -391,7 +347,7 @@ def convert(body: str, state: ChapterState, language: str, rel: str = "chapter")
         output_format="xhtml",
     )
     md.treeprocessors.register(_IdPrefixer(md, state), "workbook-ids", 1)
-    md.treeprocessors.register(_BlockIds(md, state), "workbook-block-ids", 0.5)
+    md.treeprocessors.register(BlockIds(md, state), "workbook-block-ids", 0.5)
     md.postprocessors.register(_Sanitiser(md, state, body), "workbook-sanitise", 35)
     try:
         return xml_entities(md.convert(body))

@@ -133,3 +133,22 @@ def check_links(rel: str, fragment: etree.Element | None, source: str, offset: i
                            f"link {href!r} leads nowhere in a book; use a full web address (https://…) or #a-section of this book "
                            "(it is kept as plain text in the EPUB)")
     return internal
+
+
+def check_internal_links(chapters: list[tuple[str, str, str, list[tuple[str, int | None]]]], report: Report) -> None:
+    """A link to #somewhere must find that place in one of the book's chapters.
+
+    `chapters`: (source file, chapter anchor, HTML fragment, [(link target, line)]) per chapter."""
+    ids: set[str] = set()
+    for _rel, anchor, html, _links in chapters:
+        ids.add(anchor)
+        try:
+            fragment = etree.fromstring(f"<div>{html}</div>")
+        except etree.ParseError:
+            continue
+        ids.update(el.get("id") for el in fragment.iter() if el.get("id"))
+    for rel, _anchor, _html, links in chapters:
+        for target, line in links:
+            if target not in ids:
+                report.warning(rel, line, f"link #{target.split('--', 1)[-1]} points at no heading or "
+                               "place in this book; check the spelling (it is kept as plain text in the EPUB)")
