@@ -1,5 +1,5 @@
 # `book` and `tests` are also folders: every target here is phony.
-.PHONY: book test clean sysdeps venv bench bench-worksheets
+.PHONY: book test clean sysdeps venv bench bench-worksheets check-epub ace
 
 PYTHON ?= python3
 VENV   := .venv
@@ -8,15 +8,35 @@ BOOK   ?= book
 DIST   ?= dist
 
 # Debian packages the build needs: HarfBuzz's subsetter (fast font subsetting
-# in WeasyPrint), poppler-utils (pdftoppm for looking at pages) and chromium
-# (the tests drive the download page and the live preview in headless Chromium).
+# in WeasyPrint), poppler-utils (pdftoppm for looking at pages) and chromium (the tests
+# drive the download page and the live preview headless; Ace by DAISY runs on it too).
 DEBS := libharfbuzz-subset0 poppler-utils chromium
+# Ace by DAISY from npm, project-local; puppeteer uses Debian's chromium, downloads no browser.
+ACE_DIR := .tools/ace
+ACE     := $(ACE_DIR)/node_modules/.bin/ace-cli
+export PUPPETEER_EXECUTABLE_PATH ?= /usr/bin/chromium
+export PUPPETEER_SKIP_DOWNLOAD := 1
 
 book: venv sysdeps
 	$(BIN)/workbook build $(BOOK) -o $(DIST)
 
-test: venv sysdeps $(VENV)/.test-deps
+test: venv sysdeps $(VENV)/.test-deps ace
 	$(BIN)/python -m pytest -q
+
+# EPUBCheck (0 errors, 0 warnings) and Ace (0 serious, 0 critical) on the demo book's EPUB.
+check-epub: venv sysdeps $(VENV)/.test-deps ace
+	$(BIN)/workbook build $(BOOK) -o $(DIST) -f epub -q
+	$(BIN)/python tools/check_epub.py $(DIST)/*.epub
+
+# Installs Ace when Node's npm is there; without it the Ace test skips and says why.
+ace: $(ACE)
+
+$(ACE): tools/ace/package.json tools/ace/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  mkdir -p $(ACE_DIR) && cp tools/ace/package.json tools/ace/package-lock.json $(ACE_DIR)/ && \
+	  (cd $(ACE_DIR) && npm ci --no-audit --no-fund --loglevel=error) && touch $@ \
+	  || echo "warning: could not install Ace by DAISY (npm ci in $(ACE_DIR) failed)"; \
+	else echo "warning: npm not found; Ace by DAISY is not installed (install Node.js)"; fi
 
 venv: $(VENV)/.installed
 

@@ -11,6 +11,8 @@ import workbook
 REPO = Path(__file__).resolve().parents[1]
 ROOTS = Path(__file__).resolve().parent / "roots"
 SHARED = REPO.parent / "shared"
+# Mini-books that are broken on purpose (for `workbook check`); every other root must build.
+BROKEN_ROOTS = {"broken-links", "dupe-slugs", "dupes", "no-alt"}
 
 
 def copy_root(name: str, target: Path) -> Path:
@@ -23,7 +25,7 @@ def copy_root(name: str, target: Path) -> Path:
 @pytest.fixture(scope="session")
 def demo_build(tmp_path_factory) -> workbook.BuildResult:
     out = tmp_path_factory.mktemp("demo-dist")
-    return workbook.build(REPO / "book", out, ["pdf", "epub"])
+    return workbook.build(REPO / "book", out, ["pdf", "epub", "print"])
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +36,7 @@ def demo_manuscript() -> workbook.Manuscript:
 @pytest.fixture(scope="session")
 def mini_build(tmp_path_factory) -> workbook.BuildResult:
     out = tmp_path_factory.mktemp("mini-dist")
-    return workbook.build(ROOTS / "mini", out, ["pdf", "epub"])
+    return workbook.build(ROOTS / "mini", out, ["pdf", "epub", "print"])
 
 
 @pytest.fixture(scope="session")

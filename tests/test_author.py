@@ -24,7 +24,7 @@ CHECKS = {
     ],
     "no-alt": [
         "chapters/01-pictures.md:11: warning: image images/square.svg has no alt text",
-        "chapters/01-pictures.md:15: error: image images/tree.png not found",
+        "chapters/01-pictures.md:15: error: image images/tree.png: file not found",
         "chapters/01-pictures.md:17: warning: prompt pictures-1 is not a question (no '?')",
     ],
     "dupes": [
@@ -130,7 +130,7 @@ def test_new_book_checks_clean_and_uses_every_convention(tmp_path, language):
     for kind in ("prompts", "examples", "callouts", "quotes", "faq", "further_reading", "calls_to_action"):
         assert counts.get(kind), (kind, counts)
     html = "".join(c.html for c in manuscript.chapters)
-    for needle in ("<img", "<table", "<dl>", 'class="footnote', 'data-lines="3"', 'href="#'):
+    for needle in ("<img", "<table", "<dl", 'class="footnote', 'data-lines="3"', 'href="#'):
         assert needle in html, needle
     assert {p.lines for p in manuscript.prompts} >= {3, 5, 6, 8}  # book, chapter and prompt defaults
 

@@ -240,7 +240,7 @@ def test_front_matter(demo_editions):
 def test_print_links_get_qr_codes_and_short_urls(demo_editions):
     screen, _d, manuscript = demo_editions["screen"]
     printed, _d, _m = demo_editions["print"]
-    urls = sorted(set(re.findall(r'<ul class="further-reading">.*?</ul>|<p class="cta">.*?</p>',
+    urls = sorted(set(re.findall(r'<ul[^>]*class="further-reading"[^>]*>.*?</ul>|<p[^>]*class="cta"[^>]*>.*?</p>',
                                  " ".join(c.html for c in manuscript.chapters), re.S)))
     links = sorted(set(re.findall(r'href="(https?://[^"]+)"', " ".join(urls))))
     assert len(links) >= 5

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -108,10 +108,11 @@ ProgressCallback = Callable[[str, int, int, str], None]  # (kind: "chapters"|"ou
 
 def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str | Iterable[str] | None = None,
           *, on_stage: Callable[[str], None] | None = None, on_progress: ProgressCallback | None = None,
-          page_size: str | None = None) -> BuildResult:
+          page_size: str | None = None, strict: bool = False) -> BuildResult:
     """Build the book in `book_dir` into `out_dir` (default: `book_dir/../dist`).
 
-    Runs `workbook check` first: its errors stop the build, its warnings are returned.
+    Runs `workbook check` first: its errors stop the build, its warnings are returned; with `strict`,
+    warnings (an image without alt text, a dead link, …) are errors too.
     `page_size` overrides book.yaml's (A4, A5, Letter, 6x9in or 'WIDTHmm HEIGHTmm').
     Returns the files written. Raises WorkbookError (with file:line diagnostics) for problems in the book.
     """
@@ -134,6 +135,8 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
     errors = [d for d in problems if d.severity == "error"]
     if errors:
         raise ManuscriptError(errors + manuscript.warnings + [d for d in problems if d.severity == "warning"])
+    if strict and (manuscript.warnings or problems):
+        raise WorkbookError([replace(w, severity="error") for w in manuscript.warnings + problems])
     result.warnings.extend(problems)
     result.timings["check"] = time.perf_counter() - began
     wanted = build_order(parse_formats(formats, manuscript.config.settings.formats))

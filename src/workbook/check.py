@@ -53,10 +53,11 @@ class CheckReport:
 def check_book(book_dir: str | Path) -> CheckReport:
     """Load the book in `book_dir` and check it; never raises for problems in the book."""
     try:
-        manuscript = load_book(book_dir)
+        manuscript = load_book(book_dir, tolerant=True)
     except WorkbookError as exc:
         return CheckReport(_ordered(exc.diagnostics))
-    return CheckReport(_ordered(manuscript.warnings + check_manuscript(manuscript)), manuscript)
+    found = manuscript.errors + manuscript.warnings + check_manuscript(manuscript)
+    return CheckReport(_ordered(found), manuscript)
 
 
 def check_manuscript(manuscript: Manuscript) -> list[Diagnostic]:
@@ -134,27 +135,9 @@ def _check_chapter(manuscript: Manuscript, chapter: Chapter, by_file: dict[Path,
         problem(source.line("{#" + shown, "#" + shown, shown), f"id {shown!r} is used more than once in this chapter; "
                                                   "give each heading or {#id} a different name")
 
+    # Images (missing, outside the book, no alt text) are checked when the chapter is read
+    # (resources.check_images), since the EPUB needs that list anyway.
     fragment = _fragment(chapter)
-    for image in fragment.iter("img"):
-        src = image.get("src", "")
-        line = source.line(f"({src}", src)
-        alt = (image.get("alt") or "").strip()
-        if not alt:
-            problem(line, f"image {src} has no alt text; describe it in the brackets: ![what it shows]({src})",
-                    "warning")
-        if not src:
-            problem(line, "image without a source; write ![description](images/file.png)")
-        elif src.startswith("data:"):
-            continue
-        elif _SCHEME.match(src):
-            problem(line, f"image {src} is on the network; download it into images/ and use a relative path")
-        else:
-            path = (root / urllib.parse.unquote(src.split("#")[0].split("?")[0])).resolve()
-            if not path.is_relative_to(root.resolve()):
-                problem(line, f"image {src} is outside the book folder; copy it into images/")
-            elif not path.is_file():
-                problem(line, f"image {src} not found (paths are relative to the book folder, e.g. images/photo.png)")
-
     for link in fragment.iter("a"):
         href = link.get("href") or ""
         if not href or _SCHEME.match(href) or link.get("class") == "footnote-backref":
@@ -191,6 +174,8 @@ def _check_file_link(manuscript: Manuscript, chapter: Chapter, href: str, source
     rel = chapter.rel_source
     path_part, _, anchor = href.partition("#")
     path_part = urllib.parse.unquote(path_part.split("?")[0])
+    if not path_part.endswith(".md"):
+        return []  # other relative links were reported when the chapter was read (resources.check_links)
     line = source.line(f"({href}", href, path_part)
     target = (chapter.source.parent / path_part).resolve()
     if not target.is_relative_to(root):

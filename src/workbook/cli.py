@@ -61,8 +61,9 @@ def cli() -> None:
 @click.option("--page-size", callback=_page_size, help="A4, A5, Letter, 6x9in or 'WIDTHmm HEIGHTmm' (default: book.yaml's).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors (for CI).")
 @click.option("-v", "--verbose", is_flag=True, help="Also print the time each stage took.")
+@click.option("--strict", is_flag=True, help="Treat warnings (e.g. an image without alt text) as errors.")
 def build(book: Path, out_dir: Path | None, formats: list[str] | None, page_size: str | None, quiet: bool,
-          verbose: bool) -> None:
+          verbose: bool, strict: bool) -> None:
     """Build BOOK (a folder with book.yaml) into the reader's PDF, the print PDF, the EPUB, worksheets
     and the download page.
 
@@ -70,7 +71,7 @@ def build(book: Path, out_dir: Path | None, formats: list[str] | None, page_size
     """
     with BuildReporter(quiet, verbose) as reporter:
         result = build_book(book, out_dir, formats, on_stage=reporter.on_stage, on_progress=reporter.on_progress,
-                            page_size=page_size)
+                            page_size=page_size, strict=strict)
     if not quiet:
         _print_diagnostics(result.warnings)
         for path in result.outputs:

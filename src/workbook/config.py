@@ -53,6 +53,7 @@ class Settings(BaseModel):
     worksheet_lines: int = Field(default=8, ge=1, le=40)
     formats: list[str] = Field(default_factory=lambda: list(DEFAULT_FORMATS))
     words: dict[str, str] = Field(default_factory=dict)
+    cover: str | None = None  # the author's cover picture, e.g. images/cover.jpg (else one is generated)
 
     @field_validator("language")
     @classmethod
@@ -249,6 +250,14 @@ def load_config(book_dir: str | Path) -> BookConfig:
             report.error(CONFIG_NAME, line, f"how_to_use: {settings.how_to_use} is outside the book folder")
         elif not candidate.is_file():
             report.error(CONFIG_NAME, line, f"how_to_use: file {settings.how_to_use} does not exist; write it or remove the key")
+    if settings.cover is not None:
+        from .resources import check_image_file, image_path
+
+        path = image_path(settings.cover)
+        problem = check_image_file(root, path) if path and not Path(settings.cover).is_absolute() else \
+            "must be a picture inside the book folder, e.g. images/cover.jpg"
+        if problem:
+            report.error(CONFIG_NAME, line_for(lines, ("cover",)), f"cover: {settings.cover}: {problem}")
     if report.errors:
         raise ConfigError(report.errors + report.warnings)
     return BookConfig(root, settings, chapter_files, chapter_lines, report.warnings)

@@ -60,6 +60,7 @@ class ChapterState:
     prompts: list[PromptInfo] = field(default_factory=list)
     problems: list[tuple[int | None, str, str]] = field(default_factory=list)  # (line, severity, message)
     counts: dict = field(default_factory=dict)
+    ids: set = field(default_factory=set)  # every id the Markdown gave an element (for raw HTML's ids)
 
     def count(self, kind: str) -> None:
         self.counts[kind] = self.counts.get(kind, 0) + 1
@@ -378,6 +379,35 @@ def _remove_keep_tail(parent: etree.Element, child: etree.Element) -> None:
 
 def escape_xml(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_BLOCK_ITEMS = {"li", "dt", "dd"}
+
+
+class BlockIds(Treeprocessor):
+    """Gives every top-level block and list item an id (`slug.bN`), so a target can tell where each
+    block lands (the EPUB's page list maps them to the PDF's pages). Ids the text has are kept."""
+
+    def __init__(self, md, state: ChapterState):
+        super().__init__(md)
+        self.state = state
+
+    def run(self, root: etree.Element) -> None:
+        from markdown.util import HTML_PLACEHOLDER_RE
+
+        counter = 0
+        self.state.ids.update(el.get("id") for el in root.iter() if el.get("id"))
+        top = set(root)
+        for element in root.iter():
+            if element not in top and element.tag not in _BLOCK_ITEMS:
+                continue
+            if element.get("id") or not isinstance(element.tag, str):
+                continue
+            if element.tag == "p" and len(element) == 0 and HTML_PLACEHOLDER_RE.fullmatch((element.text or "").strip()):
+                continue  # raw HTML goes here later; the stash needs a bare <p>
+            counter += 1
+            element.set("id", f"{self.state.slug}.b{counter}")
+            self.state.ids.add(element.get("id"))
 
 
 class MarkCleaner(Postprocessor):

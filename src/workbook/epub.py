@@ -1,19 +1,28 @@
-"""A Manuscript in, an EPUB 3 (nav, NCX, cover, landmarks, metadata) out, via ebooklib; zipped reproducibly."""
+"""A Manuscript in, an EPUB 3 (nav with landmarks and page list, NCX, cover, accessibility metadata)
+out, via ebooklib; zipped reproducibly."""
 from __future__ import annotations
 
 import io
+import posixpath
 import zipfile
+from dataclasses import dataclass
 
 import lxml.etree
 from ebooklib import epub
 
+from . import epub_content as content_
 from .errors import Diagnostic, OutputError
-from .epubparts import book_images, chapter_file, cross_links
 from .manuscript import Manuscript
-from .pdf import cover_png
+from .pagelist import PageMap, anchor_pages, map_pages, marker_id, page_labels
+from .pdf import cover_png, render_document
 from .render import Renderer, book_date
+from .resources import IMAGE_TYPES, image_path
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+# The PDF edition whose page numbers the page list carries. The print edition (issue 3) will expose
+# render_document(..., "print"); switch this to "print" when it lands.
+PAGE_EDITION = "print"  # page numbers a coach and a reader of the printed book share
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 class XhtmlDocument(epub.EpubHtml):
@@ -24,20 +33,74 @@ class XhtmlDocument(epub.EpubHtml):
         return self.content
 
 
-def _document(uid: str, file_name: str, title: str, language: str, body: str, renderer: Renderer,
-              body_class: str = "") -> XhtmlDocument:
-    content = renderer.render("epub-document.xhtml", title=title, body=body, body_class=body_class,
-                              stylesheet="styles/book.css")
-    data = content.encode("utf-8")
-    try:
-        lxml.etree.fromstring(data)
-    except lxml.etree.XMLSyntaxError as exc:
-        raise OutputError([Diagnostic(file_name, exc.lineno, f"EPUB document is not well-formed XHTML: {exc.msg}")]) from None
-    item = XhtmlDocument(uid=uid, file_name=file_name, title=title, lang=language)
-    item.content = data
-    if "<svg" in body:
+@dataclass
+class _Doc:
+    uid: str
+    title: str
+    content: content_.Content
+    body_class: str = ""
+    properties: tuple[str, ...] = ()
+
+
+def _render_doc(renderer: Renderer, uid: str, file_name: str, title: str, body: str, body_class: str = "") -> _Doc:
+    xhtml = renderer.render("epub-document.xhtml", title=title, body=body, body_class=body_class,
+                            stylesheet="styles/book.css")
+    return _Doc(uid, title, content_.parse(file_name, xhtml.encode("utf-8")), body_class)
+
+
+def _item(doc: _Doc, language: str) -> XhtmlDocument:
+    item = XhtmlDocument(uid=doc.uid, file_name=doc.content.file_name, title=doc.title, lang=language)
+    item.content = doc.content.serialise()
+    if doc.content.root.find(".//{http://www.w3.org/2000/svg}svg") is not None:
         item.properties.append("svg")
+    item.properties.extend(doc.properties)
     return item
+
+
+def _pictures(manuscript: Manuscript) -> tuple[dict[str, str], str | None]:
+    """Book path -> package path for every picture the chapters show (and the author's cover)."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    paths = [image.path for chapter in manuscript.chapters for image in chapter.images]
+    cover = manuscript.config.settings.cover
+    cover_path = image_path(cover) if cover else None
+    if cover_path:
+        paths.insert(0, cover_path)
+    for path in paths:
+        if path in names:
+            continue
+        name, stem, ext = content_.package_name(path), *posixpath.splitext(content_.package_name(path))
+        number = 1
+        while name.lower() in taken or name.lower() in ("nav.xhtml", "toc.ncx", "content.opf"):
+            number += 1
+            name = f"{stem}-{number}{ext}"
+        taken.add(name.lower())
+        names[path] = name
+    return names, cover_path
+
+
+def _page_map(manuscript: Manuscript, renderer: Renderer, docs: list[_Doc]) -> PageMap:
+    document = render_document(manuscript, renderer, PAGE_EDITION)
+    return map_pages([(d.content.file_name, d.content.ids()) for d in docs], anchor_pages(document), page_labels(document))
+
+
+def _accessibility(book: epub.EpubBook, manuscript: Manuscript, has_pages: bool) -> None:
+    """schema.org accessibility metadata: what the book offers, stated only where it is true."""
+    all_alt = all((image.alt or "").strip() for chapter in manuscript.chapters for image in chapter.images)
+    features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
+    if all_alt:
+        features.append("alternativeText")
+    if has_pages:
+        features += ["pageBreakMarkers", "pageNavigation"]
+    meta = [("schema:accessMode", "textual"), ("schema:accessMode", "visual")]
+    meta += [("schema:accessModeSufficient", "textual" if all_alt else "textual,visual")]
+    meta += [("schema:accessibilityFeature", feature) for feature in features]
+    meta += [("schema:accessibilityHazard", "none"),
+             ("schema:accessibilitySummary", str(manuscript.config.words["accessibility_summary"]))]
+    if has_pages:
+        meta.append(("pageBreakSource", f"{manuscript.config.slug}{'-print' if PAGE_EDITION == 'print' else ''}.pdf"))
+    for prop, value in meta:
+        book.add_metadata(None, "meta", value, {"property": prop})
 
 
 def build_epub(manuscript: Manuscript, renderer: Renderer | None = None) -> bytes:
@@ -54,12 +117,9 @@ def build_epub(manuscript: Manuscript, renderer: Renderer | None = None) -> byte
     book.set_language(language)
     for number, author in enumerate(config.authors, start=1):
         book.add_author(author, role="aut", uid=f"creator{number}")
-    if settings.description:
-        book.add_metadata("DC", "description", settings.description)
-    if settings.rights:
-        book.add_metadata("DC", "rights", settings.rights)
-    if settings.publisher:
-        book.add_metadata("DC", "publisher", settings.publisher)
+    for key in ("description", "rights", "publisher"):
+        if getattr(settings, key):
+            book.add_metadata("DC", key, getattr(settings, key))
     if settings.date:
         book.add_metadata("DC", "date", settings.date.isoformat())
     if settings.subtitle:
@@ -70,52 +130,107 @@ def build_epub(manuscript: Manuscript, renderer: Renderer | None = None) -> byte
                         content=renderer.stylesheet("epub.css").encode("utf-8"))
     book.add_item(css)
 
-    cover_image = epub.EpubCover(uid="cover-image", file_name="images/cover.png")
-    cover_image.content = cover_png(manuscript, renderer)
-    book.add_item(cover_image)
-    book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
-    cover = _document("cover", "cover.xhtml", str(words["cover"]), language,
-                      renderer.render("epub-cover.xhtml", cover_src="images/cover.png"), renderer, "cover-page")
-    book.add_item(cover)
-    title_page = _document("titlepage", "titlepage.xhtml", str(words["title_page"]), language,
-                           renderer.render("epub-titlepage.xhtml"), renderer)
-    book.add_item(title_page)
-
-    for number, (src, (media_type, content)) in enumerate(sorted(book_images(manuscript).items()), start=1):
-        book.add_item(epub.EpubItem(uid=f"image-{number}", file_name=src, media_type=media_type, content=content))
-    bodies = cross_links(manuscript)
-    chapters = []
-    for chapter in manuscript.chapters:
-        item = _document(f"ch-{chapter.slug}", chapter_file(chapter), chapter.title, language,
-                         renderer.render("epub-chapter.xhtml", chapter=chapter, html=bodies[chapter.slug]), renderer)
+    pictures, cover_path = _pictures(manuscript)
+    for path, name in pictures.items():
+        data = (config.root / path).read_bytes()
+        media_type = IMAGE_TYPES[posixpath.splitext(path)[1].lower()]
+        if path == cover_path:
+            item = epub.EpubCover(uid="cover-image", file_name=name)
+        else:
+            item = epub.EpubImage(uid=f"img-{len(book.items)}", file_name=name, media_type=media_type)
+        item.content, item.media_type = data, media_type
         book.add_item(item)
-        chapters.append(item)
+    if cover_path is None:
+        cover_name = "cover.png" if "cover.png" not in {n.lower() for n in pictures.values()} else "cover-generated.png"
+        item = epub.EpubCover(uid="cover-image", file_name=cover_name)
+        item.content = cover_png(manuscript, renderer)
+        book.add_item(item)
+    else:
+        cover_name = pictures[cover_path]
+    book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
 
-    book.toc = [epub.Link(item.file_name, chapter.title, item.id) for item, chapter in zip(chapters, manuscript.chapters)]
+    cover = _render_doc(renderer, "cover", "cover.xhtml", str(words["cover"]),
+                        renderer.render("epub-cover.xhtml", cover_src=cover_name), "cover-page")
+    title_page = _render_doc(renderer, "titlepage", "titlepage.xhtml", str(words["title_page"]),
+                             renderer.render("epub-titlepage.xhtml"))
+    chapters = [_render_doc(renderer, f"ch-{chapter.slug}", f"chapter-{chapter.number:02d}-{chapter.slug}.xhtml",
+                            chapter.title, renderer.render("epub-chapter.xhtml", chapter=chapter))
+                for chapter in manuscript.chapters]
+    targets = {ident: doc.content.file_name for doc in chapters for ident in doc.content.ids()}
+    for doc, chapter in zip(chapters, manuscript.chapters):
+        content_.relink_images(doc.content, pictures)
+        content_.unwrap_dead_links(doc.content, targets)
+        content_.worksheet_pointers(doc.content, chapter.number, str(words["worksheet_pointer"]))
+
+    toc = [{"href": doc.content.file_name, "title": chapter.title,
+            "sections": [{"href": f"{doc.content.file_name}#{h.id}", "title": h.text}
+                         for h in chapter.headings if h.level == 2 and h.id]}
+           for doc, chapter in zip(chapters, manuscript.chapters)]
+    landmarks = [
+        {"type": "cover", "href": "cover.xhtml", "title": str(words["cover"])},
+        {"type": "titlepage", "href": "titlepage.xhtml", "title": str(words["title_page"])},
+        {"type": "toc", "href": "nav.xhtml#toc", "title": str(words["contents"])},
+        {"type": "bodymatter", "href": chapters[0].content.file_name, "title": str(words["start_reading"])},
+    ]
+    # The nav is laid out once without pages so its ids are known, then again with the page list.
+    nav_body = renderer.render("epub-nav.xhtml", toc=toc, landmarks=landmarks, pages=[])
+    nav = _render_doc(renderer, "nav", "nav.xhtml", str(words["contents"]), nav_body, "nav")
+    spine_docs = [cover, title_page, nav, *chapters]
+    page_map = _page_map(manuscript, renderer, spine_docs)
+    pages = [{"href": f"{b.document}#{marker_id(b.label)}", "label": b.label} for b in page_map.breaks]
+    nav = _render_doc(renderer, "nav", "nav.xhtml", str(words["contents"]),
+                      renderer.render("epub-nav.xhtml", toc=toc, landmarks=landmarks, pages=pages), "nav")
+    nav.properties = ("nav",)
+    spine_docs[2] = nav
+    for doc in spine_docs:
+        content_.insert_page_breaks(doc.content, page_map.for_document(doc.content.file_name))
+
+    _accessibility(book, manuscript, bool(pages))
+    items = [_item(doc, language) for doc in spine_docs]
+    for item in items:
+        book.add_item(item)
+    book.toc = [epub.Link(doc.content.file_name, chapter.title, doc.uid) for doc, chapter in zip(chapters, manuscript.chapters)]
     book.add_item(epub.EpubNcx())
-    nav = epub.EpubNav(uid="nav", file_name="nav.xhtml", title=str(words["contents"]))
-    nav.add_item(css)
-    book.add_item(nav)
-    book.spine = [cover, title_page, "nav", *chapters]
+    book.spine = items
     book.guide = [
-        {"type": "cover", "href": cover.file_name, "title": str(words["cover"])},
-        {"type": "toc", "href": nav.file_name, "title": str(words["contents"])},
-        {"type": "text", "href": chapters[0].file_name, "title": manuscript.chapters[0].title},
+        {"type": "cover", "href": "cover.xhtml", "title": str(words["cover"])},
+        {"type": "toc", "href": "nav.xhtml", "title": str(words["contents"])},
+        {"type": "text", "href": chapters[0].content.file_name, "title": manuscript.chapters[0].title},
     ]
     raw = io.BytesIO()
     options = {"mtime": book_date(manuscript).replace(tzinfo=None), "raise_exceptions": True,
-               "epub3_landmark": True, "landmark_title": str(words["contents"]), "epub3_pages": False}
+               "epub3_landmark": False, "epub3_pages": False}
+    # ebooklib's write_epub() turns an OSError into a warning and `False`: drive its writer ourselves
+    # so that every failure is an error, and close its half-written archive.
+    writer = epub.EpubWriter(raw, book, options)
     try:
-        epub.write_epub(raw, book, options)
+        writer.process()
+        writer.write()
     except Exception as exc:  # ebooklib raises whatever its writer hit
-        raise OutputError([Diagnostic("epub", None, f"could not assemble the EPUB: {exc}")]) from exc
-    return reproducible_zip(raw.getvalue())
+        archive = getattr(writer, "out", None)
+        if archive is not None:
+            try:
+                archive.close()
+            except Exception:  # the archive is broken anyway; the error below says why
+                pass
+        raise OutputError([Diagnostic("epub", None, f"could not assemble the EPUB: {type(exc).__name__}: {exc}")]) from exc
+    return reproducible_zip(raw.getvalue(), language)
 
 
-def reproducible_zip(data: bytes) -> bytes:
+def _package_language(opf: bytes, language: str) -> bytes:
+    """ebooklib writes no xml:lang on <package>; reading systems and Ace want it."""
+    root = lxml.etree.fromstring(opf)
+    root.set(XML_LANG, language)
+    return lxml.etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+
+def reproducible_zip(data: bytes, language: str | None = None) -> bytes:
     """Re-pack an EPUB: `mimetype` first and stored, fixed timestamps and permissions, stable order."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    names = source.namelist()
+    try:
+        source = zipfile.ZipFile(io.BytesIO(data))
+        names = source.namelist()
+    except zipfile.BadZipFile as exc:
+        raise OutputError([Diagnostic("epub", None, f"the EPUB writer produced a broken archive: {exc}")]) from None
     if "mimetype" not in names:
         raise OutputError([Diagnostic("epub", None, "EPUB has no mimetype entry")])
     ordered = ["mimetype", "META-INF/container.xml"] + sorted(n for n in names if n not in ("mimetype", "META-INF/container.xml"))
@@ -125,7 +240,10 @@ def reproducible_zip(data: bytes) -> bytes:
             info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
             info.external_attr = 0o644 << 16
             info.create_system = 3
-            stored = name == "mimetype" or name.endswith(".png")
+            stored = name == "mimetype" or name.endswith((".png", ".jpg", ".jpeg", ".gif", ".webp"))
             info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-            target.writestr(info, source.read(name), compresslevel=None if stored else 9)
+            payload = source.read(name)
+            if language and name.endswith(".opf"):
+                payload = _package_language(payload, language)
+            target.writestr(info, payload, compresslevel=None if stored else 9)
     return out.getvalue()

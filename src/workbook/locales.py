@@ -32,6 +32,14 @@ LOCALES: dict[str, dict[str, object]] = {
         "worksheets": "Werkbladen",
         "back_to_text": "terug naar de tekst",
         "by": "door",
+        "worksheet_pointer": "Liever op papier? Deze vraag staat in de werkbladen: hoofdstuk {chapter}, vraag {number}.",
+        "page_list": "Pagina's",
+        "landmarks": "Oriëntatiepunten",
+        "start_reading": "Begin met lezen",
+        "accessibility_summary": ("Dit e-boek heeft een inhoudsopgave, koppen voor elk hoofdstuk en de paginanummers "
+                                  "van de PDF-uitgave. Elke afbeelding heeft een tekstalternatief. De schrijflijnen "
+                                  "onder de reflectievragen zijn versiering en worden door voorleessoftware "
+                                  "overgeslagen; de werkbladen bevatten dezelfde vragen om op papier te beantwoorden."),
         # words that open the conventions
         # the download page (format site) and the live preview
         "download": "Downloaden",
@@ -94,6 +102,14 @@ LOCALES: dict[str, dict[str, object]] = {
         "format_worksheets": "Worksheets: just the questions, with room to write",
         "cover_of": "Cover of",
         "preview": "Book preview",
+        "worksheet_pointer": "Prefer paper? This question is in the worksheets: chapter {chapter}, question {number}.",
+        "page_list": "Pages",
+        "landmarks": "Landmarks",
+        "start_reading": "Start reading",
+        "accessibility_summary": ("This e-book has a table of contents, headings for every chapter and the page "
+                                  "numbers of the PDF edition. Every image has a text alternative. The writing lines "
+                                  "under the reflection questions are decoration and are skipped by screen readers; "
+                                  "the worksheets hold the same questions to answer on paper."),
         "example_words": ["Example", "For example"],
         "faq_words": ["Frequently asked questions", "FAQ"],
         "further_reading_words": ["Further reading", "Read more", "Discover more"],
@@ -140,6 +156,14 @@ LOCALES: dict[str, dict[str, object]] = {
         "format_worksheets": "Arbeitsblätter: nur die Fragen, mit Platz zum Schreiben",
         "cover_of": "Umschlag von",
         "preview": "Buchvorschau",
+        "worksheet_pointer": "Lieber auf Papier? Diese Frage steht in den Arbeitsblättern: Kapitel {chapter}, Frage {number}.",
+        "page_list": "Seiten",
+        "landmarks": "Orientierungspunkte",
+        "start_reading": "Lesen beginnen",
+        "accessibility_summary": ("Dieses E-Book hat ein Inhaltsverzeichnis, Überschriften für jedes Kapitel und die "
+                                  "Seitenzahlen der PDF-Ausgabe. Jedes Bild hat eine Textalternative. Die Schreiblinien "
+                                  "unter den Reflexionsfragen sind Dekoration und werden von Screenreadern übersprungen; "
+                                  "die Arbeitsblätter enthalten dieselben Fragen zum Beantworten auf Papier."),
         "example_words": ["Beispiel", "Zum Beispiel"],
         "faq_words": ["Häufige Fragen", "Häufig gestellte Fragen", "FAQ"],
         "further_reading_words": ["Weiterlesen", "Mehr lesen"],
@@ -186,6 +210,14 @@ LOCALES: dict[str, dict[str, object]] = {
         "format_worksheets": "Fiches de travail : les questions seules, avec de la place pour écrire",
         "cover_of": "Couverture de",
         "preview": "Aperçu du livre",
+        "worksheet_pointer": "Plutôt sur papier ? Cette question figure dans les fiches de travail : chapitre {chapter}, question {number}.",
+        "page_list": "Pages",
+        "landmarks": "Repères",
+        "start_reading": "Commencer la lecture",
+        "accessibility_summary": ("Ce livre numérique a une table des matières, des titres pour chaque chapitre et les "
+                                  "numéros de page de l’édition PDF. Chaque image a une alternative textuelle. Les lignes "
+                                  "d’écriture sous les questions de réflexion sont décoratives et ignorées par les lecteurs "
+                                  "d’écran ; les fiches de travail reprennent les mêmes questions à remplir sur papier."),
         "example_words": ["Exemple", "Par exemple"],
         "faq_words": ["Questions fréquentes", "Foire aux questions", "FAQ"],
         "further_reading_words": ["Pour aller plus loin", "Lire aussi"],

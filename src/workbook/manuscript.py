@@ -17,8 +17,9 @@ from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from .config import BookConfig, load_config, slugify
-from .conventions import ChapterState, PromptInfo, WorkbookExtension, attach_prompt_context
+from .conventions import BlockIds, ChapterState, PromptInfo, WorkbookExtension, attach_prompt_context
 from .errors import Diagnostic, ManuscriptError, Report
+from .resources import ImageRef, check_images, check_links
 from .typography import refine_html
 from .yamlsource import YamlProblem, line_for, load_with_lines
 
@@ -47,6 +48,8 @@ class Chapter:
     headings: list[Heading]
     summary: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    images: list[ImageRef] = field(default_factory=list)
+    internal_links: list[tuple[str, int | None]] = field(default_factory=list)
 
     @property
     def anchor(self) -> str:
@@ -61,22 +64,27 @@ class Manuscript:
     chapters: list[Chapter]
     warnings: list[Diagnostic] = field(default_factory=list)
     how_to_use: Chapter | None = None  # the optional "how to use this workbook" page (front matter)
+    errors: list[Diagnostic] = field(default_factory=list)  # only with load_book(tolerant=True)
 
     @property
     def prompts(self) -> list[PromptInfo]:
         return [p for chapter in self.chapters for p in chapter.prompts]
 
 
-def load_book(book_dir: str | Path, on_chapter: Callable[[int, int, str], None] | None = None) -> Manuscript:
+def load_book(book_dir: str | Path, on_chapter: Callable[[int, int, str], None] | None = None,
+              *, tolerant: bool = False) -> Manuscript:
     """Read a book folder (book.yaml + chapters) into a Manuscript; raise a WorkbookError listing all problems.
 
     `on_chapter(done, total, file)` is called after each chapter (for progress bars).
     """
     config = load_config(book_dir)
-    return build_manuscript(config, on_chapter)
+    return build_manuscript(config, on_chapter, tolerant=tolerant)
 
 
-def build_manuscript(config: BookConfig, on_chapter: Callable[[int, int, str], None] | None = None) -> Manuscript:
+def build_manuscript(config: BookConfig, on_chapter: Callable[[int, int, str], None] | None = None,
+                     *, tolerant: bool = False) -> Manuscript:
+    """Chapters of a validated config -> Manuscript. With `tolerant`, errors that still leave every
+    chapter readable (missing images, say) are kept in `Manuscript.errors` instead of raised."""
     report = Report()
     report.items.extend(config.warnings)
     chapters: list[Chapter] = []
@@ -94,10 +102,11 @@ def build_manuscript(config: BookConfig, on_chapter: Callable[[int, int, str], N
         slugs[chapter.slug] = rel
         chapters.append(chapter)
     how_to_use = _read_how_to_use(config, report)
-    if report.errors:
+    complete = len(chapters) == len(config.chapter_files)
+    if report.errors and not (tolerant and complete):
         raise ManuscriptError(report.errors + report.warnings)
     link_chapters(chapters)
-    return Manuscript(config, chapters, report.warnings, how_to_use)
+    return Manuscript(config, chapters, report.warnings, how_to_use, report.errors)
 
 
 def _read_how_to_use(config: BookConfig, report: Report) -> Chapter | None:
@@ -225,14 +234,19 @@ def _read_chapter(config: BookConfig, path: Path, rel: str, number: int, report:
     if fragment is None and html:
         report.error(rel, None, "the chapter's HTML is not well-formed after conversion; check raw HTML in it")
     headings = _collect_headings(fragment)
+    if len(report.errors) > problems_before:
+        return None
+    # Problems with images and links do not stop the chapter from being read, so that
+    # `workbook check` can report them together with everything else.
+    images = check_images(config.root, rel, fragment, body, offset, report)
+    internal_links = check_links(rel, fragment, body, offset, report)
     if fragment is not None:
         attach_prompt_context(fragment, state.prompts)
     if title is None:
         first = next((h for h in headings if h.level <= 2), None)
         title = first.text if first else slug.replace("-", " ").capitalize()
-    if len(report.errors) > problems_before:
-        return None
-    return Chapter(number, slug, title.strip(), path, rel, html, state.prompts, headings, summary, state.counts)
+    return Chapter(number, slug, title.strip(), path, rel, html, state.prompts, headings, summary, state.counts,
+                   images, internal_links)
 
 
 _ATTRIBUTE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
@@ -282,7 +296,12 @@ class _Sanitiser(Postprocessor):
                 at = self.source.find(first)
                 line = self.source[:at].count("\n") + 1 + self.state.line_offset if at >= 0 else None
                 self.state.problems.append((line, "warning", f"raw HTML {first[:40]!r} was sanitised (scripts, styles, frames, event handlers and unsafe links are removed)"))
-            stash[index] = html_to_xhtml(clean)
+            line = None
+            if clean.strip():
+                first = raw.strip().split("\n", 1)[0][:60]
+                at = self.source.find(first)
+                line = self.source[:at].count("\n") + 1 + self.state.line_offset if at >= 0 else None
+            stash[index] = html_to_xhtml(clean, self.state, line)
         return text
 
 
@@ -322,8 +341,11 @@ def sanitise_html(html: str) -> str:
     )
 
 
-def html_to_xhtml(html: str) -> str:
-    """Serialise (sanitised) HTML as well-formed XHTML, so the fragment is valid in EPUB too."""
+def html_to_xhtml(html: str, state: ChapterState | None = None, line: int | None = None) -> str:
+    """Serialise (sanitised) HTML as well-formed XHTML, so the fragment is valid in EPUB too.
+
+    With a chapter `state`, ids get the chapter's prefix (as Markdown's do) and an id used twice
+    in the chapter is dropped with a warning: a document may hold each id once."""
     import lxml.etree
     import lxml.html
 
@@ -335,8 +357,29 @@ def html_to_xhtml(html: str) -> str:
         if isinstance(part, str):
             out.append(escape_text(part))
         else:
+            if state is not None:
+                _prefix_raw_ids(part, state, line)
             out.append(lxml.etree.tostring(part, method="xml", encoding="unicode", with_tail=True))
     return "".join(out)
+
+
+def _prefix_raw_ids(element, state: ChapterState, line: int | None) -> None:
+    prefix = f"{state.slug}--"
+    for el in element.iter():
+        if not isinstance(el.tag, str):
+            continue
+        ident = el.get("id")
+        if ident:
+            new = prefix + ident
+            if new in state.ids:
+                del el.attrib["id"]
+                state.problems.append((line, "warning", f"id {ident!r} is used more than once in this chapter; the repeat is dropped"))
+            else:
+                el.set("id", new)
+                state.ids.add(new)
+        href = el.get("href")
+        if href and href.startswith("#") and len(href) > 1:
+            el.set("href", "#" + prefix + href[1:])
 
 
 def escape_text(text: str) -> str:
@@ -376,6 +419,7 @@ def convert(body: str, state: ChapterState, language: str, rel: str = "chapter")
         output_format="xhtml",
     )
     md.treeprocessors.register(_IdPrefixer(md, state), "workbook-ids", 1)
+    md.treeprocessors.register(BlockIds(md, state), "workbook-block-ids", 0.5)
     md.postprocessors.register(_Sanitiser(md, state, body), "workbook-sanitise", 35)
     try:
         return refine_html(xml_entities(md.convert(body)), language)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import math
 import urllib.parse
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -121,8 +122,25 @@ def html_to_pdf(manuscript: Manuscript, html: str, *, forms: bool = False) -> by
     return document_to_pdf(manuscript, html_to_document(manuscript, html), forms=forms)
 
 
+# Laid-out documents per renderer, so a build that makes both the PDF and the EPUB (whose page list
+# needs the print PDF's pages) lays each edition out once.
+_DOCUMENTS: "weakref.WeakKeyDictionary[Renderer, dict[str, weasyprint.Document]]" = weakref.WeakKeyDictionary()
+EDITIONS = ("screen", "print")
+
+
 def render_document(manuscript: Manuscript, renderer: Renderer | None = None,
                     edition: str = "screen") -> weasyprint.Document:
+    """One edition of the book laid out as pages, cached per renderer (see `layout_edition`)."""
+    if edition not in EDITIONS:
+        raise ValueError(f"unknown PDF edition {edition!r}; choose from {', '.join(EDITIONS)}")
+    renderer = renderer or Renderer(manuscript)
+    cache = _DOCUMENTS.setdefault(renderer, {})
+    if edition not in cache:
+        cache[edition] = layout_edition(manuscript, renderer, edition)
+    return cache[edition]
+
+
+def layout_edition(manuscript: Manuscript, renderer: Renderer, edition: str) -> weasyprint.Document:
     """Lay out one edition ("screen" or "print") of the whole book as a WeasyPrint Document.
 
     `{fill=page}` prompts and notes pages get as many writing lines as fill the rest of their page:
@@ -130,7 +148,6 @@ def render_document(manuscript: Manuscript, renderer: Renderer | None = None,
     laid out again (until nothing changes; at most a few passes, only when the book has such blocks).
     The Document's pages (`document.pages[i].anchors`) tell where every id landed.
     """
-    renderer = renderer or Renderer(manuscript)
     html = renderer.pdf_html(edition)
     fill_ids = fill_targets(manuscript)
     document = html_to_document(manuscript, html)
