@@ -46,6 +46,8 @@ class Settings(BaseModel):
     prompt_lines: int = Field(default=6, ge=1, le=40)
     formats: list[Literal["pdf", "epub"]] = Field(default_factory=lambda: list(FORMATS))
     words: dict[str, str] = Field(default_factory=dict)
+    allow_remote: bool = False
+    attachments: list[str] = Field(default_factory=list)
 
     @field_validator("language")
     @classmethod
@@ -108,6 +110,7 @@ class BookConfig:
     chapter_files: list[Path]
     chapter_lines: list[int]
     warnings: list[Diagnostic] = field(default_factory=list)
+    attachment_files: list[Path] = field(default_factory=list)
 
     @property
     def slug(self) -> str:
@@ -210,6 +213,18 @@ def load_config(book_dir: str | Path) -> BookConfig:
         seen[candidate] = line
         chapter_files.append(candidate)
         chapter_lines.append(line)
+    attachment_files: list[Path] = []
+    for index, name in enumerate(settings.attachments):
+        line = line_for(lines, ("attachments", index))
+        candidate = (root / name).resolve()
+        if Path(name).is_absolute() or not candidate.is_relative_to(root):
+            report.error(CONFIG_NAME, line, f"attachments[{index}]: {name} is outside the book folder; attachments must live inside it")
+        elif not candidate.is_file():
+            report.error(CONFIG_NAME, line, f"attachments[{index}]: file {name} does not exist")
+        elif candidate in attachment_files:
+            report.error(CONFIG_NAME, line, f"attachments[{index}]: {name} is listed twice")
+        else:
+            attachment_files.append(candidate)
     if report.errors:
         raise ConfigError(report.errors + report.warnings)
-    return BookConfig(root, settings, chapter_files, chapter_lines, report.warnings)
+    return BookConfig(root, settings, chapter_files, chapter_lines, report.warnings, attachment_files)

@@ -1,13 +1,17 @@
 """A Manuscript in, an EPUB 3 (nav, NCX, cover, landmarks, metadata) out, via ebooklib; zipped reproducibly."""
 from __future__ import annotations
 
+import dataclasses
 import io
+import urllib.parse
 import zipfile
 
 import lxml.etree
 from ebooklib import epub
 
 from .errors import Diagnostic, OutputError
+from .fetcher import BookFetchError
+from .images import ImageProblem, inspect_image
 from .manuscript import Manuscript
 from .pdf import cover_png
 from .render import Renderer, book_date
@@ -81,7 +85,10 @@ def build_epub(manuscript: Manuscript, renderer: Renderer | None = None) -> byte
     book.add_item(title_page)
 
     chapters = []
+    media = package_images(manuscript, renderer, book)
     for chapter in manuscript.chapters:
+        if chapter.images:
+            chapter = dataclasses.replace(chapter, html=_relink_images(chapter.html, media))
         item = _document(f"ch-{chapter.slug}", f"chapter-{chapter.number:02d}-{chapter.slug}.xhtml", chapter.title,
                          language, renderer.render("epub-chapter.xhtml", chapter=chapter), renderer)
         book.add_item(item)
@@ -108,6 +115,47 @@ def build_epub(manuscript: Manuscript, renderer: Renderer | None = None) -> byte
     return reproducible_zip(raw.getvalue())
 
 
+def package_images(manuscript: Manuscript, renderer: Renderer, book: epub.EpubBook) -> dict[str, str]:
+    """Every picture the chapters use, fetched through the build's SafeFetcher (the PDF's rules) and
+    checked again, added as `media/image-NNN.ext`; returns {src in the chapter HTML: href in the EPUB}."""
+    fetcher = renderer.fetcher
+    base = manuscript.config.root.as_uri() + "/"
+    media: dict[str, str] = {}
+    problems = []
+    for chapter in manuscript.chapters:
+        for image in chapter.images:
+            if image.src in media:
+                continue
+            try:
+                data, _content_type = fetcher.read(urllib.parse.urljoin(base, image.src))
+                info = inspect_image(data)
+            except BookFetchError as exc:
+                problems.append(Diagnostic(chapter.rel_source, image.line, f"image {image.src}: {exc.reason}"))
+                continue
+            except ImageProblem as exc:
+                problems.append(Diagnostic(chapter.rel_source, image.line, f"image {image.src} {exc}"))
+                continue
+            href = f"media/image-{len(media) + 1:03d}.{info.extension}"
+            book.add_item(epub.EpubItem(uid=f"image-{len(media) + 1:03d}", file_name=href,
+                                        media_type=info.media_type, content=data))
+            media[image.src] = href
+    if problems:
+        raise OutputError(problems)
+    return media
+
+
+def _relink_images(html: str, media: dict[str, str]) -> str:
+    """Point each <img src> of a chapter fragment at its packaged copy (same folder level as the chapters)."""
+    parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True)
+    root = lxml.etree.fromstring(f"<div>{html}</div>".encode("utf-8"), parser)
+    for element in root.iter("img"):
+        src = element.get("src")
+        if src in media:
+            element.set("src", media[src])
+    return (root.text or "").replace("&", "&amp;").replace("<", "&lt;") + "".join(
+        lxml.etree.tostring(child, encoding="unicode", with_tail=True) for child in root)
+
+
 def reproducible_zip(data: bytes) -> bytes:
     """Re-pack an EPUB: `mimetype` first and stored, fixed timestamps and permissions, stable order."""
     source = zipfile.ZipFile(io.BytesIO(data))
@@ -121,7 +169,7 @@ def reproducible_zip(data: bytes) -> bytes:
             info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
             info.external_attr = 0o644 << 16
             info.create_system = 3
-            stored = name == "mimetype" or name.endswith(".png")
+            stored = name == "mimetype" or name.endswith((".png", ".jpg", ".gif", ".webp"))
             info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
             target.writestr(info, source.read(name), compresslevel=None if stored else 9)
     return out.getvalue()

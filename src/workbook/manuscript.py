@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import markdown
-import nh3
 from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from .config import BookConfig, load_config, slugify
 from .conventions import ChapterState, PromptInfo, WorkbookExtension
 from .errors import Diagnostic, ManuscriptError, Report
+from .sanitise import ImageRef, prescan, secure_fragment
+from .sanitise import sanitise_html as _nh3_clean
 from .yamlsource import YamlProblem, line_for, load_with_lines
 
 FRONT_MATTER_KEYS = {"title", "slug", "lines", "summary", "language", "source", "author"}
@@ -46,6 +47,7 @@ class Chapter:
     headings: list[Heading]
     summary: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    images: list[ImageRef] = field(default_factory=list)
 
     @property
     def anchor(self) -> str:
@@ -164,9 +166,19 @@ def _read_chapter(config: BookConfig, path: Path, rel: str, number: int, report:
 
     words = config.words
     state = ChapterState(slug=slug, default_lines=default_lines, words=words, line_offset=offset)
-    html = convert(body, state, config.language, rel)
+    state.problems.extend(prescan(body, offset))
+    images: list[ImageRef] = []
+    if not any(severity == "error" for _line, severity, _message in state.problems):
+        html = convert(body, state, config.language, rel)
+        html, images, problems = secure_fragment(html, source=body, line_offset=offset, chapter_dir=path.parent,
+                                                 book_root=config.root, allow_remote=config.settings.allow_remote)
+        state.problems.extend(problems)
+    else:
+        html = ""
     for line, severity, message in state.problems:
         (report.error if severity == "error" else report.warning)(rel, line, message)
+    if len(report.errors) > problems_before:
+        return None
     fragment = _parse_fragment(html)
     if fragment is None and html:
         report.error(rel, None, "the chapter's HTML is not well-formed after conversion; check raw HTML in it")
@@ -176,7 +188,7 @@ def _read_chapter(config: BookConfig, path: Path, rel: str, number: int, report:
         title = first.text if first else slug.replace("-", " ").capitalize()
     if len(report.errors) > problems_before:
         return None
-    return Chapter(number, slug, title.strip(), path, rel, html, state.prompts, headings, summary, state.counts)
+    return Chapter(number, slug, title.strip(), path, rel, html, state.prompts, headings, summary, state.counts, images)
 
 
 class _IdPrefixer(Treeprocessor):
@@ -247,14 +259,7 @@ _ALLOWED_ATTRIBUTES = {
 
 def sanitise_html(html: str) -> str:
     """Keep structure and text; drop scripts, styles, frames, handlers, and non-http(s)/mailto URLs."""
-    return nh3.clean(
-        html,
-        tags=_ALLOWED_TAGS,
-        attributes=_ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel=None,
-        strip_comments=True,
-    )
+    return _nh3_clean(html, _ALLOWED_TAGS, _ALLOWED_ATTRIBUTES)
 
 
 def html_to_xhtml(html: str) -> str:
@@ -314,7 +319,7 @@ def convert(body: str, state: ChapterState, language: str, rel: str = "chapter")
     md.postprocessors.register(_Sanitiser(md, state, body), "workbook-sanitise", 35)
     try:
         return xml_entities(md.convert(body))
-    except RecursionError:
+    except RecursionError:  # prescan() keeps nesting low; this is the last line of defence
         state.problems.append((None, "error", "the text is nested too deeply (quotes or lists inside each other); flatten it"))
         return ""
 

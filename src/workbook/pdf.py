@@ -60,14 +60,46 @@ def locate(manuscript: Manuscript, url: str) -> tuple[str, int | None]:
     return "book.yaml", None
 
 
-def html_to_pdf(manuscript: Manuscript, html: str) -> bytes:
-    """Lay out `html` with the book folder as base; any refused resource or WeasyPrint error fails."""
-    fetcher = SafeFetcher(manuscript.config.root)
+def refuse_attachment_links(document: weasyprint.HTML) -> list[Diagnostic]:
+    """`<link rel=attachment>` and `<a rel=attachment>` make WeasyPrint embed the file they point at:
+    refuse them in the very tree WeasyPrint lays out (a book's own layouts/ could add them)."""
+    problems = []
+    for element in document.etree_element.iter():
+        if not isinstance(element.tag, str) or element.tag.rsplit("}", 1)[-1] not in ("a", "link", "area"):
+            continue
+        if "attachment" in (element.get("rel") or "").lower().split():
+            tag = element.tag.rsplit("}", 1)[-1]
+            problems.append(Diagnostic("layouts", None, f'<{tag} rel="attachment" href="{element.get("href", "")}"> would embed '
+                                       "a file in the PDF; list files to attach under attachments: in book.yaml"))
+            del element.attrib["rel"]
+    return problems
+
+
+def declared_attachments(manuscript: Manuscript, fetcher: SafeFetcher) -> list[weasyprint.Attachment]:
+    """The files book.yaml lists under `attachments:`, fetched through the same checks, dated reproducibly."""
+    from .render import book_date
+
+    when = book_date(manuscript).replace(tzinfo=None)
+    return [weasyprint.Attachment(url=path.as_uri(), url_fetcher=fetcher, name=path.name, created=when, modified=when)
+            for path in manuscript.config.attachment_files]
+
+
+def html_to_pdf(manuscript: Manuscript, html: str, fetcher: SafeFetcher | None = None,
+                attachments: bool = False) -> bytes:
+    """Lay out `html` with the book folder as base; any refused resource or WeasyPrint error fails.
+
+    `attachments`: embed the files book.yaml declares (the reader's PDF does; covers and previews don't).
+    """
+    fetcher = fetcher or SafeFetcher.for_book(manuscript.config)
     base_url = manuscript.config.root.as_uri() + "/"
     with weasyprint_log() as log:
         try:
             document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-            pdf = document.write_pdf(pdf_identifier=manuscript.config.identifier.encode(), uncompressed_pdf=False)
+            refused = refuse_attachment_links(document)
+            if refused:
+                raise OutputError(refused)
+            pdf = document.write_pdf(pdf_identifier=manuscript.config.identifier.encode(), uncompressed_pdf=False,
+                                     attachments=declared_attachments(manuscript, fetcher) if attachments else None)
         except BookFetchError as exc:
             file, line = locate(manuscript, exc.url)
             raise OutputError([Diagnostic(file, line, f"{exc.url}: {exc.reason}")]) from None
@@ -89,7 +121,7 @@ def html_to_pdf(manuscript: Manuscript, html: str) -> bytes:
 def build_pdf(manuscript: Manuscript, renderer: Renderer | None = None) -> bytes:
     """The reader's PDF of the whole book."""
     renderer = renderer or Renderer(manuscript)
-    return html_to_pdf(manuscript, renderer.pdf_html())
+    return html_to_pdf(manuscript, renderer.pdf_html(), renderer.fetcher, attachments=True)
 
 
 def cover_png(manuscript: Manuscript, renderer: Renderer | None = None, height_px: int = 2400) -> bytes:
@@ -99,7 +131,7 @@ def cover_png(manuscript: Manuscript, renderer: Renderer | None = None, height_p
     import pypdfium2
 
     renderer = renderer or Renderer(manuscript)
-    pdf = html_to_pdf(manuscript, renderer.cover_html())
+    pdf = html_to_pdf(manuscript, renderer.cover_html(), renderer.fetcher)
     document = pypdfium2.PdfDocument(pdf)
     try:
         page = document[0]
