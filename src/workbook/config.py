@@ -15,6 +15,7 @@ from .locales import known_words, locale_for
 from .yamlsource import YamlProblem, line_for, load_with_lines
 
 CONFIG_NAME = "book.yaml"
+MAX_CONFIG_BYTES = 256_000
 FORMATS = ("pdf", "epub")
 PAGE_SIZES = {  # name -> (width mm, height mm)
     "A4": (210.0, 297.0),
@@ -160,6 +161,9 @@ def load_config(book_dir: str | Path) -> BookConfig:
         raise ConfigError([Diagnostic(str(book_dir), None, "book folder not found; pass the folder that holds book.yaml")])
     if not path.is_file():
         raise ConfigError([Diagnostic(CONFIG_NAME, None, f"not found in {root}; create it (see `workbook new`)")])
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise ConfigError([Diagnostic(CONFIG_NAME, None, f"is {path.stat().st_size // 1000} kB; settings fit in far less "
+                                                         f"(limit {MAX_CONFIG_BYTES // 1000} kB) — is this the right file?")])
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -7,7 +7,7 @@ import re
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 MAX_IMAGE_BYTES = 20_000_000
 MAX_PIXELS = 40_000_000
@@ -57,12 +57,16 @@ def inspect_image(data: bytes, *, decode: bool = True) -> ImageInfo:
         if width * height > MAX_PIXELS or width <= 0 or height <= 0:
             raise ImageProblem(f"is {width}×{height} pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels — scale it down")
         if decode:
+            truncated_ok = ImageFile.LOAD_TRUNCATED_IMAGES  # WeasyPrint turns this on for the whole process
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
             try:
                 if image.format == "JPEG":
                     image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
                 image.load()
             except Exception as exc:
                 raise ImageProblem(f"is damaged or cut off and cannot be decoded ({exc})") from None
+            finally:
+                ImageFile.LOAD_TRUNCATED_IMAGES = truncated_ok
     media_type, extension = MEDIA_TYPES[image.format]
     return ImageInfo(media_type, extension, width, height)
 

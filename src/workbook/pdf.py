@@ -51,12 +51,16 @@ def locate(manuscript: Manuscript, url: str) -> tuple[str, int | None]:
         candidates.add(path.name)
         if path.is_relative_to(root):
             candidates.add(path.relative_to(root).as_posix())
-    for chapter in manuscript.chapters:
-        text = chapter.source.read_text(encoding="utf-8-sig", errors="replace")
+    sources = [(chapter.rel_source, chapter.source) for chapter in manuscript.chapters]
+    for folder in ("styles", "layouts"):  # a book's own overrides
+        if (root / folder).is_dir():
+            sources += [(p.relative_to(root).as_posix(), p) for p in sorted((root / folder).glob("*")) if p.is_file()]
+    for rel, source in sources:
+        text = source.read_text(encoding="utf-8-sig", errors="replace")
         for needle in sorted(candidates, key=len, reverse=True):
             at = text.find(needle)
             if at >= 0:
-                return chapter.rel_source, text[:at].count("\n") + 1
+                return rel, text[:at].count("\n") + 1
     return "book.yaml", None
 
 

@@ -72,8 +72,8 @@ def prescan(body: str, line_offset: int = 0) -> list[Problem]:
             break
         rest = line[quotes.end():] if quotes else line
         item = _LIST_ITEM.match(rest.expandtabs(4))
-        if item and len(item[1]) // 2 > 2 * MAX_LIST_DEPTH:
-            problems.append((number, "error", f"list is nested about {len(item[1]) // 4 + 1} levels deep; "
+        if item and len(item[1]) // 4 + 1 > MAX_LIST_DEPTH:
+            problems.append((number, "error", f"list is nested {len(item[1]) // 4 + 1} levels deep; "
                                               f"the limit is {MAX_LIST_DEPTH}"))
             break
     else:
@@ -160,7 +160,7 @@ def secure_fragment(html: str, *, source: str, line_offset: int, chapter_dir: Pa
             scheme = url_scheme(href)
             if scheme and scheme not in _LINK_SCHEMES:
                 del element.attrib["href"]
-                problems.append((line_of(href, href[:30]), "warning",
+                problems.append((line_of(href, href[:30], f"[{element.text or ''}]("), "warning",
                                  f"link to {href[:50]!r} removed; links may go to http(s), mailto or inside the book"))
         if element.tag == "img":
             ref = _image(element, line_of, chapter_dir, book_root, allow_remote, problems)
@@ -199,11 +199,11 @@ def _image(element, line_of: Callable[..., int | None], chapter_dir: Path, book_
         return None
     root = book_root.resolve()
     # The author's editor reads paths from the chapter's folder; the book's base is its root. Accept both.
-    candidates = [(chapter_dir / relative), (book_root / relative)]
-    path = next((c.resolve() for c in candidates if c.resolve().is_relative_to(root) and c.resolve().is_file()), None)
+    candidates = [(chapter_dir / relative).resolve(), (book_root / relative).resolve()]
+    path = next((c for c in candidates if c.is_relative_to(root) and c.is_file()), None)
     if path is None:
-        inside = [c for c in candidates if c.resolve().is_relative_to(root)]
-        reason = "not found" if inside else "is outside the book folder; pictures must live inside it"
+        outside = any(not c.is_relative_to(root) for c in candidates)
+        reason = "is outside the book folder; pictures must live inside it" if outside else "not found"
         problems.append((line, "error", f"image {src}: {reason}"))
         return None
     try:
