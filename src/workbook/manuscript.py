@@ -171,7 +171,8 @@ def _read_chapter(config: BookConfig, path: Path, rel: str, number: int, report:
     if not any(severity == "error" for _line, severity, _message in state.problems):
         html = convert(body, state, config.language, rel)
         html, images, problems = secure_fragment(html, source=body, line_offset=offset, chapter_dir=path.parent,
-                                                 book_root=config.root, allow_remote=config.settings.allow_remote)
+                                                 book_root=config.root, allow_remote=config.settings.allow_remote,
+                                                 own_ids=(f"chapter-{slug}", f"chapter-{slug}-title"))
         state.problems.extend(problems)
     else:
         html = ""

@@ -117,7 +117,7 @@ def url_scheme(url: str) -> str:
 
 
 def secure_fragment(html: str, *, source: str, line_offset: int, chapter_dir: Path, book_root: Path,
-                    allow_remote: bool) -> tuple[str, list[ImageRef], list[Problem]]:
+                    allow_remote: bool, own_ids: tuple[str, ...] = ()) -> tuple[str, list[ImageRef], list[Problem]]:
     """Check and clean a chapter's converted fragment; returns (XHTML, images, problems)."""
     problems: list[Problem] = []
     images: list[ImageRef] = []
@@ -166,9 +166,78 @@ def secure_fragment(html: str, *, source: str, line_offset: int, chapter_dir: Pa
             ref = _image(element, line_of, chapter_dir, book_root, allow_remote, problems)
             if ref is not None and all(ref.src != known.src for known in images):
                 images.append(ref)
+    _fix_structure(root)
+    ids = {element.get("id") for element in root.iter() if isinstance(element.tag, str) and element.get("id")}
+    ids |= set(own_ids)
+    for element in list(root.iter("a")):
+        href = element.get("href") or ""
+        if href.startswith("#") and href[1:] not in ids:
+            if "footnote-backref" in (element.get("class") or ""):
+                _unwrap(element, keep_children=False)
+                continue
+            del element.attrib["href"]
+            problems.append((line_of(href, f"[{element.text or ''}]("), "warning",
+                             f"link to {href} removed: there is no such anchor in this chapter"))
     out = (root.text and _escape(root.text) or "") + "".join(
         lxml.etree.tostring(child, encoding="unicode", with_tail=True) for child in root)
     return out, images, problems
+
+
+# Elements that may hold only phrasing content, and the phrasing elements allowed inside them.
+_PHRASING_ONLY = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "span", "a", "em", "strong", "b", "i", "u", "s", "small",
+                  "sub", "sup", "code", "kbd", "samp", "var", "mark", "abbr", "cite", "q", "dfn", "time", "pre", "dt"}
+_PHRASING = {"a", "abbr", "b", "br", "cite", "code", "del", "dfn", "em", "i", "img", "ins", "kbd", "mark", "q", "s",
+             "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var"}
+_NEEDS_PARENT = {"li": {"ul", "ol"}, "dt": {"dl"}, "dd": {"dl"}, "tr": {"table", "thead", "tbody", "tfoot"},
+                 "td": {"tr"}, "th": {"tr"}, "thead": {"table"}, "tbody": {"table"}, "tfoot": {"table"},
+                 "caption": {"table"}, "col": {"colgroup", "table"}, "colgroup": {"table"},
+                 "figcaption": {"figure"}, "summary": {"details"}}
+
+
+def _fix_structure(root) -> None:
+    """Raw HTML can put blocks inside paragraphs or list items outside lists; XHTML (EPUB) forbids
+    that, so such elements are unwrapped: their text and children stay, the misplaced tag goes."""
+    changed = True
+    while changed:
+        changed = False
+        for element in root.iter():
+            if not isinstance(element.tag, str) or element.tag.startswith("{") or element is root:
+                continue
+            parent = element.getparent()
+            in_phrasing = any(a.tag in _PHRASING_ONLY for a in element.iterancestors() if isinstance(a.tag, str))
+            misplaced = (in_phrasing and element.tag not in _PHRASING
+                         or element.tag in _NEEDS_PARENT and parent.tag not in _NEEDS_PARENT[element.tag]
+                         or element.tag == "a" and any(a.tag == "a" for a in element.iterancestors()))
+            if misplaced:
+                _unwrap(element)
+                changed = True
+                break
+
+
+def _unwrap(element, keep_children: bool = True) -> None:
+    """Replace an element by its content (or remove it with its content), keeping the text flow."""
+    parent = element.getparent()
+    index = list(parent).index(element)
+    tail = element.tail or ""
+    if keep_children:
+        children = list(element)
+        lead = element.text or ""
+    else:
+        children, lead = [], ""
+    if index == 0:
+        parent.text = (parent.text or "") + lead
+    else:
+        previous = parent[index - 1]
+        previous.tail = (previous.tail or "") + lead
+    parent.remove(element)
+    for offset, child in enumerate(children):
+        parent.insert(index + offset, child)
+    if children:
+        children[-1].tail = (children[-1].tail or "") + tail
+    elif index == 0:
+        parent.text = (parent.text or "") + tail
+    else:
+        parent[index - 1].tail = (parent[index - 1].tail or "") + tail
 
 
 def _escape(text: str) -> str:
