@@ -12,6 +12,7 @@ from ebooklib import epub
 from .errors import Diagnostic, OutputError
 from .fetcher import BookFetchError
 from .images import ImageProblem, inspect_image
+from .sanitise import serialise_fragment
 from .manuscript import Manuscript
 from .pdf import cover_png
 from .render import Renderer, book_date
@@ -152,8 +153,7 @@ def _relink_images(html: str, media: dict[str, str]) -> str:
         src = element.get("src")
         if src in media:
             element.set("src", media[src])
-    return (root.text or "").replace("&", "&amp;").replace("<", "&lt;") + "".join(
-        lxml.etree.tostring(child, encoding="unicode", with_tail=True) for child in root)
+    return serialise_fragment(root)
 
 
 def reproducible_zip(data: bytes) -> bytes:

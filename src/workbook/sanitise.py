@@ -178,9 +178,21 @@ def secure_fragment(html: str, *, source: str, line_offset: int, chapter_dir: Pa
             del element.attrib["href"]
             problems.append((line_of(href, f"[{element.text or ''}]("), "warning",
                              f"link to {href} removed: there is no such anchor in this chapter"))
-    out = (root.text and _escape(root.text) or "") + "".join(
+    return serialise_fragment(root), images, problems
+
+
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+def serialise_fragment(root) -> str:
+    """The children of a wrapper element as XHTML that HTML parsers read the same way:
+    empty non-void HTML elements are written `<div></div>`, never `<div/>`."""
+    for element in root.iter():
+        if (isinstance(element.tag, str) and not element.tag.startswith("{") and element.tag not in _VOID
+                and element.text is None and len(element) == 0):
+            element.text = ""
+    return (_escape(root.text) if root.text else "") + "".join(
         lxml.etree.tostring(child, encoding="unicode", with_tail=True) for child in root)
-    return out, images, problems
 
 
 # Elements that may hold only phrasing content, and the phrasing elements allowed inside them.
