@@ -318,7 +318,7 @@ def test_good_images_go_into_pdf_and_epub(tmp_path):
     assert 'src="media/image-001.png"' in xhtml and 'src="media/image-002.png"' in xhtml
     assert epubcheck_problems(next(p for p in result.outputs if p.suffix == ".epub")) == []
     with pikepdf.open(next(p for p in result.outputs if p.suffix == ".pdf")) as pdf:
-        images = [name for page in pdf.pages for name in page.images]
+        images = [name for page in pdf.pages for name in page.get_images()]
     assert len(images) >= 2
 
 
