@@ -8,6 +8,7 @@ from typing import Callable, Iterable
 
 from .config import FORMATS
 from .errors import Diagnostic, ManuscriptError, WorkbookError
+from .fetcher import SafeFetcher
 from .manuscript import Manuscript, load_book
 from .output import clean_stale_temps, write_bytes
 from .render import Renderer
@@ -34,12 +35,41 @@ def parse_formats(value: str | Iterable[str] | None, default: Iterable[str] = FO
     return [f for f in FORMATS if f in formats]
 
 
+INPUT_FOLDERS = ("chapters", "images", "layouts", "styles")
+
+
 def check_out_dir(book_dir: Path, out_dir: Path) -> None:
-    """Refuse an output folder that is the book folder or one of its parents (cleaning it would hurt)."""
+    """Refuse an output folder that is the book folder or one of its parents (cleaning it would hurt),
+    or that lies inside one of the book's input folders (chapters/, images/, layouts/, styles/)."""
     book = book_dir.resolve()
     out = out_dir.resolve()
     if out == book or book.is_relative_to(out):
         raise WorkbookError([Diagnostic(str(out_dir), None, "output folder holds the book itself; choose a separate folder such as dist/")])
+    for name in INPUT_FOLDERS:
+        if out.is_relative_to(book / name):
+            raise WorkbookError([Diagnostic(str(out_dir), None, f"output folder is inside the book's {name}/ folder, "
+                                                               "which the build reads; choose a separate folder such as dist/")])
+
+
+def check_inputs(manuscript: Manuscript, out_dir: Path) -> None:
+    """A build never reads its own output: refuse chapters, images and attachments inside the output folder."""
+    out = out_dir.resolve()
+    config = manuscript.config
+    problems = []
+    for path, line in zip(config.chapter_files, config.chapter_lines):
+        if path.is_relative_to(out):
+            problems.append(Diagnostic("book.yaml", line, f"{path.relative_to(config.root).as_posix()} is inside the output "
+                                                         f"folder {out_dir}; a build never reads its own output"))
+    for path in config.attachment_files:
+        if path.is_relative_to(out):
+            problems.append(Diagnostic("book.yaml", None, f"attachment {path.name} is inside the output folder {out_dir}"))
+    for chapter in manuscript.chapters:
+        for image in chapter.images:
+            if image.path is not None and (config.root / image.path).resolve().is_relative_to(out):
+                problems.append(Diagnostic(chapter.rel_source, image.line, f"image {image.src} is inside the output folder "
+                                                                           f"{out_dir}; a build never reads its own output"))
+    if problems:
+        raise WorkbookError(problems)
 
 
 @dataclass(frozen=True)
@@ -140,7 +170,9 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
     result.warnings.extend(problems)
     result.timings["check"] = time.perf_counter() - began
     wanted = build_order(parse_formats(formats, manuscript.config.settings.formats))
+    check_inputs(manuscript, out)
     renderer = Renderer(manuscript)
+    renderer.fetcher = SafeFetcher.for_book(manuscript.config, exclude=[out])
     clean_stale_temps(out)
     slug = manuscript.config.slug
     written = existing_outputs(out, slug)

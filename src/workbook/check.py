@@ -152,10 +152,11 @@ def _check_chapter(manuscript: Manuscript, chapter: Chapter, by_file: dict[Path,
                           and shown in {i.split("--", 1)[-1] for i in ids_of[c.slug]}), None)
             if owner is not None:
                 relative = Path(_relative(owner.source, chapter.source.parent)).as_posix()
-                problem(line, f"link #{shown} is in another chapter; link to its file: [text]({relative}#{shown})")
+                problem(line, f"link #{shown} is in another chapter; link to its file: [text]({relative}#{shown})",
+                        "warning")
             else:
                 problem(line, f"link #{shown} leads nowhere: no heading, prompt or {{#id}} in this chapter is called "
-                              f"{shown!r}")
+                              f"{shown!r} (it becomes plain text in the EPUB)", "warning")
             continue
         found.extend(_check_file_link(manuscript, chapter, href, source, by_file, ids_of))
     return found

@@ -15,6 +15,7 @@ from .locales import known_words, locale_for
 from .yamlsource import YamlProblem, line_for, load_with_lines
 
 CONFIG_NAME = "book.yaml"
+MAX_CONFIG_BYTES = 256_000
 FORMATS = ("pdf", "epub", "print", "worksheets", "site")  # build order; formats that read other outputs (site) last
 DEFAULT_FORMATS = FORMATS
 PAGE_SIZES = {  # name -> (width mm, height mm)
@@ -54,6 +55,8 @@ class Settings(BaseModel):
     formats: list[str] = Field(default_factory=lambda: list(DEFAULT_FORMATS))
     words: dict[str, str] = Field(default_factory=dict)
     cover: str | None = None  # the author's cover picture, e.g. images/cover.jpg (else one is generated)
+    allow_remote: bool = False
+    attachments: list[str] = Field(default_factory=list)
 
     @field_validator("language")
     @classmethod
@@ -141,6 +144,7 @@ class BookConfig:
     chapter_files: list[Path]
     chapter_lines: list[int]
     warnings: list[Diagnostic] = field(default_factory=list)
+    attachment_files: list[Path] = field(default_factory=list)
 
     @property
     def slug(self) -> str:
@@ -190,6 +194,9 @@ def load_config(book_dir: str | Path) -> BookConfig:
         raise ConfigError([Diagnostic(str(book_dir), None, "book folder not found; pass the folder that holds book.yaml")])
     if not path.is_file():
         raise ConfigError([Diagnostic(CONFIG_NAME, None, f"not found in {root}; create it (see `workbook new`)")])
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise ConfigError([Diagnostic(CONFIG_NAME, None, f"is {path.stat().st_size // 1000} kB; settings fit in far less "
+                                                         f"(limit {MAX_CONFIG_BYTES // 1000} kB) — is this the right file?")])
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -258,6 +265,18 @@ def load_config(book_dir: str | Path) -> BookConfig:
             "must be a picture inside the book folder, e.g. images/cover.jpg"
         if problem:
             report.error(CONFIG_NAME, line_for(lines, ("cover",)), f"cover: {settings.cover}: {problem}")
+    attachment_files: list[Path] = []
+    for index, name in enumerate(settings.attachments):
+        line = line_for(lines, ("attachments", index))
+        candidate = (root / name).resolve()
+        if Path(name).is_absolute() or not candidate.is_relative_to(root):
+            report.error(CONFIG_NAME, line, f"attachments[{index}]: {name} is outside the book folder; attachments must live inside it")
+        elif not candidate.is_file():
+            report.error(CONFIG_NAME, line, f"attachments[{index}]: file {name} does not exist")
+        elif candidate in attachment_files:
+            report.error(CONFIG_NAME, line, f"attachments[{index}]: {name} is listed twice")
+        else:
+            attachment_files.append(candidate)
     if report.errors:
         raise ConfigError(report.errors + report.warnings)
-    return BookConfig(root, settings, chapter_files, chapter_lines, report.warnings)
+    return BookConfig(root, settings, chapter_files, chapter_lines, report.warnings, attachment_files)

@@ -2,8 +2,10 @@
 out, via ebooklib; zipped reproducibly."""
 from __future__ import annotations
 
+import dataclasses
 import io
 import posixpath
+import urllib.parse
 import zipfile
 from dataclasses import dataclass
 
@@ -58,25 +60,27 @@ def _item(doc: _Doc, language: str) -> XhtmlDocument:
 
 
 def _pictures(manuscript: Manuscript) -> tuple[dict[str, str], str | None]:
-    """Book path -> package path for every picture the chapters show (and the author's cover)."""
-    names: dict[str, str] = {}
-    taken: set[str] = set()
-    paths = [image.path for chapter in manuscript.chapters for image in chapter.images]
+    """Picture key (book path, or URL of an allowed remote picture) -> package name `media/image-NNN.ext`
+    for every picture the chapters show, the author's cover first."""
+    keys = [image.path or image.src for chapter in manuscript.chapters for image in chapter.images]
     cover = manuscript.config.settings.cover
     cover_path = image_path(cover) if cover else None
     if cover_path:
-        paths.insert(0, cover_path)
-    for path in paths:
-        if path in names:
-            continue
-        name, stem, ext = content_.package_name(path), *posixpath.splitext(content_.package_name(path))
-        number = 1
-        while name.lower() in taken or name.lower() in ("nav.xhtml", "toc.ncx", "content.opf"):
-            number += 1
-            name = f"{stem}-{number}{ext}"
-        taken.add(name.lower())
-        names[path] = name
+        keys.insert(0, cover_path)
+    names: dict[str, str] = {}
+    for key in keys:
+        if key not in names:
+            extension = posixpath.splitext(urllib.parse.urlsplit(key).path)[1].lower()
+            names[key] = f"media/image-{len(names) + 1:03d}{extension if extension in IMAGE_TYPES else ''}"
     return names, cover_path
+
+
+def _picture_bytes(manuscript: Manuscript, renderer: Renderer, key: str) -> tuple[bytes, str]:
+    """A picture's bytes and media type: from the book folder, or (allow_remote) through the build's fetcher."""
+    if urllib.parse.urlsplit(key).scheme in ("http", "https"):
+        data, content_type = renderer.fetcher.read(key)
+        return data, (content_type or "").split(";")[0].strip() or "application/octet-stream"
+    return (manuscript.config.root / key).read_bytes(), IMAGE_TYPES[posixpath.splitext(key)[1].lower()]
 
 
 def _page_map(manuscript: Manuscript, renderer: Renderer, docs: list[_Doc]) -> PageMap:
@@ -132,8 +136,9 @@ def build_epub(manuscript: Manuscript, renderer: Renderer | None = None) -> byte
 
     pictures, cover_path = _pictures(manuscript)
     for path, name in pictures.items():
-        data = (config.root / path).read_bytes()
-        media_type = IMAGE_TYPES[posixpath.splitext(path)[1].lower()]
+        data, media_type = _picture_bytes(manuscript, renderer, path)
+        if not posixpath.splitext(name)[1]:
+            name = pictures[path] = name + next((e for e, t in IMAGE_TYPES.items() if t == media_type), "")
         if path == cover_path:
             item = epub.EpubCover(uid="cover-image", file_name=name)
         else:

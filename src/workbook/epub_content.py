@@ -65,7 +65,8 @@ def package_name(path: str) -> str:
 def relink_images(content: Content, names: dict[str, str]) -> None:
     """Point every <img> at its file in the package (`names`: book path -> package path)."""
     for img in content.root.iter(f"{X}img"):
-        path = image_path(img.get("src") or "")
+        src = img.get("src") or ""
+        path = image_path(src) or src
         if path in names:
             img.set("src", urllib.parse.quote(names[path]))
         if img.get("alt") is None:

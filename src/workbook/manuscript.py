@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import markdown
-import nh3
 from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 
@@ -20,6 +19,8 @@ from .config import BookConfig, load_config, slugify
 from .conventions import BlockIds, ChapterState, PromptInfo, WorkbookExtension, attach_prompt_context
 from .errors import Diagnostic, ManuscriptError, Report
 from .resources import ImageRef, check_images, check_links
+from .sanitise import prescan, secure_fragment
+from .sanitise import sanitise_html as _nh3_clean
 from .typography import refine_html
 from .yamlsource import YamlProblem, line_for, load_with_lines
 
@@ -227,18 +228,28 @@ def _read_chapter(config: BookConfig, path: Path, rel: str, number: int, report:
 
     words = config.words
     state = ChapterState(slug=slug, default_lines=default_lines, words=words, line_offset=offset)
-    html = convert(body, state, config.language, rel)
+    state.problems.extend(prescan(body, offset))
+    html = ""
+    resource_problems: list = []
+    if not any(severity == "error" for _line, severity, _message in state.problems):
+        html = convert(body, state, config.language, rel)
+        # The security pass: attributes, URLs, pictures (decoded and size-checked), dead #links.
+        html, _secured, resource_problems = secure_fragment(
+            html, source=body, line_offset=offset, chapter_dir=path.parent, book_root=config.root,
+            allow_remote=config.settings.allow_remote, own_ids=(f"chapter-{slug}", f"chapter-{slug}-title"))
     for line, severity, message in state.problems:
         (report.error if severity == "error" else report.warning)(rel, line, message)
     fragment = _parse_fragment(html)
     if fragment is None and html:
         report.error(rel, None, "the chapter's HTML is not well-formed after conversion; check raw HTML in it")
-    headings = _collect_headings(fragment)
     if len(report.errors) > problems_before:
         return None
-    # Problems with images and links do not stop the chapter from being read, so that
-    # `workbook check` can report them together with everything else.
-    images = check_images(config.root, rel, fragment, body, offset, report)
+    # Problems with pictures and links do not stop the chapter from being read, so that
+    # `workbook check` can report them together with everything else (a build still fails on them).
+    for line, severity, message in resource_problems:
+        (report.error if severity == "error" else report.warning)(rel, line, message)
+    headings = _collect_headings(fragment)
+    images = check_images(config.root, rel, fragment, body, offset, report, validate=False)
     internal_links = check_links(rel, fragment, body, offset, report)
     if fragment is not None:
         attach_prompt_context(fragment, state.prompts)
@@ -265,7 +276,7 @@ class _IdPrefixer(Treeprocessor):
         for element in root.iter():
             for name in list(element.attrib):
                 # attr_list lets authors write {x} or {onclick=...}: keep only plain, harmless attributes.
-                if not _ATTRIBUTE_NAME.match(name) or name.lower().startswith("on") or name.lower() == "style":
+                if not _ATTRIBUTE_NAME.match(name):  # handlers and styles: sanitise.secure_fragment warns
                     del element.attrib[name]
                 elif element.attrib[name] is None or element.attrib[name] == name and name not in ("id", "class"):
                     element.attrib[name] = name
@@ -331,14 +342,7 @@ _ALLOWED_ATTRIBUTES = {
 
 def sanitise_html(html: str) -> str:
     """Keep structure and text; drop scripts, styles, frames, handlers, and non-http(s)/mailto URLs."""
-    return nh3.clean(
-        html,
-        tags=_ALLOWED_TAGS,
-        attributes=_ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel=None,
-        strip_comments=True,
-    )
+    return _nh3_clean(html, _ALLOWED_TAGS, _ALLOWED_ATTRIBUTES)
 
 
 def html_to_xhtml(html: str, state: ChapterState | None = None, line: int | None = None) -> str:
@@ -423,7 +427,7 @@ def convert(body: str, state: ChapterState, language: str, rel: str = "chapter")
     md.postprocessors.register(_Sanitiser(md, state, body), "workbook-sanitise", 35)
     try:
         return refine_html(xml_entities(md.convert(body)), language)
-    except RecursionError:
+    except RecursionError:  # prescan() keeps nesting low; this is the last line of defence
         state.problems.append((None, "error", "the text is nested too deeply (quotes or lists inside each other); flatten it"))
         return ""
     except Exception as exc:  # a Markdown extension tripped over unusual input: report it, never a traceback

@@ -41,7 +41,19 @@ def atomic_path(target: Path) -> Iterator[Path]:
 
 
 def write_bytes(target: Path, data: bytes) -> Path:
-    """Write `data` to `target` atomically (temp file, fsync, rename)."""
+    """Write `data` to `target` atomically (temp file, fsync, rename onto the target).
+
+    Where the file system allows it the temp file is unnamed (O_TMPFILE) until it is complete, so a
+    build killed while writing leaves nothing behind; otherwise a `.wb-tmp-*` file is used, which
+    the next build removes if a SIGKILL left it.
+    """
+    target = Path(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError([Diagnostic(str(target.parent), None, f"cannot write here: {exc.strerror}")]) from None
+    if _write_unnamed(target, data):
+        return target
     with atomic_path(target) as temp:
         with open(temp, "wb") as handle:
             handle.write(data)
@@ -58,6 +70,49 @@ def commit_temp(temp: Path, target: Path) -> Path:
     except OSError as exc:
         raise OutputError([Diagnostic(str(target), None, f"cannot write: {exc.strerror or exc}")]) from None
     return target
+
+
+def _link_fd(fd: int, path: Path) -> bool:
+    """Give an O_TMPFILE file a name: linkat(AT_EMPTY_PATH), else via /proc/self/fd."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.linkat(fd, b"", -100, os.fsencode(path), 0x1000) == 0:  # AT_FDCWD, AT_EMPTY_PATH
+            return True
+    except (OSError, AttributeError):
+        pass
+    try:
+        os.link(f"/proc/self/fd/{fd}", path, follow_symlinks=True)
+        return True
+    except OSError:
+        return False
+
+
+def _write_unnamed(target: Path, data: bytes) -> bool:
+    """Linux: fill an O_TMPFILE, then link and rename it into place. False if the system can't."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag or not Path("/proc/self/fd").is_dir():
+        return False
+    try:
+        fd = os.open(target.parent, flag | os.O_WRONLY, 0o666)  # the umask applies
+    except OSError:
+        return False
+    temp = target.parent / f"{TEMP_PREFIX}{os.getpid()}-{target.name}"
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+            if not _link_fd(handle.fileno(), temp):
+                return False
+        os.replace(temp, target)
+        return True
+    except OSError as exc:
+        raise OutputError([Diagnostic(str(target), None, f"cannot write: {exc.strerror or exc}")]) from None
+    finally:
+        if temp.exists():
+            temp.unlink()
 
 
 def clean_stale_temps(folder: Path) -> None:

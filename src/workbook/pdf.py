@@ -53,13 +53,42 @@ def locate(manuscript: Manuscript, url: str) -> tuple[str, int | None]:
         candidates.add(path.name)
         if path.is_relative_to(root):
             candidates.add(path.relative_to(root).as_posix())
-    for chapter in manuscript.chapters:
-        text = chapter.source.read_text(encoding="utf-8-sig", errors="replace")
+    sources = [(chapter.rel_source, chapter.source) for chapter in manuscript.chapters]
+    for folder in ("styles", "layouts"):  # a book's own overrides
+        if (root / folder).is_dir():
+            sources += [(p.relative_to(root).as_posix(), p) for p in sorted((root / folder).glob("*")) if p.is_file()]
+    for rel, source in sources:
+        text = source.read_text(encoding="utf-8-sig", errors="replace")
         for needle in sorted(candidates, key=len, reverse=True):
             at = text.find(needle)
             if at >= 0:
-                return chapter.rel_source, text[:at].count("\n") + 1
+                return rel, text[:at].count("\n") + 1
     return "book.yaml", None
+
+
+def refuse_attachment_links(document: weasyprint.HTML) -> list[Diagnostic]:
+    """`<link rel=attachment>` and `<a rel=attachment>` make WeasyPrint embed the file they point at:
+    refuse them in the very tree WeasyPrint lays out (a book's own layouts/ could add them)."""
+    problems = []
+    for element in document.etree_element.iter():
+        if not isinstance(element.tag, str) or element.tag.rsplit("}", 1)[-1] not in ("a", "link", "area"):
+            continue
+        if "attachment" in (element.get("rel") or "").lower().split():
+            tag = element.tag.rsplit("}", 1)[-1]
+            problems.append(Diagnostic("layouts", None, f'<{tag} rel="attachment" href="{element.get("href", "")}"> would embed '
+                                       "a file in the PDF; list files to attach under attachments: in book.yaml"))
+            del element.attrib["rel"]
+    return problems
+
+
+def declared_attachments(manuscript: Manuscript, fetcher: SafeFetcher) -> list[weasyprint.Attachment]:
+    """The files book.yaml lists under `attachments:`, fetched through the same checks, dated reproducibly."""
+    from .render import book_date
+
+    when = book_date(manuscript).replace(tzinfo=None)
+    return [weasyprint.Attachment(url=path.as_uri(), url_fetcher=fetcher, name=path.name, created=when, modified=when)
+            for path in manuscript.config.attachment_files]
+
 
 
 def _problems(manuscript: Manuscript, fetcher: SafeFetcher, records: list[logging.LogRecord]) -> None:
@@ -82,13 +111,17 @@ def _problems(manuscript: Manuscript, fetcher: SafeFetcher, records: list[loggin
         raise OutputError(problems)
 
 
-def html_to_document(manuscript: Manuscript, html: str) -> weasyprint.Document:
+def html_to_document(manuscript: Manuscript, html: str, fetcher: SafeFetcher | None = None) -> weasyprint.Document:
     """Lay out `html` with the book folder as base; any refused resource or WeasyPrint error fails."""
-    fetcher = SafeFetcher(manuscript.config.root)
+    fetcher = fetcher or SafeFetcher.for_book(manuscript.config)
     base_url = manuscript.config.root.as_uri() + "/"
     with weasyprint_log() as log:
         try:
-            document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render()
+            source = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+            refused = refuse_attachment_links(source)
+            if refused:
+                raise OutputError(refused)
+            document = source.render()
         except BookFetchError as exc:
             file, line = locate(manuscript, exc.url)
             raise OutputError([Diagnostic(file, line, f"{exc.url}: {exc.reason}")]) from None
@@ -96,15 +129,22 @@ def html_to_document(manuscript: Manuscript, html: str) -> weasyprint.Document:
     return document
 
 
-def document_to_pdf(manuscript: Manuscript, document: weasyprint.Document, *, forms: bool = False) -> bytes:
+def document_to_pdf(manuscript: Manuscript, document: weasyprint.Document, *, forms: bool = False,
+                    fetcher: SafeFetcher | None = None, attachments: bool = False) -> bytes:
     """The PDF bytes of a laid-out document (reproducible: fixed identifier, dates from the book).
 
-    `forms=True` turns `appearance: auto` form elements into AcroForm fields.
+    `forms=True` turns `appearance: auto` form elements into AcroForm fields; `attachments=True`
+    embeds the files book.yaml declares (the reader's PDF does; covers and previews don't).
     """
-    fetcher = SafeFetcher(manuscript.config.root)
+    fetcher = fetcher or SafeFetcher.for_book(manuscript.config)
     with weasyprint_log() as log:
-        pdf = document.write_pdf(pdf_identifier=manuscript.config.identifier.encode(), uncompressed_pdf=False,
-                                 finisher=_full_bleed_box, pdf_forms=forms)
+        try:
+            pdf = document.write_pdf(pdf_identifier=manuscript.config.identifier.encode(), uncompressed_pdf=False,
+                                     finisher=_full_bleed_box, pdf_forms=forms,
+                                     attachments=declared_attachments(manuscript, fetcher) if attachments else None)
+        except BookFetchError as exc:
+            file, line = locate(manuscript, exc.url)
+            raise OutputError([Diagnostic(file, line, f"{exc.url}: {exc.reason}")]) from None
     _problems(manuscript, fetcher, log.records)
     return pdf
 
@@ -117,9 +157,11 @@ def _full_bleed_box(document: weasyprint.Document, pdf) -> None:
             obj["BleedBox"] = obj["MediaBox"]
 
 
-def html_to_pdf(manuscript: Manuscript, html: str, *, forms: bool = False) -> bytes:
+def html_to_pdf(manuscript: Manuscript, html: str, fetcher: SafeFetcher | None = None, attachments: bool = False,
+                *, forms: bool = False) -> bytes:
     """Lay out `html` and write it as PDF bytes."""
-    return document_to_pdf(manuscript, html_to_document(manuscript, html), forms=forms)
+    document = html_to_document(manuscript, html, fetcher)
+    return document_to_pdf(manuscript, document, forms=forms, fetcher=fetcher, attachments=attachments)
 
 
 # Laid-out documents per renderer, so a build that makes both the PDF and the EPUB (whose page list
@@ -150,7 +192,7 @@ def layout_edition(manuscript: Manuscript, renderer: Renderer, edition: str) -> 
     """
     html = renderer.pdf_html(edition)
     fill_ids = fill_targets(manuscript)
-    document = html_to_document(manuscript, html)
+    document = html_to_document(manuscript, html, renderer.fetcher)
     extra: dict[str, int] = {}
     for _attempt in range(MAX_FILL_PASSES):
         wanted = free_lines(document, fill_ids, renderer.geometry(edition).line_pitch_px)
@@ -158,7 +200,7 @@ def layout_edition(manuscript: Manuscript, renderer: Renderer, edition: str) -> 
         if all(changed[ident] == extra.get(ident, 0) for ident in changed):
             break
         extra.update(changed)
-        document = html_to_document(manuscript, add_lines(html, extra))
+        document = html_to_document(manuscript, add_lines(html, extra), renderer.fetcher)
     return document
 
 
@@ -204,12 +246,15 @@ def add_lines(html: str, extra: dict[str, int]) -> str:
 
 def build_pdf(manuscript: Manuscript, renderer: Renderer | None = None) -> bytes:
     """The reader's PDF of the whole book (screen edition: live links, symmetric margins)."""
-    return document_to_pdf(manuscript, render_document(manuscript, renderer, "screen"))
+    renderer = renderer or Renderer(manuscript)
+    return document_to_pdf(manuscript, render_document(manuscript, renderer, "screen"), fetcher=renderer.fetcher,
+                           attachments=True)
 
 
 def build_print_pdf(manuscript: Manuscript, renderer: Renderer | None = None) -> bytes:
     """The printer's PDF: trim size with bleed and crop marks, mirrored margins, right-hand openers."""
-    return document_to_pdf(manuscript, render_document(manuscript, renderer, "print"))
+    renderer = renderer or Renderer(manuscript)
+    return document_to_pdf(manuscript, render_document(manuscript, renderer, "print"), fetcher=renderer.fetcher)
 
 
 def cover_png(manuscript: Manuscript, renderer: Renderer | None = None, height_px: int = 2400) -> bytes:
@@ -219,7 +264,7 @@ def cover_png(manuscript: Manuscript, renderer: Renderer | None = None, height_p
     import pypdfium2
 
     renderer = renderer or Renderer(manuscript)
-    pdf = html_to_pdf(manuscript, renderer.cover_html())
+    pdf = html_to_pdf(manuscript, renderer.cover_html(), renderer.fetcher)
     document = pypdfium2.PdfDocument(pdf)
     try:
         page = document[0]

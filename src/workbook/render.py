@@ -10,6 +10,7 @@ import jinja2
 
 from .assets import FAMILIES, font_face_css, project_dir
 from .errors import Diagnostic, OutputError
+from .fetcher import SafeFetcher
 from .icons import icon_markup
 from .manuscript import Manuscript
 from .pages import PageGeometry, geometry
@@ -31,6 +32,8 @@ class Renderer:
     def __init__(self, manuscript: Manuscript):
         self.manuscript = manuscript
         root = manuscript.config.root
+        # One resource fetcher per build: its network deadline and download cache are shared by all targets.
+        self.fetcher = SafeFetcher.for_book(manuscript.config)
         self.style_dirs = [d for d in (root / "styles", project_dir("styles")) if d.is_dir()]
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(d) for d in (root / "layouts", project_dir("layouts")) if d.is_dir()]),

@@ -77,8 +77,11 @@ def image_path(src: str) -> str | None:
 
 
 def check_images(root: Path, rel: str, fragment: etree.Element | None, source: str, offset: int,
-                 report: Report) -> list[ImageRef]:
-    """Every <img> of a chapter: the file must exist inside the book; missing alt text is a warning."""
+                 report: Report, validate: bool = True) -> list[ImageRef]:
+    """Every <img> of a chapter: the file must exist inside the book; missing alt text is a warning.
+
+    With `validate=False` the pictures were already checked (sanitise.secure_fragment reported
+    missing, remote and broken ones): only the alt text is reported and the good ones returned."""
     images: list[ImageRef] = []
     locate = _Locator(source, offset)
     if fragment is None:
@@ -87,15 +90,19 @@ def check_images(root: Path, rel: str, fragment: etree.Element | None, source: s
         src = (element.get("src") or "").strip()
         alt = element.get("alt")
         line = locate(src)
-        if not src:
-            report.error(rel, line, "an image has no source; write ![description](images/file.png)")
-            continue
         scheme = urllib.parse.urlsplit(src).scheme.lower()
-        if scheme in ("http", "https") or src.startswith("//"):
-            report.error(rel, line, f"image {src}: network access is off; download the file into the book folder (e.g. images/)")
-            continue
-        if scheme and scheme != "data":
-            report.error(rel, line, f"image {src}: only files inside the book folder can be shown")
+        problem = None
+        if not src:
+            problem = "an image has no source; write ![description](images/file.png)"
+        elif scheme in ("http", "https") or src.startswith("//"):
+            problem = f"image {src}: network access is off; download the file into the book folder (e.g. images/)"
+        elif scheme and scheme != "data":
+            problem = f"image {src}: only files inside the book folder can be shown"
+        if problem:
+            if validate:
+                report.error(rel, line, problem)
+            elif scheme in ("http", "https"):  # allowed by allow_remote (the security pass said so)
+                images.append(ImageRef(src, None, alt, line))
             continue
         if not (alt or "").strip():
             report.warning(rel, line, f"image {src} has no alt text; describe it for readers who cannot see it: ![what it shows]({src})")
@@ -104,7 +111,8 @@ def check_images(root: Path, rel: str, fragment: etree.Element | None, source: s
         path = image_path(src)
         problem = check_image_file(root, path) if path else "file not found"
         if problem:
-            report.error(rel, line, f"image {src}: {problem} (paths are relative to the book folder, e.g. images/photo.jpg)")
+            if validate:
+                report.error(rel, line, f"image {src}: {problem} (paths are relative to the book folder, e.g. images/photo.jpg)")
             continue
         images.append(ImageRef(src, path, alt, line))
     return images
