@@ -235,6 +235,8 @@ def test_front_matter(demo_editions):
     assert toc_index % 2 == 0 and footer_number(pages[toc_index]) == "v"
     how = next(i for i, t in enumerate(pages) if t.startswith("Zo gebruik je dit werkboek"))
     assert how % 2 == 0 and re.fullmatch(r"[ivx]+", footer_number(pages[how]))
+    listed = re.search(r"Zo gebruik je dit werkboek[ .]*?([ivx]+)\s*$", pages[toc_index], re.M)
+    assert listed and listed[1] == footer_number(pages[how]), "the contents list the how-to page by its roman folio"
 
 
 def test_print_links_get_qr_codes_and_short_urls(demo_editions):
