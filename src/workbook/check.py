@@ -115,7 +115,6 @@ class _Source:
 
 def _check_chapter(manuscript: Manuscript, chapter: Chapter, by_file: dict[Path, Chapter],
                    ids_of: dict[str, list[str]]) -> list[Diagnostic]:
-    root = manuscript.config.root
     rel = chapter.rel_source
     source = _Source(chapter)
     found: list[Diagnostic] = []

@@ -2,7 +2,6 @@
 out, via ebooklib; zipped reproducibly."""
 from __future__ import annotations
 
-import dataclasses
 import io
 import posixpath
 import urllib.parse

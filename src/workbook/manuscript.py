@@ -16,7 +16,8 @@ from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from .config import BookConfig, load_config, slugify
-from .conventions import BlockIds, ChapterState, PromptInfo, WorkbookExtension, attach_prompt_context
+from .context import attach_prompt_context
+from .conventions import BlockIds, ChapterState, PromptInfo, WorkbookExtension
 from .errors import Diagnostic, ManuscriptError, Report
 from .resources import ImageRef, check_images, check_links
 from .sanitise import prescan, secure_fragment

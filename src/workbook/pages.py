@@ -46,7 +46,7 @@ class PageGeometry:
             f"margin: {self.top:.1f}mm {self.outer:.1f}mm {self.bottom:.1f}mm {self.inner:.1f}mm; }}",
             f"@page :left {{ margin-left: {self.outer:.1f}mm; margin-right: {self.inner:.1f}mm; }}",
             f"@page :right {{ margin-left: {self.inner:.1f}mm; margin-right: {self.outer:.1f}mm; }}",
-            f"@page cover {{ margin: 0; }}",
+            "@page cover { margin: 0; }",
             f"html {{ font-size: {self.font_size:.2f}pt; }}",
         ]
         if self.edition == "print":
