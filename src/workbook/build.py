@@ -167,7 +167,7 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
     result = BuildResult()
     started = time.perf_counter()
     chapter_progress = (lambda done, total, label: on_progress("chapters", done, total, label)) if on_progress else None
-    manuscript = load_book(book_dir, chapter_progress)
+    manuscript = load_book(book_dir, chapter_progress, cache_dir=out.resolve().parent / CACHE_NAME)
     try:
         set_page_size(manuscript, page_size)
     except ValueError as exc:
@@ -186,7 +186,7 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
     check_inputs(manuscript, out)
     renderer = Renderer(manuscript)
     renderer.fetcher = SafeFetcher.for_book(manuscript.config, exclude=[out])
-    renderer.cache_dir = out.resolve().parent / CACHE_NAME
+    renderer.cache_dir = out.resolve().parent / CACHE_NAME  # beside the output folder, never inside it
     if parallel_editions(manuscript, wanted):  # the EPUB's page list: the print edition, laid out meanwhile
         from .epub import PAGE_EDITION
 

@@ -137,6 +137,29 @@ def start_background(manuscript: Manuscript, renderer: Renderer, edition: str, b
     return True
 
 
+def _fill_key(manuscript: Manuscript, edition: str, fill_ids: list[str]) -> str:
+    return _key("fill", edition, manuscript.config.slug, json.dumps(fill_ids))
+
+
+def fill_hint(manuscript: Manuscript, renderer: Renderer, edition: str, fill_ids: list[str]) -> dict[str, int]:
+    """The writing lines each fill block got in the last build (only a first guess: layout checks it)."""
+    if not fill_ids:
+        return {}
+    try:
+        value = json.loads(read_entry(cache_dir(renderer), "fill", _fill_key(manuscript, edition, fill_ids)) or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if k in fill_ids and isinstance(v, int) and 0 <= v <= 200}
+
+
+def store_fill_hint(manuscript: Manuscript, renderer: Renderer, edition: str, fill_ids: list[str],
+                    extra: dict[str, int]) -> None:
+    if fill_ids:
+        write_entry(cache_dir(renderer), "fill", _fill_key(manuscript, edition, fill_ids), json.dumps(extra).encode())
+
+
 def cover_png_cached(manuscript: Manuscript, renderer: Renderer) -> bytes:
     """The cover PNG (pdf.cover_png), from the cache when the cover's HTML has not changed."""
     from .pdf import cover_png
