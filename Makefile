@@ -57,6 +57,14 @@ sysdeps:
 	  else echo "warning: missing Debian packages:$$missing (run as root to install)"; fi; \
 	fi
 
+# workbook build (PDF + EPUB) against pandoc -> HTML -> WeasyPrint and pandoc -> EPUB, on reference books
+# of 40 and 160 chapters made from the demo book's (medians of 3 runs, ratios, peak RSS). Needs Debian's pandoc.
+bench: venv sysdeps
+	@command -v pandoc >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then echo "installing: pandoc"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pandoc >/dev/null; \
+	  else echo "warning: pandoc is missing (run as root to install)"; fi; }
+	$(BIN)/python bench/book_bench.py --chapters 40 160 --runs 3
+
 # 100 clients x the demo book's worksheets, serial vs parallel (medians of 3 runs).
 bench-worksheets: venv sysdeps
 	$(BIN)/python bench/worksheets_bench.py --clients 100 --runs 3

@@ -11,6 +11,7 @@ from .errors import Diagnostic, ManuscriptError, WorkbookError
 from .fetcher import SafeFetcher
 from .manuscript import Manuscript, load_book
 from .output import clean_stale_temps, write_bytes
+from .pagecache import CACHE_NAME, start_background
 from .render import Renderer
 
 
@@ -133,6 +134,18 @@ def set_page_size(manuscript: Manuscript, page_size: str | None) -> None:
         manuscript.config.settings.page_size = page_size
 
 
+PARALLEL_MIN_CHAPTERS = 8  # smaller books are laid out in one process (starting a second costs more)
+
+
+def parallel_editions(manuscript: Manuscript, wanted: list[str]) -> bool:
+    """Lay out the EPUB's page-number edition in a second process while this one makes the PDF: only when
+    both are wanted, the print PDF is not (it shares that layout), the book is large and there are 2+ cores."""
+    import os
+
+    return ("pdf" in wanted and "epub" in wanted and "print" not in wanted and (os.cpu_count() or 1) > 1
+            and len(manuscript.chapters) >= PARALLEL_MIN_CHAPTERS)
+
+
 ProgressCallback = Callable[[str, int, int, str], None]  # (kind: "chapters"|"outputs", done, total, label)
 
 
@@ -154,7 +167,7 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
     result = BuildResult()
     started = time.perf_counter()
     chapter_progress = (lambda done, total, label: on_progress("chapters", done, total, label)) if on_progress else None
-    manuscript = load_book(book_dir, chapter_progress)
+    manuscript = load_book(book_dir, chapter_progress, cache_dir=out.resolve().parent / CACHE_NAME)
     try:
         set_page_size(manuscript, page_size)
     except ValueError as exc:
@@ -173,6 +186,11 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
     check_inputs(manuscript, out)
     renderer = Renderer(manuscript)
     renderer.fetcher = SafeFetcher.for_book(manuscript.config, exclude=[out])
+    renderer.cache_dir = out.resolve().parent / CACHE_NAME  # beside the output folder, never inside it
+    if parallel_editions(manuscript, wanted):  # the EPUB's page list: the print edition, laid out meanwhile
+        from .epub import PAGE_EDITION
+
+        start_background(manuscript, renderer, PAGE_EDITION, book_dir, page_size, [out])
     clean_stale_temps(out)
     slug = manuscript.config.slug
     written = existing_outputs(out, slug)

@@ -14,8 +14,8 @@ from ebooklib import epub
 from . import epub_content as content_
 from .errors import Diagnostic, OutputError
 from .manuscript import Manuscript
-from .pagelist import PageMap, anchor_pages, map_pages, marker_id, page_labels
-from .pdf import cover_png, render_document
+from .pagecache import cover_png_cached, edition_pages
+from .pagelist import PageMap, map_pages, marker_id
 from .render import Renderer, book_date
 from .resources import IMAGE_TYPES, image_path
 
@@ -83,8 +83,8 @@ def _picture_bytes(manuscript: Manuscript, renderer: Renderer, key: str) -> tupl
 
 
 def _page_map(manuscript: Manuscript, renderer: Renderer, docs: list[_Doc]) -> PageMap:
-    document = render_document(manuscript, renderer, PAGE_EDITION)
-    return map_pages([(d.content.file_name, d.content.ids()) for d in docs], anchor_pages(document), page_labels(document))
+    anchors, labels = edition_pages(manuscript, renderer, PAGE_EDITION)
+    return map_pages([(d.content.file_name, d.content.ids()) for d in docs], anchors, labels)
 
 
 def _accessibility(book: epub.EpubBook, manuscript: Manuscript, has_pages: bool) -> None:
@@ -147,7 +147,7 @@ def build_epub(manuscript: Manuscript, renderer: Renderer | None = None) -> byte
     if cover_path is None:
         cover_name = "cover.png" if "cover.png" not in {n.lower() for n in pictures.values()} else "cover-generated.png"
         item = epub.EpubCover(uid="cover-image", file_name=cover_name)
-        item.content = cover_png(manuscript, renderer)
+        item.content = cover_png_cached(manuscript, renderer)
         book.add_item(item)
     else:
         cover_name = pictures[cover_path]

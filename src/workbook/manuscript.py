@@ -74,26 +74,30 @@ class Manuscript:
 
 
 def load_book(book_dir: str | Path, on_chapter: Callable[[int, int, str], None] | None = None,
-              *, tolerant: bool = False) -> Manuscript:
+              *, tolerant: bool = False, cache_dir: Path | None = None) -> Manuscript:
     """Read a book folder (book.yaml + chapters) into a Manuscript; raise a WorkbookError listing all problems.
 
     `on_chapter(done, total, file)` is called after each chapter (for progress bars).
     """
     config = load_config(book_dir)
-    return build_manuscript(config, on_chapter, tolerant=tolerant)
+    return build_manuscript(config, on_chapter, tolerant=tolerant, cache_dir=cache_dir)
 
 
 def build_manuscript(config: BookConfig, on_chapter: Callable[[int, int, str], None] | None = None,
-                     *, tolerant: bool = False) -> Manuscript:
+                     *, tolerant: bool = False, cache_dir: Path | None = None) -> Manuscript:
     """Chapters of a validated config -> Manuscript. With `tolerant`, errors that still leave every
-    chapter readable (missing images, say) are kept in `Manuscript.errors` instead of raised."""
+    chapter readable (missing images, say) are kept in `Manuscript.errors` instead of raised.
+    With `cache_dir`, unchanged chapters come from the build cache (chaptercache.py)."""
+    from .chaptercache import chapter_reader
+
+    read_chapter = chapter_reader(config, cache_dir, _read_chapter)
     report = Report()
     report.items.extend(config.warnings)
     chapters: list[Chapter] = []
     slugs: dict[str, str] = {}
     for number, (path, yaml_line) in enumerate(zip(config.chapter_files, config.chapter_lines), start=1):
         rel = path.relative_to(config.root).as_posix()
-        chapter = _read_chapter(config, path, rel, number, report)
+        chapter = read_chapter(config, path, rel, number, report)
         if on_chapter:
             on_chapter(number, len(config.chapter_files), rel)
         if chapter is None:

@@ -190,10 +190,14 @@ def layout_edition(manuscript: Manuscript, renderer: Renderer, edition: str) -> 
     laid out again (until nothing changes; at most a few passes, only when the book has such blocks).
     The Document's pages (`document.pages[i].anchors`) tell where every id landed.
     """
+    from .pagecache import fill_hint, store_fill_hint
+
     html = renderer.pdf_html(edition)
     fill_ids = fill_targets(manuscript)
-    document = html_to_document(manuscript, html, renderer.fetcher)
-    extra: dict[str, int] = {}
+    # The previous build's line counts as a first guess (checked below like any other pass): after an
+    # edit the book is usually laid out once instead of twice.
+    extra = fill_hint(manuscript, renderer, edition, fill_ids)
+    document = html_to_document(manuscript, add_lines(html, extra) if extra else html, renderer.fetcher)
     for _attempt in range(MAX_FILL_PASSES):
         wanted = free_lines(document, fill_ids, renderer.geometry(edition).line_pitch_px)
         changed = {ident: max(extra.get(ident, 0) + count, 0) for ident, count in wanted.items()}
@@ -201,6 +205,7 @@ def layout_edition(manuscript: Manuscript, renderer: Renderer, edition: str) -> 
             break
         extra.update(changed)
         document = html_to_document(manuscript, add_lines(html, extra), renderer.fetcher)
+    store_fill_hint(manuscript, renderer, edition, fill_ids, extra)
     return document
 
 

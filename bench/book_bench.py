@@ -1,0 +1,234 @@
+"""Benchmark: `workbook build` (PDF + EPUB) against pandoc -> HTML -> WeasyPrint and pandoc -> EPUB.
+
+Generates reference books from the demo book's chapters (copies with their own titles and slugs) in a
+temporary folder and times, in fresh processes, each pipeline on the same Markdown:
+
+* workbook build -f pdf,epub (cold: no .workbook-cache), and a rebuild after a one-word edit in one chapter;
+* workbook build -f epub alone;
+* pandoc -s (front matter stripped, chapter titles as # headings) -> standalone HTML -> weasyprint CLI;
+* pandoc -> EPUB.
+
+Wall time is the median of R runs. Peak memory is measured two ways: the largest single process
+(ru_maxrss of the waited-for children) and the whole process tree (RSS of the process and all its
+descendants summed, sampled every 20 ms), so parallel workers are counted honestly.
+
+    python bench/book_bench.py [--chapters 40 160] [--runs 3]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "book"
+BIN = Path(sys.executable).parent
+
+
+def make_book(folder: Path, chapters: int) -> Path:
+    """A copy of the demo book with `chapters` chapters, cycling through the demo chapters."""
+    book = folder / f"book-{chapters}"
+    shutil.rmtree(book, ignore_errors=True)
+    (book / "chapters").mkdir(parents=True)
+    for extra in DEMO.iterdir():
+        if extra.is_file() and extra.suffix in (".md",) and extra.name != "README.md":
+            shutil.copy(extra, book / extra.name)
+    for folder_name in ("images", "styles", "layouts"):
+        if (DEMO / folder_name).is_dir():
+            shutil.copytree(DEMO / folder_name, book / folder_name)
+    sources = sorted((DEMO / "chapters").glob("*.md"))
+    names = []
+    for index in range(chapters):
+        source = sources[index % len(sources)]
+        text = source.read_text(encoding="utf-8")
+        stem = re.sub(r"^\d+-", "", source.stem)
+        slug = f"{stem}-{index + 1:03d}"
+        text = re.sub(r"^title: (.*)$", lambda m: f"title: {m.group(1)} ({index + 1})\nslug: {slug}", text, count=1, flags=re.M)
+        name = f"chapters/{index + 1:03d}-{stem}.md"
+        (book / name).write_text(text, encoding="utf-8")
+        names.append(name)
+    config = (DEMO / "book.yaml").read_text(encoding="utf-8")
+    config = config.split("\nchapters:")[0] + "\nchapters:\n" + "".join(f"  - {n}\n" for n in names)
+    (book / "book.yaml").write_text(config, encoding="utf-8")
+    return book
+
+
+def pandoc_sources(book: Path, folder: Path) -> tuple[Path, dict[str, str]]:
+    """The same chapters as one Markdown file for pandoc: front matter stripped, titles as # headings."""
+    import yaml
+
+    config = yaml.safe_load((book / "book.yaml").read_text(encoding="utf-8"))
+    parts = []
+    for name in config["chapters"]:
+        text = (book / name).read_text(encoding="utf-8")
+        front, body = text.split("\n---\n", 1) if text.startswith("---\n") else ("", text)
+        meta = yaml.safe_load(front[4:]) or {}
+        parts.append(f"# {meta.get('title', name)}\n\n{body.strip()}\n")
+    markdown = folder / "pandoc.md"
+    markdown.write_text("\n".join(parts), encoding="utf-8")
+    metadata = {"title": config["title"], "author": config["author"], "lang": config["language"]}
+    return markdown, metadata
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """RSS (kB) of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+            rss[int(entry)] = int(fields[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += rss.get(current, 0)
+        todo.extend(children.get(current, []))
+    return total
+
+
+def measure(commands: list[list[str]], env: dict | None = None) -> dict:
+    """Run commands one after another in this (fresh) process; wall time, peak single-process RSS, peak tree RSS."""
+    peak_tree = 0
+    started = time.perf_counter()
+    for command in commands:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak_tree
+            while not done.is_set():
+                peak_tree = max(peak_tree, _tree_rss_kb(process.pid))
+                done.wait(0.02)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _out, err = process.communicate()
+        done.set()
+        sampler.join()
+        if process.returncode != 0:
+            raise SystemExit(f"{' '.join(command)} failed:\n{err.decode(errors='replace')[-2000:]}")
+    wall = time.perf_counter() - started
+    return {"wall": wall, "max_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, "tree_mb": peak_tree / 1024}
+
+
+def one(kind: str, book: Path, work: Path) -> dict:
+    """One timed run of `kind`, in this fresh process (so ru_maxrss of children is this run's only)."""
+    workbook = str(BIN / "workbook")
+    dist = work / "dist"
+    cache = work / ".workbook-cache"
+    if kind in ("workbook", "workbook-epub"):
+        shutil.rmtree(dist, ignore_errors=True)
+        shutil.rmtree(cache, ignore_errors=True)
+        formats = "pdf,epub" if kind == "workbook" else "epub"
+        return measure([[workbook, "build", str(book), "-o", str(dist), "-f", formats, "-q"]])
+    if kind == "rebuild":
+        chapter = sorted((book / "chapters").glob("*.md"))[len(list((book / "chapters").glob("*.md"))) // 2]
+        text = chapter.read_text(encoding="utf-8")
+        word = "dinsdag" if "dinsdag" in text else re.findall(r"\b[a-z]{6,}\b", text.split("\n---\n", 1)[-1])[0]
+        edited = text.replace(word, word + "je", 1) if not text.count(word + "je") else text.replace(word + "je", word, 1)
+        chapter.write_text(edited, encoding="utf-8")
+        return measure([[workbook, "build", str(book), "-o", str(dist), "-f", "pdf,epub", "-q"]])
+    markdown, meta = pandoc_sources(book, work)
+    metadata = [f"--metadata={key}:{value}" for key, value in meta.items()]
+    if kind == "pandoc-weasyprint":
+        html = work / "pandoc.html"
+        return measure([["pandoc", "-s", str(markdown), "-o", str(html), *metadata],
+                        [str(BIN / "weasyprint"), str(html), str(work / "pandoc.pdf")]])
+    if kind == "pandoc-epub":
+        return measure([["pandoc", str(markdown), "-o", str(work / "pandoc.epub"), *metadata]])
+    raise SystemExit(f"unknown kind {kind}")
+
+
+def run(kind: str, book: Path, work: Path) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--one", kind, "--book", str(book), "--work", str(work)],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(out.stderr[-3000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def pdf_pages(path: Path) -> int:
+    import pypdf
+
+    return len(pypdf.PdfReader(path).pages)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--chapters", type=int, nargs="+", default=[40, 160])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--book", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one(args.one, args.book, args.work)))
+        return
+    if not shutil.which("pandoc"):
+        raise SystemExit("pandoc is not installed (make bench installs Debian's pandoc)")
+    version = subprocess.run(["pandoc", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    results: dict[int, dict[str, dict]] = {}
+    pages: dict[int, int] = {}
+    with tempfile.TemporaryDirectory(prefix="wb-bench-") as tmp:
+        for count in args.chapters:
+            work = Path(tmp) / f"work-{count}"
+            work.mkdir()
+            book = make_book(Path(tmp), count)
+            kinds = ["workbook", "rebuild", "workbook-epub", "pandoc-weasyprint", "pandoc-epub"]
+            runs: dict[str, list[dict]] = {k: [] for k in kinds}
+            for attempt in range(args.runs):
+                for kind in kinds:
+                    if kind == "rebuild" and not runs["workbook"]:
+                        continue
+                    if kind == "rebuild":  # a warm build just before, then the edit
+                        run("workbook", book, work)
+                    runs[kind].append(run(kind, book, work))
+                    print(f"{count} chapters, {kind} run {attempt + 1}: {runs[kind][-1]['wall']:.2f} s, "
+                          f"{runs[kind][-1]['tree_mb']:.0f} MB", file=sys.stderr)
+            run("workbook", book, work)
+            pages[count] = pdf_pages(next((work / "dist").glob("*.pdf")))
+            results[count] = {k: {m: statistics.median(r[m] for r in v) for m in ("wall", "max_mb", "tree_mb")}
+                              for k, v in runs.items()}
+    print(f"\nworkbook build vs {version}; medians of {args.runs} runs on {os.cpu_count()} cores\n")
+    print(f"{'chapters':>8} {'pages':>6} {'pipeline':<34} {'wall s':>8} {'max proc MB':>12} {'tree MB':>8}")
+    labels = {"workbook": "workbook build -f pdf,epub (cold)", "rebuild": "rebuild after one-word edit",
+              "workbook-epub": "workbook build -f epub (cold)", "pandoc-weasyprint": "pandoc -> HTML -> weasyprint",
+              "pandoc-epub": "pandoc -> EPUB"}
+    for count, rows in results.items():
+        for kind, row in rows.items():
+            print(f"{count:>8} {pages[count]:>6} {labels[kind]:<34} {row['wall']:>8.2f} {row['max_mb']:>12.0f} {row['tree_mb']:>8.0f}")
+    print("\ntargets")
+    for count, rows in results.items():
+        pandoc_both = rows["pandoc-weasyprint"]["wall"] + rows["pandoc-epub"]["wall"]
+        checks = [
+            ("full build / (pandoc->weasyprint + pandoc epub)", rows["workbook"]["wall"] / pandoc_both, 0.6),
+            ("rebuild after one-word edit / full build", rows["rebuild"]["wall"] / rows["workbook"]["wall"], 0.1),
+            ("EPUB alone / pandoc EPUB", rows["workbook-epub"]["wall"] / rows["pandoc-epub"]["wall"], 0.5),
+        ]
+        for label, ratio, limit in checks:
+            print(f"  {count:>3} chapters: {label:<50} {ratio:6.2f}  (target <= {limit})  {'met' if ratio <= limit else 'NOT met'}")
+    if len(results) >= 2:
+        small, large = min(results), max(results)
+        for metric, name in (("tree_mb", "process tree"), ("max_mb", "largest process")):
+            ratio = results[large]["workbook"][metric] / results[small]["workbook"][metric]
+            print(f"  peak RSS ({name}) {large} / {small} chapters: {ratio:6.2f}  (target <= 1.2)  {'met' if ratio <= 1.2 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""A chapter file and the book's settings in, the converted Chapter (and its diagnostics) out, from
+`.workbook-cache/chapters/` when nothing it depends on has changed.
+
+The key is a hash of the workbook version, the chapter's bytes, its place in the book, the book's
+settings and words, and a fingerprint (name, size, modification time) of every other file in the book
+folder (pictures a chapter checks, the how-to-use page, styles). Entries are written atomically; one
+that cannot be read back is ignored and the chapter converted again.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+from pathlib import Path
+from typing import Callable
+
+from .config import BookConfig
+from .errors import Report
+
+SKIP_DIRS = {".git", ".workbook-cache", "dist", "__pycache__"}
+
+
+def book_fingerprint(config: BookConfig) -> str:
+    """Name, size and mtime of every file in the book folder except the chapters themselves."""
+    chapters = {p.resolve() for p in config.chapter_files}
+    digest = hashlib.sha256()
+    root = config.root
+    for path in sorted(root.rglob("*")):
+        if any(part in SKIP_DIRS for part in path.relative_to(root).parts) or not path.is_file():
+            continue
+        if path.resolve() in chapters:
+            continue
+        stat = path.stat()
+        digest.update(f"{path.relative_to(root).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def chapter_reader(config: BookConfig, folder: Path | None, read: Callable) -> Callable:
+    """`read(config, path, rel, number, report)` wrapped with the cache in `folder` (None: no cache)."""
+    if folder is None:
+        return read
+    from . import __version__
+    from .pagecache import read_entry, write_entry
+
+    common = hashlib.sha256("\0".join([
+        __version__, config.settings.model_dump_json(), json.dumps(config.words, sort_keys=True, default=str),
+        str(config.root), book_fingerprint(config)]).encode()).hexdigest()
+
+    def cached(config: BookConfig, path: Path, rel: str, number: int, report: Report):
+        try:
+            source = path.read_bytes()
+        except OSError:
+            return read(config, path, rel, number, report)
+        key = hashlib.sha256(f"{common}\0{rel}\0{number}\0".encode() + source).hexdigest()
+        data = read_entry(folder, "chapters", key)
+        if data:
+            try:
+                chapter, items = pickle.loads(data)
+                report.items.extend(items)
+                return chapter
+            except Exception:  # a corrupt or stale entry: convert again
+                pass
+        before = len(report.items)
+        chapter = read(config, path, rel, number, report)
+        try:
+            write_entry(folder, "chapters", key, pickle.dumps((chapter, report.items[before:])))
+        except (pickle.PicklingError, TypeError, AttributeError):
+            pass
+        return chapter
+
+    return cached

@@ -1,0 +1,84 @@
+"""The build cache (.workbook-cache beside the output folder) and the print edition laid out in a second process."""
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+
+import pytest
+
+import workbook
+from workbook.pagecache import CACHE_NAME
+
+from conftest import copy_root
+
+build_module = importlib.import_module("workbook.build")
+
+
+def _epub(out: Path) -> bytes:
+    return next(out.glob("*.epub")).read_bytes()
+
+
+@pytest.fixture(scope="module")
+def mini_epubs(tmp_path_factory) -> dict:
+    """The mini book's EPUB: cold (no cache), from a warm cache, from a corrupt cache, and with the
+    page-number edition laid out in a second process."""
+    tmp = tmp_path_factory.mktemp("cache")
+    book = copy_root("mini", tmp)
+    result = {}
+    workbook.build(book, tmp / "dist", ["epub"])
+    result["cold"] = _epub(tmp / "dist")
+    cache = tmp / CACHE_NAME
+    result["entries"] = sorted(p.parent.name for p in cache.rglob("*") if p.is_file())
+    result["warm"] = (workbook.build(book, tmp / "dist", ["epub"]), _epub(tmp / "dist"))[1]
+    for entry in cache.rglob("*"):
+        if entry.is_file() and entry.parent.name in ("pages", "cover"):
+            entry.write_bytes(b'{"anchors": {"x": "not a page"}' if entry.parent.name == "pages" else b"\x89PNG broken")
+    result["corrupt"] = (workbook.build(book, tmp / "dist", ["epub"]), _epub(tmp / "dist"))[1]
+    result["repaired"] = {p.parent.name: p.read_bytes() for p in cache.rglob("*") if p.parent.name in ("pages", "cover")}
+    original = build_module.PARALLEL_MIN_CHAPTERS
+    build_module.PARALLEL_MIN_CHAPTERS = 1
+    try:
+        for entry in cache.rglob("*"):
+            if entry.is_file():
+                entry.unlink()
+        result["parallel"] = (workbook.build(book, tmp / "par", ["pdf", "epub"]), _epub(tmp / "par"))[1]
+    finally:
+        build_module.PARALLEL_MIN_CHAPTERS = original
+    result["dist_names"] = sorted(p.name for p in (tmp / "dist").iterdir())
+    return result
+
+
+def test_cache_lives_beside_the_output_folder(mini_epubs):
+    assert set(mini_epubs["entries"]) == {"chapters", "cover", "pages"}
+    assert not any(name.startswith(".workbook") for name in mini_epubs["dist_names"])
+
+
+def test_a_warm_cache_gives_the_same_epub(mini_epubs):
+    assert mini_epubs["warm"] == mini_epubs["cold"]
+
+
+def test_a_corrupt_cache_entry_is_rebuilt_not_trusted(mini_epubs):
+    assert mini_epubs["corrupt"] == mini_epubs["cold"]
+    repaired = mini_epubs["repaired"]
+    assert all(isinstance(page, int) for page in json.loads(repaired["pages"])["anchors"].values())
+    assert repaired["cover"].startswith(b"\x89PNG") and repaired["cover"].endswith(b"IEND\xaeB`\x82")
+
+
+def test_print_edition_laid_out_in_a_second_process_gives_the_same_epub(mini_epubs):
+    assert mini_epubs["parallel"] == mini_epubs["cold"]
+
+
+def test_converted_chapters_come_from_the_cache_and_an_edit_is_seen(tmp_path):
+    book = copy_root("mini", tmp_path)
+    cache = tmp_path / CACHE_NAME
+    first = workbook.load_book(book, cache_dir=cache)
+    assert len(list((cache / "chapters").iterdir())) == len(first.chapters)
+    assert workbook.load_book(book, cache_dir=cache).chapters == first.chapters
+    chapter = first.chapters[0].source
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nEen nieuwe zin.\n", encoding="utf-8")
+    for entry in (cache / "chapters").iterdir():
+        entry.write_bytes(b"not a pickle")  # corrupt entries are converted again
+    again = workbook.load_book(book, cache_dir=cache)
+    assert again.chapters == workbook.load_book(book).chapters
+    assert "Een nieuwe zin." in again.chapters[0].html and again.chapters[1] == first.chapters[1]
