@@ -2,6 +2,8 @@
 (for worksheets: targets must not parse Markdown, so the manuscript hands them this)."""
 from __future__ import annotations
 
+from xml.sax.saxutils import escape as escape_text
+
 import re
 import xml.etree.ElementTree as etree
 
@@ -53,7 +55,7 @@ def _inline_html(paragraph: etree.Element, *, skip_first_icon: bool = False, ski
                 _remove_keep_tail(parent, child)
     for node in element.iter():
         node.attrib.pop("id", None)
-    text = escape_xml(element.text or "").lstrip()
+    text = escape_text(element.text or "").lstrip()
     inner = "".join(etree.tostring(child, encoding="unicode", method="xml") for child in element)
     return (text + inner).strip()
 
@@ -68,6 +70,3 @@ def _remove_keep_tail(parent: etree.Element, child: etree.Element) -> None:
             parent.text = (parent.text or "") + child.tail
     parent.remove(child)
 
-
-def escape_xml(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -5,6 +5,8 @@ fragments and the structure (prompts, headings, counts) the targets need.
 """
 from __future__ import annotations
 
+from xml.sax.saxutils import escape as escape_text
+
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
@@ -389,10 +391,6 @@ def _prefix_raw_ids(element, state: ChapterState, line: int | None) -> None:
         href = el.get("href")
         if href and href.startswith("#") and len(href) > 1:
             el.set("href", "#" + prefix + href[1:])
-
-
-def escape_text(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 _NAMED_ENTITY = re.compile(r"&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)(\w+);")

@@ -7,6 +7,8 @@ every image resolved inside the book and checked with Pillow.
 """
 from __future__ import annotations
 
+from xml.sax.saxutils import escape as escape_text
+
 import html as html_lib
 import re
 import urllib.parse
@@ -188,7 +190,7 @@ def serialise_fragment(root) -> str:
         if (isinstance(element.tag, str) and not element.tag.startswith("{") and element.tag not in _VOID
                 and element.text is None and len(element) == 0):
             element.text = ""
-    return (_escape(root.text) if root.text else "") + "".join(
+    return (escape_text(root.text) if root.text else "") + "".join(
         lxml.etree.tostring(child, encoding="unicode", with_tail=True) for child in root)
 
 
@@ -247,10 +249,6 @@ def _unwrap(element, keep_children: bool = True) -> None:
         parent.text = (parent.text or "") + tail
     else:
         parent[index - 1].tail = (parent[index - 1].tail or "") + tail
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _image(element, line_of: Callable[..., int | None], chapter_dir: Path, book_root: Path, allow_remote: bool,
