@@ -1,8 +1,6 @@
-"""The build cache (.workbook-cache beside the output folder) and the print edition laid out in a second process."""
+"""The build cache (.workbook-cache beside the output folder): converted chapters, laid-out parts, the cover."""
 from __future__ import annotations
 
-import importlib
-import json
 from pathlib import Path
 
 import pytest
@@ -12,9 +10,6 @@ from workbook.pagecache import CACHE_NAME
 
 from conftest import copy_root
 
-build_module = importlib.import_module("workbook.build")
-
-
 def _epub(out: Path) -> bytes:
     return next(out.glob("*.epub")).read_bytes()
 
@@ -22,7 +17,7 @@ def _epub(out: Path) -> bytes:
 @pytest.fixture(scope="module")
 def mini_epubs(tmp_path_factory) -> dict:
     """The mini book's EPUB: cold (no cache), from a warm cache, from a corrupt cache, and with the
-    page-number edition laid out in a second process."""
+    page-number edition laid out in this process instead of a pool."""
     tmp = tmp_path_factory.mktemp("cache")
     book = copy_root("mini", tmp)
     result = {}
@@ -32,25 +27,20 @@ def mini_epubs(tmp_path_factory) -> dict:
     result["entries"] = sorted(p.parent.name for p in cache.rglob("*") if p.is_file())
     result["warm"] = (workbook.build(book, tmp / "dist", ["epub"]), _epub(tmp / "dist"))[1]
     for entry in cache.rglob("*"):
-        if entry.is_file() and entry.parent.name in ("pages", "cover"):
-            entry.write_bytes(b'{"anchors": {"x": "not a page"}' if entry.parent.name == "pages" else b"\x89PNG broken")
+        if entry.is_file() and entry.parent.name in ("pages", "parts", "hints", "cover"):
+            entry.write_bytes(b'\0\0\0\x10{"anchors": {"x"' if entry.parent.name != "cover" else b"\x89PNG broken")
     result["corrupt"] = (workbook.build(book, tmp / "dist", ["epub"]), _epub(tmp / "dist"))[1]
     result["repaired"] = {p.parent.name: p.read_bytes() for p in cache.rglob("*") if p.parent.name in ("pages", "cover")}
-    original = build_module.PARALLEL_MIN_CHAPTERS
-    build_module.PARALLEL_MIN_CHAPTERS = 1
-    try:
-        for entry in cache.rglob("*"):
-            if entry.is_file():
-                entry.unlink()
-        result["parallel"] = (workbook.build(book, tmp / "par", ["pdf", "epub"]), _epub(tmp / "par"))[1]
-    finally:
-        build_module.PARALLEL_MIN_CHAPTERS = original
+    for entry in cache.rglob("*"):
+        if entry.is_file():
+            entry.unlink()
+    result["one-process"] = (workbook.build(book, tmp / "one", ["pdf", "epub"], jobs=1), _epub(tmp / "one"))[1]
     result["dist_names"] = sorted(p.name for p in (tmp / "dist").iterdir())
     return result
 
 
 def test_cache_lives_beside_the_output_folder(mini_epubs):
-    assert set(mini_epubs["entries"]) == {"chapters", "cover", "pages"}
+    assert set(mini_epubs["entries"]) == {"chapters", "cover", "pages", "parts", "hints"}
     assert not any(name.startswith(".workbook") for name in mini_epubs["dist_names"])
 
 
@@ -61,12 +51,14 @@ def test_a_warm_cache_gives_the_same_epub(mini_epubs):
 def test_a_corrupt_cache_entry_is_rebuilt_not_trusted(mini_epubs):
     assert mini_epubs["corrupt"] == mini_epubs["cold"]
     repaired = mini_epubs["repaired"]
-    assert all(isinstance(page, int) for page in json.loads(repaired["pages"])["anchors"].values())
+    from workbook.pdfparts import _decode
+
+    assert _decode(repaired["pages"], "pages") is not None
     assert repaired["cover"].startswith(b"\x89PNG") and repaired["cover"].endswith(b"IEND\xaeB`\x82")
 
 
-def test_print_edition_laid_out_in_a_second_process_gives_the_same_epub(mini_epubs):
-    assert mini_epubs["parallel"] == mini_epubs["cold"]
+def test_parts_laid_out_in_this_process_give_the_same_epub(mini_epubs):
+    assert mini_epubs["one-process"] == mini_epubs["cold"]
 
 
 def test_converted_chapters_come_from_the_cache_and_an_edit_is_seen(tmp_path):

@@ -11,7 +11,8 @@ from .errors import Diagnostic, ManuscriptError, WorkbookError
 from .fetcher import SafeFetcher
 from .manuscript import Manuscript, load_book
 from .output import clean_stale_temps, write_bytes
-from .pagecache import CACHE_NAME, start_background
+from .editions import lay_out
+from .pagecache import CACHE_NAME
 from .render import Renderer
 
 
@@ -22,6 +23,9 @@ class BuildResult:
     outputs: list[Path] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    parts: int = 0  # parts of the PDF editions (front matter, chapters) this build needed
+    layouts: int = 0  # layouts of parts it made (a part whose start moved is laid out again)
+    cached: int = 0  # parts it took from .workbook-cache/
 
 
 def parse_formats(value: str | Iterable[str] | None, default: Iterable[str] = FORMATS) -> list[str]:
@@ -134,16 +138,19 @@ def set_page_size(manuscript: Manuscript, page_size: str | None) -> None:
         manuscript.config.settings.page_size = page_size
 
 
-PARALLEL_MIN_CHAPTERS = 8  # smaller books are laid out in one process (starting a second costs more)
+def edition_needs(wanted: list[str]) -> dict[str, str]:
+    """What the wanted formats need laid out: {"screen": "pdf"} for the reader's PDF, the print edition's
+    PDF for the printer's, or only its page data for the EPUB's page list."""
+    from .epub import PAGE_EDITION
 
-
-def parallel_editions(manuscript: Manuscript, wanted: list[str]) -> bool:
-    """Lay out the EPUB's page-number edition in a second process while this one makes the PDF: only when
-    both are wanted, the print PDF is not (it shares that layout), the book is large and there are 2+ cores."""
-    import os
-
-    return ("pdf" in wanted and "epub" in wanted and "print" not in wanted and (os.cpu_count() or 1) > 1
-            and len(manuscript.chapters) >= PARALLEL_MIN_CHAPTERS)
+    needs = {}
+    if "pdf" in wanted:
+        needs["screen"] = "pdf"
+    if "print" in wanted:
+        needs["print"] = "pdf"
+    if "epub" in wanted and PAGE_EDITION not in needs:
+        needs[PAGE_EDITION] = "pages"
+    return needs
 
 
 ProgressCallback = Callable[[str, int, int, str], None]  # (kind: "chapters"|"outputs", done, total, label)
@@ -151,12 +158,13 @@ ProgressCallback = Callable[[str, int, int, str], None]  # (kind: "chapters"|"ou
 
 def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str | Iterable[str] | None = None,
           *, on_stage: Callable[[str], None] | None = None, on_progress: ProgressCallback | None = None,
-          page_size: str | None = None, strict: bool = False) -> BuildResult:
+          page_size: str | None = None, strict: bool = False, jobs: int | None = None) -> BuildResult:
     """Build the book in `book_dir` into `out_dir` (default: `book_dir/../dist`).
 
     Runs `workbook check` first: its errors stop the build, its warnings are returned; with `strict`,
     warnings (an image without alt text, a dead link, …) are errors too.
     `page_size` overrides book.yaml's (A4, A5, Letter, 6x9in or 'WIDTHmm HEIGHTmm').
+    `jobs` processes lay out the PDF editions' parts (default: one per core, or WORKBOOK_JOBS).
     Returns the files written. Raises WorkbookError (with file:line diagnostics) for problems in the book.
     """
     from .check import check_manuscript
@@ -187,10 +195,13 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
     renderer = Renderer(manuscript)
     renderer.fetcher = SafeFetcher.for_book(manuscript.config, exclude=[out])
     renderer.cache_dir = out.resolve().parent / CACHE_NAME  # beside the output folder, never inside it
-    if parallel_editions(manuscript, wanted):  # the EPUB's page list: the print edition, laid out meanwhile
-        from .epub import PAGE_EDITION
-
-        start_background(manuscript, renderer, PAGE_EDITION, book_dir, page_size, [out])
+    needs = edition_needs(wanted)
+    if needs:  # every edition the targets need, laid out together over all cores
+        began = time.perf_counter()
+        if on_stage:
+            on_stage("layout")
+        result.parts, result.layouts, result.cached = lay_out(manuscript, renderer, needs, jobs)
+        result.timings["layout"] = time.perf_counter() - began
     clean_stale_temps(out)
     slug = manuscript.config.slug
     written = existing_outputs(out, slug)

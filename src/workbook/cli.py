@@ -62,8 +62,10 @@ def cli() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors (for CI).")
 @click.option("-v", "--verbose", is_flag=True, help="Also print the time each stage took.")
 @click.option("--strict", is_flag=True, help="Treat warnings (e.g. an image without alt text) as errors.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
+              help="Processes that lay out the PDF's parts (default: WORKBOOK_JOBS, else one per core).")
 def build(book: Path, out_dir: Path | None, formats: list[str] | None, page_size: str | None, quiet: bool,
-          verbose: bool, strict: bool) -> None:
+          verbose: bool, strict: bool, jobs: int | None) -> None:
     """Build BOOK (a folder with book.yaml) into the reader's PDF, the print PDF, the EPUB, worksheets
     and the download page.
 
@@ -71,12 +73,15 @@ def build(book: Path, out_dir: Path | None, formats: list[str] | None, page_size
     """
     with BuildReporter(quiet, verbose) as reporter:
         result = build_book(book, out_dir, formats, on_stage=reporter.on_stage, on_progress=reporter.on_progress,
-                            page_size=page_size, strict=strict)
+                            page_size=page_size, strict=strict, jobs=jobs)
     if not quiet:
         _print_diagnostics(result.warnings)
         for path in result.outputs:
             click.echo(f"wrote {path} ({_size(path)})")
         reporter.report_timings(result.timings)
+        if verbose and result.parts:
+            click.echo(f"  parts: {result.parts}, {result.cached} from .workbook-cache, "
+                       f"{result.layouts} layouts made", err=True)
 
 
 # --- author experience: new, check, watch (issue 7) ---------------------------------------------

@@ -14,14 +14,14 @@ from ebooklib import epub
 from . import epub_content as content_
 from .errors import Diagnostic, OutputError
 from .manuscript import Manuscript
-from .pagecache import cover_png_cached, edition_pages
+from .editions import edition_pages
+from .pagecache import cover_png_cached
 from .pagelist import PageMap, map_pages, marker_id
 from .render import Renderer, book_date
 from .resources import IMAGE_TYPES, image_path
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-# The PDF edition whose page numbers the page list carries. The print edition (issue 3) will expose
-# render_document(..., "print"); switch this to "print" when it lands.
+# The PDF edition whose page numbers the page list carries.
 PAGE_EDITION = "print"  # page numbers a coach and a reader of the printed book share
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 

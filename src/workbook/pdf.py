@@ -192,21 +192,32 @@ def layout_edition(manuscript: Manuscript, renderer: Renderer, edition: str) -> 
     """
     from .pagecache import fill_hint, store_fill_hint
 
-    html = renderer.pdf_html(edition)
     fill_ids = fill_targets(manuscript)
-    # The previous build's line counts as a first guess (checked below like any other pass): after an
-    # edit the book is usually laid out once instead of twice.
+    # The previous build's line counts as a first guess (checked like any other pass): after an edit
+    # the book is usually laid out once instead of twice.
     extra = fill_hint(manuscript, renderer, edition, fill_ids)
-    document = html_to_document(manuscript, add_lines(html, extra) if extra else html, renderer.fetcher)
+    document, extra = lay_out_filled(manuscript, renderer.pdf_html(edition), fill_ids,
+                                     renderer.geometry(edition).line_pitch_px, renderer.fetcher, extra)
+    store_fill_hint(manuscript, renderer, edition, fill_ids, extra)
+    return document
+
+
+def lay_out_filled(manuscript: Manuscript, html: str, fill_ids: list[str], pitch: float,
+                   fetcher: SafeFetcher | None, extra: dict[str, int]) -> tuple[weasyprint.Document, dict[str, int]]:
+    """Lay `html` out; where it has fill blocks, measure, add writing lines and lay out again until
+    nothing changes (at most MAX_FILL_PASSES more). `extra` is the first guess of lines per block."""
+    extra = {ident: count for ident, count in extra.items() if ident in fill_ids}
+    document = html_to_document(manuscript, add_lines(html, extra) if extra else html, fetcher)
+    if not fill_ids:
+        return document, extra
     for _attempt in range(MAX_FILL_PASSES):
-        wanted = free_lines(document, fill_ids, renderer.geometry(edition).line_pitch_px)
+        wanted = free_lines(document, fill_ids, pitch)
         changed = {ident: max(extra.get(ident, 0) + count, 0) for ident, count in wanted.items()}
         if all(changed[ident] == extra.get(ident, 0) for ident in changed):
             break
         extra.update(changed)
-        document = html_to_document(manuscript, add_lines(html, extra), renderer.fetcher)
-    store_fill_hint(manuscript, renderer, edition, fill_ids, extra)
-    return document
+        document = html_to_document(manuscript, add_lines(html, extra), fetcher)
+    return document, extra
 
 
 MAX_FILL_PASSES = 4
@@ -250,16 +261,18 @@ def add_lines(html: str, extra: dict[str, int]) -> str:
 
 
 def build_pdf(manuscript: Manuscript, renderer: Renderer | None = None) -> bytes:
-    """The reader's PDF of the whole book (screen edition: live links, symmetric margins)."""
-    renderer = renderer or Renderer(manuscript)
-    return document_to_pdf(manuscript, render_document(manuscript, renderer, "screen"), fetcher=renderer.fetcher,
-                           attachments=True)
+    """The reader's PDF of the whole book (screen edition: live links, symmetric margins), laid out in
+    parts over all cores and joined (editions.py)."""
+    from .editions import edition_pdf
+
+    return edition_pdf(manuscript, renderer or Renderer(manuscript), "screen")
 
 
 def build_print_pdf(manuscript: Manuscript, renderer: Renderer | None = None) -> bytes:
     """The printer's PDF: trim size with bleed and crop marks, mirrored margins, right-hand openers."""
-    renderer = renderer or Renderer(manuscript)
-    return document_to_pdf(manuscript, render_document(manuscript, renderer, "print"), fetcher=renderer.fetcher)
+    from .editions import edition_pdf
+
+    return edition_pdf(manuscript, renderer or Renderer(manuscript), "print")
 
 
 def cover_png(manuscript: Manuscript, renderer: Renderer | None = None, height_px: int = 2400) -> bytes:

@@ -96,12 +96,15 @@ class Renderer:
         width, height = self.manuscript.config.page_size_mm
         return geometry(width, height, edition, self.manuscript.config.settings.bleed)
 
-    def pdf_html(self, edition: str = "screen") -> str:
-        """The whole book as one HTML document for WeasyPrint: the screen or the print edition."""
+    def pdf_html(self, edition: str = "screen", **part: Any) -> str:
+        """The whole book as one HTML document for WeasyPrint: the screen or the print edition.
+
+        `part_front`, `part_chapters` and `toc_pages` render one part of it instead (pdfparts.py).
+        """
         sheets = ["book.css", "cover.css", "pdf.css"] + (["print.css"] if edition == "print" else [])
         css = font_face_css() + "\n" + self.stylesheet(*sheets)
         return self.render("pdf.html", css=css, edition=edition, geometry=self.geometry(edition),
-                           how_to_use=self.manuscript.how_to_use)
+                           how_to_use=self.manuscript.how_to_use, **part)
 
     def cover_html(self) -> str:
         css = font_face_css() + "\n" + self.stylesheet("book.css", "cover.css")

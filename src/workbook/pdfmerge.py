@@ -1,0 +1,140 @@
+"""The PDFs of an edition's parts in, one PDF out: pages in order (with the blank pages right-hand openers
+need), one set of named destinations and bookmarks, page labels, and one subset per font.
+
+The first part (the front matter) is the base: its document information, language, viewer settings
+and attached files stay. Links between parts were written as links to named destinations; the joined
+PDF has every part's destinations (not the stand-ins a part carries for ids that live elsewhere), so
+they land where a single render would have put them.
+"""
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+import pikepdf
+
+from .fontmerge import consolidate_fonts
+
+
+@dataclass
+class Bookmark:
+    title: str
+    page: int  # index in the joined PDF
+    top: float | None
+    closed: bool
+    children: list["Bookmark"]
+
+
+def _page_index(pdf: pikepdf.Pdf) -> dict[tuple[int, int], int]:
+    return {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
+
+
+def _destinations(pdf: pikepdf.Pdf, skip: set[str]) -> list[tuple[str, int, list]]:
+    """The part's named destinations: (name, page index in the part, the rest of the destination array)."""
+    names = pdf.Root.get("/Names")
+    if names is None or "/Dests" not in names:
+        return []
+    pages = _page_index(pdf)
+    found = []
+    for name, target in pikepdf.NameTree(names.Dests).items():
+        array = target.get("/D") if isinstance(target, pikepdf.Dictionary) else target
+        if str(name) in skip or not isinstance(array, pikepdf.Array) or not len(array):
+            continue
+        page = array[0]
+        if not page.is_indirect or page.objgen not in pages:
+            continue
+        found.append((str(name), pages[page.objgen], [array[i] for i in range(1, len(array))]))
+    return found
+
+
+def _bookmarks(pdf: pikepdf.Pdf, offset: int) -> list[Bookmark]:
+    pages = _page_index(pdf)
+
+    def convert(items) -> list[Bookmark]:
+        marks = []
+        for item in items:
+            destination = item.destination
+            if isinstance(destination, pikepdf.Array) and len(destination) and destination[0].is_indirect:
+                page = pages.get(destination[0].objgen)
+                top = float(destination[3]) if len(destination) > 3 and destination[3] is not None \
+                    and isinstance(destination[3], (int, float, pikepdf.Object)) else None
+                if page is not None:
+                    marks.append(Bookmark(str(item.title), offset + page, top, item.is_closed, convert(item.children)))
+                    continue
+            marks.extend(convert(item.children))
+        return marks
+
+    with pdf.open_outline() as outline:
+        return convert(outline.root)
+
+
+def merge_parts(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghosts: list[set[str]],
+                labels: list[tuple[int, str]]) -> bytes:
+    """Join the parts' PDFs into one.
+
+    `blanks[i]`: a blank page (the first page of `blank_page`) goes before part i. `ghosts[i]`: names
+    part i carries only as stand-ins. `labels`: (first page index, PDF label style such as "/r", "/D").
+    """
+    sources = [pikepdf.open(io.BytesIO(data)) for data in parts]
+    blank = pikepdf.open(io.BytesIO(blank_page)) if blank_page and any(blanks) else None
+    try:
+        out = sources[0]
+        destinations: list[tuple[str, int, list]] = []
+        bookmarks: list[Bookmark] = []
+        page_count = 0
+        for index, source in enumerate(sources):
+            if blanks[index] and blank is not None:
+                out.pages.append(blank.pages[0])
+                page_count += 1
+            offset = page_count
+            destinations += [(name, offset + page, rest) for name, page, rest in _destinations(source, ghosts[index])]
+            bookmarks += _bookmarks(source, offset)
+            if index:
+                with warnings.catch_warnings():  # named destinations are rebuilt below, for all parts
+                    warnings.simplefilter("ignore", getattr(pikepdf, "PageCopyWarning", UserWarning))
+                    out.pages.extend(source.pages)
+            page_count += len(source.pages)
+        _write_destinations(out, destinations)
+        _write_bookmarks(out, bookmarks)
+        if labels:
+            nums = []
+            for first, style in labels:
+                nums += [first, pikepdf.Dictionary(S=pikepdf.Name(style))]
+            out.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(nums))
+        consolidate_fonts(out)
+        buffer = io.BytesIO()
+        out.save(buffer, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                 deterministic_id=True)
+        return buffer.getvalue()
+    finally:
+        for source in sources:
+            source.close()
+        if blank is not None:
+            blank.close()
+
+
+def _write_destinations(out: pikepdf.Pdf, destinations: list[tuple[str, int, list]]) -> None:
+    names = out.Root.get("/Names")
+    if names is None:
+        out.Root.Names = names = pikepdf.Dictionary()
+    tree = pikepdf.NameTree.new(out)
+    seen: set[str] = set()
+    for name, page, rest in destinations:
+        if name in seen:  # the first of two equal ids wins, as in a single render
+            continue
+        seen.add(name)
+        tree[name] = pikepdf.Array([out.pages[page].obj, *rest])
+    names.Dests = tree.obj
+
+
+def _write_bookmarks(out: pikepdf.Pdf, bookmarks: list[Bookmark]) -> None:
+    def item(mark: Bookmark) -> pikepdf.OutlineItem:
+        entry = pikepdf.OutlineItem(mark.title, mark.page, pikepdf.PageLocation.XYZ, top=mark.top)
+        entry.is_closed = mark.closed
+        entry.children.extend(item(child) for child in mark.children)
+        return entry
+
+    with out.open_outline() as outline:
+        outline.root.clear()
+        outline.root.extend(item(mark) for mark in bookmarks)

@@ -1,0 +1,536 @@
+"""A Manuscript and the editions a build needs in, each edition laid out as parts (front matter, one part
+per chapter) over a pool of processes, cached by content, with exact page numbers, out.
+
+WeasyPrint lays a document out in one process, with memory that grows with the document. A book is
+cut instead into parts that are laid out independently: the front matter, and each chapter with its
+notes page. A part's layout depends on where it starts (the folio its first page prints and whether
+that page is a left or a right one); where it starts depends on how many pages the parts before it
+have. So parts whose start is known are laid out first; idle workers lay out later parts at a start
+guessed from the last build's page counts (or from the length of the text), and a guess that proves
+wrong is laid out again. The result is what one render of the whole book gives, page for page.
+
+Every laid-out part is kept in `.workbook-cache/parts/`, keyed by a hash of its HTML (chapter,
+templates, styles, settings), the pictures it shows and its start: after an edit only the parts whose
+content or start changed are laid out again. The front matter's contents list needs every chapter's
+first page number; it is laid out last, with the numbers filled in.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import re
+import struct
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import Diagnostic
+from .manuscript import Chapter, Manuscript
+from .pagecache import _key, cache_dir, read_entry, write_entry
+from .render import Renderer
+
+NEEDS = ("pdf", "pages")  # a part's PDF (for a PDF target), or only where its pages fall (for the EPUB)
+
+
+@dataclass(frozen=True)
+class Start:
+    """Where a part begins: the number its first page prints and whether that page is a right-hand one."""
+
+    folio: int = 1
+    right: bool = True
+
+
+@dataclass
+class PartResult:
+    """One laid-out part: its page count, where its ids land, the labels its pages print, and its PDF."""
+
+    start: Start
+    pages: int
+    anchors: dict[str, int]  # id -> index of the first page (within the part) it is on
+    labels: list[str | None]  # what each page prints as its number (None: nothing)
+    extra: dict[str, int]  # writing lines added to fill blocks ({fill=page}, notes pages)
+    pdf: bytes | None = None
+    warnings: list[Diagnostic] = field(default_factory=list)
+    toc: dict[str, str] = field(default_factory=dict)  # the contents' numbers it was laid out with (front)
+
+    def labels_at(self, folio: int) -> list[str | None]:
+        """The labels the pages print when the part starts at `folio` (arabic folios shift, roman don't)."""
+        shift = folio - self.start.folio
+        return [str(int(label) + shift) if label and label.isdigit() else label for label in self.labels]
+
+
+@dataclass
+class Part:
+    """One part of an edition: the front matter (chapter None) or one chapter with its notes page."""
+
+    edition: str
+    index: int
+    chapter: Chapter | None
+    html: str  # laid out as is, but for the start and (front matter) the contents' numbers
+    key: str  # hash of everything the layout reads except the start
+    ids: set[str]
+    fill_ids: list[str]
+    size: int  # length of its text, for guessing page counts
+
+    @property
+    def front(self) -> bool:
+        return self.chapter is None
+
+
+@dataclass
+class Edition:
+    """One edition split into parts, and the parts laid out so far."""
+
+    name: str
+    need: str
+    parts: list[Part]
+    done: list[dict[Start, PartResult]]
+    hints: list[int | None]  # page counts from the last build, for guessing starts
+    fill_hints: list[dict] = field(default_factory=list)  # writing lines from the last build
+    version: int = 0
+    _memo: tuple | None = None
+    _starts: tuple | None = None
+
+    def counts(self) -> list[int | None]:
+        """Each part's page count so far: from its layout at the exact start where several disagree."""
+        if self._memo is not None and self._memo[0] == self.version:
+            return self._memo[1]
+        counts: list[int | None] = []
+        for index, results in enumerate(self.done):
+            values = {result.pages for result in results.values()}
+            if len(values) > 1:
+                start = self.starts(counts + [0] * (len(self.parts) - index))[index]
+                counts.append(results[start].pages if start in results else min(values))
+            else:
+                counts.append(values.pop() if values else None)
+        self._memo = (self.version, counts)
+        return counts
+
+    def exact_start(self, index: int) -> Start | None:
+        """The part's start as the parts before it stand now (None while one of them is not laid out)."""
+        if index == 0:
+            return Start()
+        if self._starts is None or self._starts[0] != self.version:
+            self._starts = (self.version, self.starts(self.counts()))
+        return self._starts[1][index]
+
+    def starts(self, counts: list[int | None]) -> list[Start | None]:
+        """Every part's start from the page counts of the parts before it (None where one is unknown).
+
+        The front matter starts the book; the first chapter prints 1; in print a chapter that would
+        open on a left-hand page gets a blank page before it (counted, as a single render counts it).
+        """
+        starts: list[Start | None] = [Start()]
+        page, folio = counts[0], 1
+        for index in range(1, len(self.parts)):
+            if index > 1 and page is not None:
+                previous = counts[index - 1]
+                page = None if previous is None else page + previous
+                folio += previous or 0
+            if page is None:
+                starts.append(None)
+                continue
+            if self.name == "print" and page % 2:
+                page += 1
+                folio += 1 if index > 1 else 0
+            starts.append(Start(folio, page % 2 == 0))
+        return starts
+
+    def blank_before(self, counts: list[int]) -> list[bool]:
+        """For each part: does a blank left-hand page precede it (print, a chapter after an odd page)?"""
+        blanks, page = [False], counts[0]
+        for index in range(1, len(self.parts)):
+            page += counts[index - 1] if index > 1 else 0
+            blanks.append(self.name == "print" and page % 2 == 1)
+            page += blanks[-1]
+        return blanks
+
+    def add(self, index: int, result: PartResult) -> None:
+        self.done[index][result.start] = result
+        self.version += 1
+
+    def toc(self) -> dict[str, str] | None:
+        """The contents' page numbers (chapter anchor -> folio), once every chapter's start is known."""
+        starts = self.starts(self.counts())
+        if any(s is None for s in starts[1:]):
+            return None
+        return {part.chapter.anchor: str(start.folio) for part, start in zip(self.parts[1:], starts[1:])}
+
+
+# -- the parts' HTML ---------------------------------------------------------------------------------
+
+_ID = re.compile(r'\sid="([^"]+)"')
+_HREF = re.compile(r'\shref="#([^"]+)"')
+_TAG = re.compile(r"<[^>]+>")
+
+
+def splittable(renderer: Renderer) -> bool:
+    """Parts need the project's pdf.html (a book's own layouts/pdf.html is rendered as one document)."""
+    template = renderer.env.get_template("pdf.html")
+    return not Path(template.filename or "").resolve().is_relative_to(renderer.manuscript.config.root.resolve())
+
+
+def split(manuscript: Manuscript, renderer: Renderer, edition: str) -> list[Part]:
+    """The edition's parts: the front matter, then one per chapter."""
+    from .pagecache import picture_hashes
+    from .pdf import fill_targets
+
+    fill = set(fill_targets(manuscript))
+    parts = []
+    for index, chapter in enumerate([None, *manuscript.chapters]):
+        if chapter is None:
+            html = renderer.pdf_html(edition, part_front=True, part_chapters=[])
+            pictures = [p for c in ([manuscript.how_to_use] if manuscript.how_to_use else []) for p in c.images]
+            pictures_key = picture_hashes(manuscript, pictures, cover=True)
+        else:
+            html = renderer.pdf_html(edition, part_front=False, part_chapters=[chapter])
+            pictures_key = picture_hashes(manuscript, chapter.images)
+        ids = set(_ID.findall(html))
+        fill_ids = [ident for ident in ids if ident in fill]
+        size = len(_TAG.sub("", html[html.find("<body"):]))
+        parts.append(Part(edition, index, chapter, html, _key("part", edition, html, pictures_key), ids,
+                          sorted(fill_ids), size))
+    return parts
+
+
+def part_html(part: Part, start: Start, toc: dict[str, str] | None = None) -> str:
+    """The part's HTML for a start: its first page's side and number, and anchors for links out of it.
+
+    Links to ids in other parts get an invisible stand-in here so WeasyPrint keeps the link; the
+    merged PDF points them at the real place (its named destinations come from the owning part).
+    """
+    html = part.html
+    if part.front:
+        attr = ' data-page="{}"'
+        html = re.sub(r'<a href="#([^"]+)" data-page="[^"]*">',
+                      lambda m: f'<a href="#{m[1]}"{attr.format((toc or {}).get(m[1], ""))}>', html)
+    css = [f"html {{ break-before: {'right' if start.right else 'left'}; }}",
+           ".toc a[data-page]::after { content: leader('. ') attr(data-page); }",
+           ".workbook-ghosts { position: absolute; top: 0; left: 0; width: 0; height: 0; overflow: hidden; }"]
+    if not part.front:
+        css.append(f"@page :first {{ counter-reset: page {start.folio}; }}")
+    html = html.replace("</head>", "<style>" + "\n".join(css) + "</style>\n</head>", 1)
+    missing = sorted({target for target in _HREF.findall(html) if target not in part.ids})
+    if missing:
+        ghosts = '<div class="workbook-ghosts" aria-hidden="true">' + "".join(
+            f'<a id="{ident}"></a>' for ident in missing) + "</div>"
+        at = html.find("<section")
+        at = html.find(">", at) + 1
+        html = html[:at] + ghosts + html[at:]
+    return html
+
+
+def ghost_ids(part: Part) -> set[str]:
+    """The stand-in ids a part's HTML carries (their named destinations belong to other parts)."""
+    return {target for target in _HREF.findall(part.html) if target not in part.ids}
+
+
+# -- laying a part out (in a worker process) ----------------------------------------------------------
+
+_WORKER: dict = {}
+
+
+def _init_worker(manuscript: Manuscript, exclude: list[Path]) -> None:
+    from .fetcher import SafeFetcher
+
+    _WORKER["manuscript"] = manuscript
+    _WORKER["fetcher"] = SafeFetcher.for_book(manuscript.config, exclude=exclude)
+
+
+def lay_out_part(html: str, start: Start, fill_ids: list[str], pitch: float, extra_hint: dict[str, int],
+                 need: str, attachments: bool, manuscript: Manuscript | None = None, fetcher=None) -> PartResult:
+    """Lay one part out (with the fill passes), read where its ids land, and write its PDF if needed."""
+    from .pagelist import anchor_pages, page_labels
+    from .pdf import document_to_pdf, lay_out_filled
+
+    manuscript = manuscript or _WORKER["manuscript"]
+    fetcher = fetcher or _WORKER["fetcher"]
+    before = list(manuscript.warnings)
+    document, extra = lay_out_filled(manuscript, html, fill_ids, pitch, fetcher, dict(extra_hint))
+    pdf = document_to_pdf(manuscript, document, fetcher=fetcher, attachments=attachments) if need == "pdf" else None
+    warnings = [w for w in manuscript.warnings if w not in before]
+    return PartResult(start, len(document.pages), anchor_pages(document), page_labels(document), extra, pdf,
+                      warnings)
+
+
+# -- the cache ---------------------------------------------------------------------------------------
+
+def _result_key(part: Part, start: Start, toc: dict[str, str] | None) -> str:
+    return _key("laid-out", part.key, f"{start.folio}/{start.right}", json.dumps(toc or {}, sort_keys=True))
+
+
+def _encode(result: PartResult) -> bytes:
+    head = json.dumps({"start": [result.start.folio, result.start.right], "pages": result.pages,
+                       "anchors": result.anchors, "labels": result.labels, "extra": result.extra,
+                       "toc": result.toc, "warnings": [[w.file, w.line, w.message, w.severity] for w in result.warnings],
+                       }).encode()
+    return struct.pack(">I", len(head)) + head + (result.pdf or b"")
+
+
+def _decode(data: bytes | None, need: str) -> PartResult | None:
+    """A cached part, or None when missing, corrupt or without the PDF that is needed."""
+    try:
+        if not data or len(data) < 4:
+            return None
+        (length,) = struct.unpack(">I", data[:4])
+        head = json.loads(data[4:4 + length])
+        pdf = data[4 + length:] or None
+        if need == "pdf" and not (pdf and pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")):
+            return None
+        folio, right = head["start"]
+        result = PartResult(Start(int(folio), bool(right)), int(head["pages"]),
+                            {str(k): int(v) for k, v in head["anchors"].items()},
+                            [None if v is None else str(v) for v in head["labels"]],
+                            {str(k): int(v) for k, v in head["extra"].items()}, pdf,
+                            [Diagnostic(f, ln, m, s) for f, ln, m, s in head["warnings"]],
+                            {str(k): str(v) for k, v in head["toc"].items()})
+        if result.pages != len(result.labels) or result.pages < 1:
+            return None
+        return result
+    except (ValueError, KeyError, TypeError, struct.error, UnicodeDecodeError):
+        return None
+
+
+def _hint(folder: Path | None, part: Part) -> dict:
+    try:
+        value = json.loads(read_entry(folder, "hints", part.key) or b"{}")
+        return value if isinstance(value, dict) else {}
+    except (ValueError, UnicodeDecodeError):
+        return {}
+
+
+# -- scheduling --------------------------------------------------------------------------------------
+
+def jobs() -> int:
+    """Worker processes: WORKBOOK_JOBS if set, else one per core this process may use."""
+    value = os.environ.get("WORKBOOK_JOBS", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+class Scheduler:
+    """Lays out the parts of one or more editions, in-process (one job) or over a pool of processes."""
+
+    def __init__(self, manuscript: Manuscript, renderer: Renderer, needs: dict[str, str], workers: int):
+        self.manuscript = manuscript
+        self.renderer = renderer
+        self.folder = cache_dir(renderer)
+        self.workers = workers
+        self.editions = []
+        for name, need in needs.items():
+            parts = split(manuscript, renderer, name)
+            hints = [_hint(self.folder, part) for part in parts]
+            edition = Edition(name, need, parts, [{} for _ in parts],
+                              [h.get("pages") if isinstance(h.get("pages"), int) else None for h in hints],
+                              [h.get("fill") if isinstance(h.get("fill"), dict) else {} for h in hints])
+            self.editions.append(edition)
+        self.in_flight: dict[Future, tuple[Edition, int, Start, dict | None]] = {}
+        self.laid_out = 0  # layouts made (a part whose start moved is laid out again)
+        self.from_cache = 0  # parts taken from .workbook-cache
+
+    # what to lay out next
+    def _wanted(self, edition: Edition, index: int) -> tuple[Start, dict | None] | None:
+        """The start (and contents' numbers) a part must be laid out at, if known and not done yet."""
+        part = edition.parts[index]
+        results = edition.done[index]
+        if edition.need == "pages":  # where pages fall does not depend on the start: any layout will do
+            if results or self._flying(edition, index):
+                return None
+            start = edition.exact_start(index) or self._guess(edition, index) or Start()
+            return start, None
+        start = edition.exact_start(index)
+        if start is None:
+            return None
+        toc = None
+        if part.front:
+            toc = edition.toc()
+            if toc is None:  # first only to count its pages (its contents' numbers come later)
+                if results or self._flying(edition, index):
+                    return None
+                toc = self._guess_toc(edition)
+        if self._has(edition, index, start, toc):
+            return None
+        return start, toc
+
+    def _has(self, edition: Edition, index: int, start: Start, toc: dict | None) -> bool:
+        result = edition.done[index].get(start)
+        if result is not None and (not edition.parts[index].front or result.toc == (toc or {})):
+            return True
+        return any(e is edition and i == index and s == start and (t or {}) == (toc or {})
+                   for e, i, s, t in self.in_flight.values())
+
+    def _flying(self, edition: Edition, index: int) -> bool:
+        return any(e is edition and i == index for e, i, _s, _t in self.in_flight.values())
+
+    def _guess_counts(self, edition: Edition) -> list[int | None]:
+        counts = edition.counts()
+        known = [(p.size, c) for p, c in zip(edition.parts[1:], counts[1:]) if c]
+        per_char = sum(c for _s, c in known) / max(sum(s for s, _c in known), 1) if known else None
+        guessed = []
+        for part, count, hint in zip(edition.parts, counts, edition.hints):
+            if count is None and hint is not None:
+                count = hint
+            if count is None and per_char and not part.front:
+                count = max(round(part.size * per_char), 1)
+            guessed.append(count)
+        return guessed
+
+    def _guess(self, edition: Edition, index: int) -> Start | None:
+        return edition.starts(self._guess_counts(edition))[index]
+
+    def _guess_toc(self, edition: Edition) -> dict[str, str]:
+        starts = edition.starts(self._guess_counts(edition))
+        return {part.chapter.anchor: str(start.folio) if start else "" for part, start in
+                zip(edition.parts[1:], starts[1:])}
+
+    def next_task(self, speculate: bool) -> tuple[Edition, int, Start, dict | None] | None:
+        busy = {id(e): 0 for e in self.editions}
+        for e, *_rest in self.in_flight.values():
+            busy[id(e)] += 1
+        for edition in sorted(self.editions, key=lambda e: busy[id(e)]):
+            for index in range(len(edition.parts)):
+                wanted = self._wanted(edition, index)
+                if wanted:
+                    return edition, index, *wanted
+        if not speculate:
+            return None
+        for edition in self.editions:
+            if edition.need != "pdf":
+                continue
+            for index in range(1, len(edition.parts)):
+                if edition.exact_start(index) is not None or edition.done[index] and len(edition.done[index]) > 1:
+                    continue
+                start = self._guess(edition, index)
+                if start is not None and not self._has(edition, index, start, None) and not self._flying(edition, index):
+                    return edition, index, start, None
+        return None
+
+    def complete(self) -> bool:
+        for edition in self.editions:
+            for index in range(len(edition.parts)):
+                if edition.need == "pages":
+                    if not edition.done[index]:
+                        return False
+                elif self._wanted(edition, index) is not None or not self._final(edition, index):
+                    return False
+        return True
+
+    def _final(self, edition: Edition, index: int) -> PartResult | None:
+        start = edition.exact_start(index)
+        result = edition.done[index].get(start) if start else None
+        if result is None or edition.need != "pdf" or not edition.parts[index].front:
+            return result
+        return result if result.toc == (edition.toc() or {}) else None
+
+    # doing it
+    def _submit_args(self, edition: Edition, index: int, start: Start, toc: dict | None) -> tuple:
+        part = edition.parts[index]
+        pitch = self.renderer.geometry(edition.name).line_pitch_px
+        attachments = part.front and edition.name == "screen"
+        return (part_html(part, start, toc), start, part.fill_ids, pitch, edition.fill_hints[index],
+                edition.need, attachments)
+
+    def _cached(self, edition: Edition, index: int, start: Start, toc: dict | None) -> PartResult | None:
+        part = edition.parts[index]
+        result = _decode(read_entry(self.folder, "parts", _result_key(part, start, toc)), edition.need)
+        if result is None and edition.need == "pages":
+            result = _decode(read_entry(self.folder, "pages", part.key), "pages")
+        return result
+
+    def _store(self, edition: Edition, index: int, start: Start, toc: dict | None, result: PartResult,
+               write: bool = True) -> None:
+        part = edition.parts[index]
+        result.toc = dict(toc or {})
+        edition.add(index, result)
+        self.manuscript.warnings.extend(w for w in result.warnings if w not in self.manuscript.warnings)
+        self.from_cache += not write
+        if self.folder is None or not write:
+            return
+        write_entry(self.folder, "parts", _result_key(part, start, toc), _encode(result))
+        write_entry(self.folder, "pages", part.key, _encode(PartResult(result.start, result.pages, result.anchors,
+                                                                       result.labels, result.extra)))
+        write_entry(self.folder, "hints", part.key, json.dumps({"pages": result.pages, "fill": result.extra}).encode())
+
+    def run(self) -> None:
+        """Lay out until every edition's parts are there at their exact starts."""
+        # What the cache has first: it settles most starts after an edit.
+        progress = True
+        while progress:
+            progress = False
+            for edition in self.editions:
+                for index in range(len(edition.parts)):
+                    wanted = self._wanted(edition, index)
+                    if wanted is None:
+                        continue
+                    cached = self._cached(edition, index, *wanted)
+                    if cached is not None:
+                        self._store(edition, index, *wanted, cached, write=False)
+                        progress = True
+        if self.complete():
+            return
+        if self.workers <= 1:
+            self._run_here()
+        else:
+            self._run_pool()
+
+    def _run_here(self) -> None:
+        from .fetcher import SafeFetcher
+
+        fetcher = self.renderer.fetcher or SafeFetcher.for_book(self.manuscript.config)
+        while not self.complete():
+            task = self.next_task(speculate=False)
+            if task is None:
+                raise RuntimeError("parts left that cannot be laid out")  # a bug: every part has a start in turn
+            edition, index, start, toc = task
+            result = self._cached(edition, index, start, toc)
+            if result is not None:
+                self._store(edition, index, start, toc, result, write=False)
+                continue
+            result = lay_out_part(*self._submit_args(edition, index, start, toc), manuscript=self.manuscript,
+                                  fetcher=fetcher)
+            self.laid_out += 1
+            self._store(edition, index, start, toc, result)
+
+    def _run_pool(self) -> None:
+        exclude = list(getattr(self.renderer.fetcher, "exclude", []) or [])
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker,
+                                   initargs=(self.manuscript, exclude))
+        try:
+            while not self.complete():
+                while len(self.in_flight) < self.workers:
+                    task = self.next_task(speculate=True)
+                    if task is None:
+                        break
+                    edition, index, start, toc = task
+                    cached = self._cached(edition, index, start, toc)
+                    if cached is not None:
+                        self._store(edition, index, start, toc, cached, write=False)
+                        continue
+                    future = pool.submit(lay_out_part, *self._submit_args(edition, index, start, toc))
+                    self.in_flight[future] = task
+                if not self.in_flight:
+                    if self.complete():
+                        break
+                    raise RuntimeError("parts left that cannot be laid out")
+                finished, _ = wait(list(self.in_flight), return_when=FIRST_COMPLETED)
+                for future in finished:
+                    edition, index, start, toc = self.in_flight.pop(future)
+                    result = future.result()  # a part's error (OutputError) ends the build here
+                    self.laid_out += 1
+                    self._store(edition, index, start, toc, result)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def results(self, edition: Edition) -> list[PartResult]:
+        """The edition's parts at their exact starts (after run)."""
+        if edition.need == "pages":
+            return [next(iter(done.values())) for done in edition.done]
+        return [self._final(edition, index) for index in range(len(edition.parts))]

@@ -1,0 +1,214 @@
+"""PDF editions laid out in parts over a pool of processes and joined: the same book, page for page, as
+one render of the whole book; links, bookmarks, fonts and page labels intact; the part cache."""
+from __future__ import annotations
+
+import io
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pikepdf
+import pytest
+from pypdf import PdfReader
+
+import workbook
+from workbook.editions import edition_pdf
+from workbook.pagecache import CACHE_NAME
+from workbook.pdf import document_to_pdf, layout_edition
+from workbook.render import Renderer
+
+from conftest import REPO, ROOTS, copy_root
+
+pytestmark = pytest.mark.build
+EDITIONS = ("screen", "print")
+
+
+def _single_and_joined(book: Path, edition: str, workers: int = 2) -> tuple[bytes, bytes]:
+    """The edition rendered as one document, and laid out in parts (no cache) and joined."""
+    from workbook.editions import lay_out
+
+    manuscript = workbook.load_book(book)
+    renderer = Renderer(manuscript)
+    single = document_to_pdf(manuscript, layout_edition(manuscript, renderer, edition), fetcher=renderer.fetcher,
+                             attachments=edition == "screen")
+    manuscript = workbook.load_book(book)
+    renderer = Renderer(manuscript)
+    lay_out(manuscript, renderer, {edition: "pdf"}, workers)
+    return single, edition_pdf(manuscript, renderer, edition)
+
+
+@pytest.fixture(scope="module", params=[("linked", "screen"), ("linked", "print"), ("book", "screen"),
+                                        ("book", "print")], ids=lambda p: "-".join(p))
+def pair(request) -> tuple[bytes, bytes]:
+    name, edition = request.param
+    return _single_and_joined(REPO / "book" if name == "book" else ROOTS / name, edition)
+
+
+def _texts(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def _destinations(pdf: bytes) -> dict[str, int]:
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        pages = {page.obj.objgen: i for i, page in enumerate(doc.pages)}
+        return {str(name): pages[dest[0].objgen] for name, dest in pikepdf.NameTree(doc.Root.Names.Dests).items()}
+
+
+def _links(pdf: bytes) -> list[list[str]]:
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        return [sorted(str(a.Dest) for a in page.obj.get("/Annots", []) if "/Dest" in a) for page in doc.pages]
+
+
+def _outline(pdf: bytes) -> list[tuple[int, str, int]]:
+    reader = PdfReader(io.BytesIO(pdf))
+    found = []
+
+    def walk(items, level):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+            else:
+                found.append((level, item.title, reader.get_destination_page_number(item)))
+    walk(reader.outline, 0)
+    return found
+
+
+def test_joined_edition_has_the_same_pages_and_text_as_one_render(pair):
+    single, joined = pair
+    assert len(PdfReader(io.BytesIO(joined)).pages) == len(PdfReader(io.BytesIO(single)).pages)
+    assert _texts(joined) == _texts(single)
+
+
+def test_links_land_where_one_render_puts_them(pair):
+    single, joined = pair
+    assert _links(joined) == _links(single)
+    single_dests, joined_dests = _destinations(single), _destinations(joined)
+    assert joined_dests == single_dests
+    assert all(name in joined_dests for page in _links(joined) for name in page)
+
+
+def test_bookmarks_are_those_of_one_render(pair):
+    single, joined = pair
+    assert _outline(joined) == _outline(single)
+
+
+def test_one_font_subset_per_font_and_size_close_to_one_render(pair):
+    single, joined = pair
+    with pikepdf.open(io.BytesIO(joined)) as doc:
+        programs = Counter(str(obj.FontName) for obj in doc.objects
+                           if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor")
+    assert programs and max(programs.values()) == 1, programs
+    assert len(joined) <= 1.3 * len(single), (len(joined), len(single))
+
+
+def test_page_boxes_and_metadata_match_one_render(pair):
+    single, joined = pair
+    a, b = PdfReader(io.BytesIO(single)), PdfReader(io.BytesIO(joined))
+    for box in ("mediabox", "trimbox", "bleedbox"):
+        assert [list(getattr(p, box)) for p in a.pages] == [list(getattr(p, box)) for p in b.pages]
+    assert b.metadata.title == a.metadata.title and b.metadata.author == a.metadata.author
+    assert b.trailer["/Root"]["/Lang"] == a.trailer["/Root"]["/Lang"]
+
+
+def test_joined_text_renders_with_the_merged_fonts(tmp_path):
+    """The merged font programs draw the glyphs (pdfium renders each page; a page with lost glyphs
+    would come out with far less ink than the same page rendered from one render)."""
+    import pypdfium2
+
+    single, joined = _single_and_joined(ROOTS / "linked", "screen")
+
+    def ink(pdf: bytes) -> list[int]:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            values = []
+            for page in document:
+                image = page.render(scale=0.5).to_pil().convert("L")
+                values.append(sum(image.histogram()[:128]))
+            return values
+        finally:
+            document.close()
+
+    for a, b in zip(ink(single), ink(joined)):
+        assert abs(a - b) <= max(20, a * 0.01)
+
+
+def test_page_labels_follow_the_folios():
+    _single, joined = _single_and_joined(ROOTS / "linked", "print")
+    reader = PdfReader(io.BytesIO(joined))
+    labels = reader.page_labels
+    texts = _texts(joined)
+    assert labels[0] == "i"
+    first = next(i for i, text in enumerate(texts) if text.strip().upper().startswith("CHAPTER 1"))
+    assert labels[first] == "1" and labels[first - 1] != "1"
+    assert labels[-1] == str(len(labels) - first)
+
+
+def test_one_worker_and_two_give_the_same_pdf():
+    _single, two = _single_and_joined(ROOTS / "linked", "print", workers=2)
+    _single, one = _single_and_joined(ROOTS / "linked", "print", workers=1)
+    assert one == two
+
+
+def _build(book: Path, out: Path, formats=("pdf", "epub")) -> workbook.BuildResult:
+    return workbook.build(book, out, list(formats))
+
+
+def test_cache_relays_only_what_an_edit_touches(tmp_path):
+    book = copy_root("linked", tmp_path)
+    out = tmp_path / "dist"
+    cold = _build(book, out)
+    pdf, epub = (out / "linked-steps.pdf").read_bytes(), (out / "linked-steps.epub").read_bytes()
+    assert cold.parts == 8 and cold.cached == 0  # front + 3 chapters, screen and print
+    warm = _build(book, out)
+    assert (warm.layouts, warm.cached) == (0, 8)
+    assert (out / "linked-steps.pdf").read_bytes() == pdf and (out / "linked-steps.epub").read_bytes() == epub
+    chapter = book / "chapters" / "03-end.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("outlast", "outlive"), encoding="utf-8")
+    edited = _build(book, out)
+    assert edited.layouts == 2, "only the edited chapter, in each edition"
+    assert "outlive" in PdfReader(out / "linked-steps.pdf").pages[-2].extract_text() + \
+        PdfReader(out / "linked-steps.pdf").pages[-3].extract_text()
+    fresh = tmp_path / "fresh"
+    shutil.copytree(book, fresh)
+    _build(fresh, tmp_path / "fresh-dist")
+    assert (tmp_path / "fresh-dist" / "linked-steps.pdf").read_bytes() == (out / "linked-steps.pdf").read_bytes()
+
+
+def test_an_edit_that_moves_later_chapters_relays_them(tmp_path):
+    book = copy_root("linked", tmp_path)
+    out = tmp_path / "dist"
+    _build(book, out, ["pdf"])
+    chapter = book / "chapters" / "01-begin.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n## More\n\n" + "A longer chapter now. " * 400,
+                       encoding="utf-8")
+    edited = _build(book, out, ["pdf"])
+    assert edited.layouts >= 3  # the chapter, the chapters after it (new folios), the contents
+    single, _joined = _single_and_joined(book, "screen")
+    assert _texts((out / "linked-steps.pdf").read_bytes()) == _texts(single)
+
+
+def test_corrupt_part_entries_are_laid_out_again(tmp_path):
+    book = copy_root("linked", tmp_path)
+    out = tmp_path / "dist"
+    _build(book, out, ["pdf", "epub"])
+    pdf, epub = (out / "linked-steps.pdf").read_bytes(), (out / "linked-steps.epub").read_bytes()
+    cache = tmp_path / CACHE_NAME
+    entries = [p for kind in ("parts", "pages", "hints") for p in (cache / kind).iterdir()]
+    assert entries
+    for index, entry in enumerate(entries):
+        data = entry.read_bytes()
+        entry.write_bytes([b"", data[:len(data) // 2], b"\0\0\0\x05{}{}{", data.replace(b"%%EOF", b"%%EOX")][index % 4])
+    again = _build(book, out, ["pdf", "epub"])
+    assert again.layouts > 0
+    assert (out / "linked-steps.pdf").read_bytes() == pdf and (out / "linked-steps.epub").read_bytes() == epub
+
+
+def test_a_book_with_its_own_pdf_template_is_laid_out_whole(tmp_path):
+    from workbook.assets import project_dir
+
+    book = copy_root("linked", tmp_path)
+    (book / "layouts").mkdir()
+    shutil.copy(project_dir("layouts") / "pdf.html", book / "layouts" / "pdf.html")
+    result = _build(book, tmp_path / "dist", ["pdf"])
+    assert result.parts == 0
+    assert len(PdfReader(tmp_path / "dist" / "linked-steps.pdf").pages) > 5
