@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "book"
 BIN = Path(sys.executable).parent
+PAGE_SIZE = "A5"  # both pipelines lay out the same page size
 
 
 def make_book(folder: Path, chapters: int) -> Path:
@@ -58,6 +59,7 @@ def make_book(folder: Path, chapters: int) -> Path:
         (book / name).write_text(text, encoding="utf-8")
         names.append(name)
     config = (DEMO / "book.yaml").read_text(encoding="utf-8")
+    config = re.sub(r"^page_size: .*$", f"page_size: {PAGE_SIZE}", config, flags=re.M)  # a workbook's A5: 250+ pages
     config = config.split("\nchapters:")[0] + "\nchapters:\n" + "".join(f"  - {n}\n" for n in names)
     (book / "book.yaml").write_text(config, encoding="utf-8")
     return book
@@ -148,7 +150,8 @@ def one(kind: str, book: Path, work: Path) -> dict:
     metadata = [f"--metadata={key}:{value}" for key, value in meta.items()]
     if kind == "pandoc-weasyprint":
         html = work / "pandoc.html"
-        return measure([["pandoc", "-s", str(markdown), "-o", str(html), *metadata],
+        (work / "page.css").write_text(f"@page {{ size: {PAGE_SIZE}; }}\n", encoding="utf-8")
+        return measure([["pandoc", "-s", str(markdown), "-o", str(html), "--css", "page.css", *metadata],
                         [str(BIN / "weasyprint"), str(html), str(work / "pandoc.pdf")]])
     if kind == "pandoc-epub":
         return measure([["pandoc", str(markdown), "-o", str(work / "pandoc.epub"), *metadata]])

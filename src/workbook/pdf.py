@@ -111,8 +111,27 @@ def _problems(manuscript: Manuscript, fetcher: SafeFetcher, records: list[loggin
         raise OutputError(problems)
 
 
-def html_to_document(manuscript: Manuscript, html: str, fetcher: SafeFetcher | None = None) -> weasyprint.Document:
-    """Lay out `html` with the book folder as base; any refused resource or WeasyPrint error fails."""
+def _stylesheet(text: str, base_url: str, fetcher: SafeFetcher) -> weasyprint.CSS:
+    """`text` parsed once per process and fetcher (the parts of a book share their styles and fonts)."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    shared = fetcher.__dict__.get("_workbook_shared")
+    if shared is None:
+        shared = fetcher.__dict__["_workbook_shared"] = {"fonts": FontConfiguration(), "css": {}, "images": {}}
+    key = (text, base_url)
+    if key not in shared["css"]:
+        shared["css"][key] = weasyprint.CSS(string=text, base_url=base_url, url_fetcher=fetcher,
+                                            font_config=shared["fonts"])
+    return shared["css"][key]
+
+
+def html_to_document(manuscript: Manuscript, html: str, fetcher: SafeFetcher | None = None,
+                     css: list[str] | None = None) -> weasyprint.Document:
+    """Lay out `html` with the book folder as base; any refused resource or WeasyPrint error fails.
+
+    `css`: stylesheets that follow the document's own, parsed once per fetcher and laid out with one
+    font configuration and picture cache (the parts of an edition share them).
+    """
     fetcher = fetcher or SafeFetcher.for_book(manuscript.config)
     base_url = manuscript.config.root.as_uri() + "/"
     with weasyprint_log() as log:
@@ -121,7 +140,12 @@ def html_to_document(manuscript: Manuscript, html: str, fetcher: SafeFetcher | N
             refused = refuse_attachment_links(source)
             if refused:
                 raise OutputError(refused)
-            document = source.render()
+            if css:
+                sheets = [_stylesheet(text, base_url, fetcher) for text in css]
+                shared = fetcher.__dict__["_workbook_shared"]
+                document = source.render(stylesheets=sheets, font_config=shared["fonts"], cache=shared["images"])
+            else:
+                document = source.render()
         except BookFetchError as exc:
             file, line = locate(manuscript, exc.url)
             raise OutputError([Diagnostic(file, line, f"{exc.url}: {exc.reason}")]) from None
@@ -203,11 +227,12 @@ def layout_edition(manuscript: Manuscript, renderer: Renderer, edition: str) -> 
 
 
 def lay_out_filled(manuscript: Manuscript, html: str, fill_ids: list[str], pitch: float,
-                   fetcher: SafeFetcher | None, extra: dict[str, int]) -> tuple[weasyprint.Document, dict[str, int]]:
+                   fetcher: SafeFetcher | None, extra: dict[str, int],
+                   css: list[str] | None = None) -> tuple[weasyprint.Document, dict[str, int]]:
     """Lay `html` out; where it has fill blocks, measure, add writing lines and lay out again until
     nothing changes (at most MAX_FILL_PASSES more). `extra` is the first guess of lines per block."""
     extra = {ident: count for ident, count in extra.items() if ident in fill_ids}
-    document = html_to_document(manuscript, add_lines(html, extra) if extra else html, fetcher)
+    document = html_to_document(manuscript, add_lines(html, extra) if extra else html, fetcher, css)
     if not fill_ids:
         return document, extra
     for _attempt in range(MAX_FILL_PASSES):
@@ -216,7 +241,7 @@ def lay_out_filled(manuscript: Manuscript, html: str, fill_ids: list[str], pitch
         if all(changed[ident] == extra.get(ident, 0) for ident in changed):
             break
         extra.update(changed)
-        document = html_to_document(manuscript, add_lines(html, extra), fetcher)
+        document = html_to_document(manuscript, add_lines(html, extra), fetcher, css)
     return document, extra
 
 

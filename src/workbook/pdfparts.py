@@ -69,6 +69,7 @@ class Part:
     index: int
     chapter: Chapter | None
     html: str  # laid out as is, but for the start and (front matter) the contents' numbers
+    css: str  # the template's stylesheet, taken out of html: parsed once per worker process
     key: str  # hash of everything the layout reads except the start
     ids: set[str]
     fill_ids: list[str]
@@ -89,6 +90,7 @@ class Edition:
     done: list[dict[Start, PartResult]]
     hints: list[int | None]  # page counts from the last build, for guessing starts
     fill_hints: list[dict] = field(default_factory=list)  # writing lines from the last build
+    notes_lines: int | None = None  # writing lines a notes page took in a part laid out already
     version: int = 0
     _memo: tuple | None = None
     _starts: tuple | None = None
@@ -187,16 +189,20 @@ def split(manuscript: Manuscript, renderer: Renderer, edition: str) -> list[Part
         else:
             html = renderer.pdf_html(edition, part_front=False, part_chapters=[chapter])
             pictures_key = picture_hashes(manuscript, chapter.images)
+        key = _key("part", edition, html, pictures_key)
+        begin = html.index("<style>")
+        end = html.index("</style>", begin)
+        css, html = html[begin + 7:end], html[:begin] + html[end + 8:]
         ids = set(_ID.findall(html))
         fill_ids = [ident for ident in ids if ident in fill]
         size = len(_TAG.sub("", html[html.find("<body"):]))
-        parts.append(Part(edition, index, chapter, html, _key("part", edition, html, pictures_key), ids,
-                          sorted(fill_ids), size))
+        parts.append(Part(edition, index, chapter, html, css, key, ids, sorted(fill_ids), size))
     return parts
 
 
-def part_html(part: Part, start: Start, toc: dict[str, str] | None = None) -> str:
-    """The part's HTML for a start: its first page's side and number, and anchors for links out of it.
+def part_html(part: Part, start: Start, toc: dict[str, str] | None = None) -> tuple[str, list[str]]:
+    """The part's HTML and stylesheets for a start: its first page's side and number, and anchors for
+    links out of it.
 
     Links to ids in other parts get an invisible stand-in here so WeasyPrint keeps the link; the
     merged PDF points them at the real place (its named destinations come from the owning part).
@@ -211,7 +217,6 @@ def part_html(part: Part, start: Start, toc: dict[str, str] | None = None) -> st
            ".workbook-ghosts { position: absolute; top: 0; left: 0; width: 0; height: 0; overflow: hidden; }"]
     if not part.front:
         css.append(f"@page :first {{ counter-reset: page {start.folio}; }}")
-    html = html.replace("</head>", "<style>" + "\n".join(css) + "</style>\n</head>", 1)
     missing = sorted({target for target in _HREF.findall(html) if target not in part.ids})
     if missing:
         ghosts = '<div class="workbook-ghosts" aria-hidden="true">' + "".join(
@@ -219,7 +224,7 @@ def part_html(part: Part, start: Start, toc: dict[str, str] | None = None) -> st
         at = html.find("<section")
         at = html.find(">", at) + 1
         html = html[:at] + ghosts + html[at:]
-    return html
+    return html, [part.css, "\n".join(css)]
 
 
 def ghost_ids(part: Part) -> set[str]:
@@ -239,8 +244,9 @@ def _init_worker(manuscript: Manuscript, exclude: list[Path]) -> None:
     _WORKER["fetcher"] = SafeFetcher.for_book(manuscript.config, exclude=exclude)
 
 
-def lay_out_part(html: str, start: Start, fill_ids: list[str], pitch: float, extra_hint: dict[str, int],
-                 need: str, attachments: bool, manuscript: Manuscript | None = None, fetcher=None) -> PartResult:
+def lay_out_part(html: str, css: list[str], start: Start, fill_ids: list[str], pitch: float,
+                 extra_hint: dict[str, int], need: str, attachments: bool, manuscript: Manuscript | None = None,
+                 fetcher=None) -> PartResult:
     """Lay one part out (with the fill passes), read where its ids land, and write its PDF if needed."""
     from .pagelist import anchor_pages, page_labels
     from .pdf import document_to_pdf, lay_out_filled
@@ -248,7 +254,7 @@ def lay_out_part(html: str, start: Start, fill_ids: list[str], pitch: float, ext
     manuscript = manuscript or _WORKER["manuscript"]
     fetcher = fetcher or _WORKER["fetcher"]
     before = list(manuscript.warnings)
-    document, extra = lay_out_filled(manuscript, html, fill_ids, pitch, fetcher, dict(extra_hint))
+    document, extra = lay_out_filled(manuscript, html, fill_ids, pitch, fetcher, dict(extra_hint), css)
     pdf = document_to_pdf(manuscript, document, fetcher=fetcher, attachments=attachments) if need == "pdf" else None
     warnings = [w for w in manuscript.warnings if w not in before]
     return PartResult(start, len(document.pages), anchor_pages(document), page_labels(document), extra, pdf,
@@ -293,12 +299,22 @@ def _decode(data: bytes | None, need: str) -> PartResult | None:
         return None
 
 
+def _slot(part: Part) -> str:
+    """A key for the part's place in the book (edition and chapter), whatever its content."""
+    return _key("slot", part.edition, part.chapter.slug if part.chapter else "")
+
+
 def _hint(folder: Path | None, part: Part) -> dict:
-    try:
-        value = json.loads(read_entry(folder, "hints", part.key) or b"{}")
-        return value if isinstance(value, dict) else {}
-    except (ValueError, UnicodeDecodeError):
-        return {}
+    """The page count and writing lines of this part's last layout: for this very content if there is
+    one, else for the chapter as it was before its last edit (a guess; layout checks it)."""
+    for key in (part.key, _slot(part)):
+        try:
+            value = json.loads(read_entry(folder, "hints", key) or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if isinstance(value, dict) and value:
+            return value
+    return {}
 
 
 # -- scheduling --------------------------------------------------------------------------------------
@@ -433,8 +449,11 @@ class Scheduler:
         part = edition.parts[index]
         pitch = self.renderer.geometry(edition.name).line_pitch_px
         attachments = part.front and edition.name == "screen"
-        return (part_html(part, start, toc), start, part.fill_ids, pitch, edition.fill_hints[index],
-                edition.need, attachments)
+        hint = dict(edition.fill_hints[index])
+        for ident in part.fill_ids:  # every notes page has the same room: what one needed, the others will
+            if ident.startswith("notes-") and ident not in hint and edition.notes_lines is not None:
+                hint[ident] = edition.notes_lines
+        return (*part_html(part, start, toc), start, part.fill_ids, pitch, hint, edition.need, attachments)
 
     def _cached(self, edition: Edition, index: int, start: Start, toc: dict | None) -> PartResult | None:
         part = edition.parts[index]
@@ -448,6 +467,7 @@ class Scheduler:
         part = edition.parts[index]
         result.toc = dict(toc or {})
         edition.add(index, result)
+        edition.notes_lines = next((v for k, v in result.extra.items() if k.startswith("notes-")), edition.notes_lines)
         self.manuscript.warnings.extend(w for w in result.warnings if w not in self.manuscript.warnings)
         self.from_cache += not write
         if self.folder is None or not write:
@@ -455,7 +475,9 @@ class Scheduler:
         write_entry(self.folder, "parts", _result_key(part, start, toc), _encode(result))
         write_entry(self.folder, "pages", part.key, _encode(PartResult(result.start, result.pages, result.anchors,
                                                                        result.labels, result.extra)))
-        write_entry(self.folder, "hints", part.key, json.dumps({"pages": result.pages, "fill": result.extra}).encode())
+        hint = json.dumps({"pages": result.pages, "fill": result.extra}).encode()
+        write_entry(self.folder, "hints", part.key, hint)
+        write_entry(self.folder, "hints", _slot(part), hint)
 
     def run(self) -> None:
         """Lay out until every edition's parts are there at their exact starts."""
