@@ -212,3 +212,17 @@ def test_a_book_with_its_own_pdf_template_is_laid_out_whole(tmp_path):
     result = _build(book, tmp_path / "dist", ["pdf"])
     assert result.parts == 0
     assert len(PdfReader(tmp_path / "dist" / "linked-steps.pdf").pages) > 5
+
+
+def test_a_book_joined_in_runs_is_the_same(monkeypatch):
+    """Long books are joined CHUNK parts at a time, then the runs: the same pages, links and bookmarks."""
+    import workbook.pdfmerge
+
+    single, joined = _single_and_joined(ROOTS / "linked", "print")
+    monkeypatch.setattr(workbook.pdfmerge, "CHUNK", 2)
+    _single, in_runs = _single_and_joined(ROOTS / "linked", "print")
+    assert _texts(in_runs) == _texts(single)
+    assert _links(in_runs) == _links(single) and _destinations(in_runs) == _destinations(single)
+    assert _outline(in_runs) == _outline(single)
+    assert PdfReader(io.BytesIO(in_runs)).page_labels == PdfReader(io.BytesIO(joined)).page_labels
+    assert len(in_runs) <= 1.3 * len(single)

@@ -11,7 +11,7 @@ import weakref
 from dataclasses import dataclass
 
 from .manuscript import Manuscript
-from .pdfparts import PartResult, Scheduler, Start, ghost_ids, jobs, splittable
+from .pdfparts import PartResult, Scheduler, Start, jobs, splittable
 from .render import Renderer
 
 
@@ -66,7 +66,7 @@ def lay_out(manuscript: Manuscript, renderer: Renderer, needs: dict[str, str],
         counts = [result.pages for result in results]
         starts = edition.starts(counts)
         done[edition.name] = LaidOut(edition.name, edition.need, results, starts, edition.blank_before(counts),
-                                     [ghost_ids(part) for part in edition.parts], scheduler.laid_out)
+                                     [part.ghosts for part in edition.parts], scheduler.laid_out)
     return sum(len(edition.parts) for edition in scheduler.editions), scheduler.laid_out, scheduler.from_cache
 
 

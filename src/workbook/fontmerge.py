@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 import struct
-from collections import defaultdict
-
 import pikepdf
 
 _BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
@@ -20,39 +18,96 @@ _DROP_TABLES = {b"hdmx", b"vmtx", b"vhea", b"kern", b"GDEF", b"GSUB", b"GPOS", b
 
 
 class _Font:
-    """The tables of one TrueType font program, and its glyphs and horizontal metrics by glyph id."""
+    """The tables of one TrueType font program, with where each glyph's outline lies (no copies made)."""
 
     def __init__(self, data: bytes):
         (self.version, count) = struct.unpack(">IH", data[:6])
-        self.tables: dict[bytes, bytes] = {}
+        self.tables: dict[bytes, memoryview] = {}
+        view = memoryview(data)
         for index in range(count):
             tag, _checksum, offset, length = struct.unpack(">4sIII", data[12 + 16 * index:28 + 16 * index])
-            self.tables[tag] = data[offset:offset + length]
-        head, maxp, hhea = self.tables[b"head"], self.tables[b"maxp"], self.tables[b"hhea"]
+            self.tables[tag] = view[offset:offset + length]
+        head, maxp = self.tables[b"head"], self.tables[b"maxp"]
         self.glyph_count = struct.unpack(">H", maxp[4:6])[0]
-        long_loca = struct.unpack(">h", head[50:52])[0] == 1
-        loca = self.tables[b"loca"]
-        if long_loca:
-            offsets = struct.unpack(f">{self.glyph_count + 1}I", loca[:4 * (self.glyph_count + 1)])
+        count = self.glyph_count + 1
+        if struct.unpack(">h", head[50:52])[0] == 1:
+            self.offsets = struct.unpack(f">{count}I", self.tables[b"loca"][:4 * count])
         else:
-            offsets = [2 * o for o in struct.unpack(f">{self.glyph_count + 1}H", loca[:2 * (self.glyph_count + 1)])]
-        glyf = self.tables[b"glyf"]
-        self.glyphs = [glyf[offsets[i]:offsets[i + 1]] for i in range(self.glyph_count)]
-        metrics_count = struct.unpack(">H", hhea[34:36])[0]
-        hmtx = self.tables[b"hmtx"]
-        self.metrics = []
-        for gid in range(self.glyph_count):
-            if gid < metrics_count:
-                self.metrics.append(struct.unpack(">Hh", hmtx[4 * gid:4 * gid + 4]))
-            else:
-                at = 4 * metrics_count + 2 * (gid - metrics_count)
-                lsb = struct.unpack(">h", hmtx[at:at + 2])[0] if at + 2 <= len(hmtx) else 0
-                self.metrics.append((self.metrics[metrics_count - 1][0] if metrics_count else 0, lsb))
+            self.offsets = tuple(2 * o for o in struct.unpack(f">{count}H", self.tables[b"loca"][:2 * count]))
+        self.metrics_count = struct.unpack(">H", self.tables[b"hhea"][34:36])[0]
+
+    def has(self, gid: int) -> bool:
+        return gid < self.glyph_count and self.offsets[gid + 1] > self.offsets[gid]
+
+    def glyph(self, gid: int) -> bytes:
+        return bytes(self.tables[b"glyf"][self.offsets[gid]:self.offsets[gid + 1]]) if gid < self.glyph_count else b""
+
+    def metric(self, gid: int) -> tuple[int, int]:
+        """(advance width, left side bearing) of a glyph, from hmtx."""
+        hmtx, count = self.tables[b"hmtx"], self.metrics_count
+        if gid >= self.glyph_count or not count:
+            return 0, 0
+        if gid < count:
+            return struct.unpack(">Hh", hmtx[4 * gid:4 * gid + 4])
+        at = 4 * count + 2 * (gid - count)
+        lsb = struct.unpack(">h", hmtx[at:at + 2])[0] if at + 2 <= len(hmtx) else 0
+        return struct.unpack(">H", hmtx[4 * count - 4:4 * count - 2])[0], lsb
 
     def identity(self) -> bytes:
         """What subsets of the same font file share: revision, dates, units per em."""
         head = self.tables[b"head"]
-        return head[4:8] + head[18:36]
+        return bytes(head[4:8]) + bytes(head[18:36])
+
+
+class _Union:
+    """The glyphs of one font gathered from its subsets, one subset at a time (nothing else is kept)."""
+
+    def __init__(self, first: _Font):
+        self.version = first.version
+        self.identity = first.identity()
+        self.tables = {tag: bytes(data) for tag, data in first.tables.items()
+                       if tag not in _DROP_TABLES and tag not in (b"glyf", b"loca", b"hmtx")}
+        self.count = 0
+        self.glyphs: dict[int, tuple[bytes, tuple[int, int]]] = {}
+        self.metrics: dict[int, tuple[int, int]] = {}
+
+    def add(self, font: _Font) -> bool:
+        """Take the glyphs `font` has that the union lacks; False if it is a subset of another font."""
+        if font.identity() != self.identity or font.version != self.version:
+            return False
+        self.count = max(self.count, font.glyph_count)
+        for gid in range(font.glyph_count):
+            if gid not in self.glyphs and font.has(gid):
+                self.glyphs[gid] = (font.glyph(gid), font.metric(gid))
+            elif gid not in self.metrics:
+                self.metrics[gid] = font.metric(gid)
+        return True
+
+    def program(self) -> bytes:
+        glyf, offsets, metrics = bytearray(), [], []
+        for gid in range(self.count):
+            glyph, metric = self.glyphs.get(gid, (b"", self.metrics.get(gid, (0, 0))))
+            offsets.append(len(glyf))
+            glyf += glyph + b"\0" * (-len(glyph) % 4)
+            metrics.append(metric)
+        offsets.append(len(glyf))
+        tables = dict(self.tables)
+        tables[b"glyf"] = bytes(glyf)
+        tables[b"loca"] = struct.pack(f">{len(offsets)}I", *offsets)
+        tables[b"hmtx"] = b"".join(struct.pack(">Hh", advance, lsb) for advance, lsb in metrics)
+        head = bytearray(tables[b"head"])
+        head[8:12] = b"\0\0\0\0"
+        head[50:52] = struct.pack(">h", 1)  # long loca offsets
+        tables[b"head"] = bytes(head)
+        maxp = bytearray(tables[b"maxp"])
+        maxp[4:6] = struct.pack(">H", self.count)
+        tables[b"maxp"] = bytes(maxp)
+        hhea = bytearray(tables[b"hhea"])
+        hhea[34:36] = struct.pack(">H", self.count)
+        tables[b"hhea"] = bytes(hhea)
+        if b"post" in tables:  # glyph names would no longer match the glyph count: version 3 keeps none
+            tables[b"post"] = struct.pack(">I", 0x00030000) + tables[b"post"][4:32]
+        return _sfnt(self.version, tables)
 
 
 def merge_programs(programs: list[bytes]) -> bytes | None:
@@ -61,38 +116,8 @@ def merge_programs(programs: list[bytes]) -> bytes | None:
         fonts = [_Font(data) for data in programs]
     except (KeyError, struct.error, IndexError):
         return None
-    if len({font.identity() for font in fonts}) != 1 or any(font.version not in (0x00010000, 0x74727565)
-                                                             for font in fonts):
-        return None
-    base = max(fonts, key=lambda font: font.glyph_count)
-    count = base.glyph_count
-    glyphs, metrics = [], []
-    for gid in range(count):
-        source = next((font for font in fonts if gid < font.glyph_count and font.glyphs[gid]), base)
-        glyphs.append(source.glyphs[gid] if gid < source.glyph_count else b"")
-        metrics.append(source.metrics[gid] if gid < source.glyph_count else (0, 0))
-    glyf, offsets = bytearray(), []
-    for glyph in glyphs:
-        offsets.append(len(glyf))
-        glyf += glyph + b"\0" * (-len(glyph) % 4)
-    offsets.append(len(glyf))
-    tables = {tag: data for tag, data in base.tables.items() if tag not in _DROP_TABLES}
-    tables[b"glyf"] = bytes(glyf)
-    tables[b"loca"] = struct.pack(f">{len(offsets)}I", *offsets)
-    tables[b"hmtx"] = b"".join(struct.pack(">Hh", advance, lsb) for advance, lsb in metrics)
-    head = bytearray(base.tables[b"head"])
-    head[8:12] = b"\0\0\0\0"
-    head[50:52] = struct.pack(">h", 1)  # long loca offsets
-    tables[b"head"] = bytes(head)
-    maxp = bytearray(base.tables[b"maxp"])
-    maxp[4:6] = struct.pack(">H", count)
-    tables[b"maxp"] = bytes(maxp)
-    hhea = bytearray(base.tables[b"hhea"])
-    hhea[34:36] = struct.pack(">H", count)
-    tables[b"hhea"] = bytes(hhea)
-    if b"post" in tables:  # glyph names would no longer match the glyph count: version 3 keeps none
-        tables[b"post"] = struct.pack(">I", 0x00030000) + tables[b"post"][4:32]
-    return _sfnt(base.version, tables)
+    union = _Union(fonts[0])
+    return union.program() if all(union.add(font) for font in fonts) else None
 
 
 def _checksum(data: bytes) -> int:
@@ -164,96 +189,145 @@ def _to_unicode(mapping: dict[bytes, bytes]) -> bytes:
     return b"\n".join(lines)
 
 
-def consolidate_fonts(pdf: pikepdf.Pdf) -> int:
-    """Merge the per-part subsets of each TrueType font into one; returns how many font programs went."""
-    groups: dict[str, list[pikepdf.Object]] = defaultdict(list)
-    for obj in pdf.objects:
-        if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Type") != "/Font" or obj.get("/Subtype") != "/Type0":
-            continue
-        if obj.get("/Encoding") != "/Identity-H" or "/DescendantFonts" not in obj:
-            continue
-        descendant = obj.DescendantFonts[0]
-        descriptor = descendant.get("/FontDescriptor")
-        if descendant.get("/Subtype") != "/CIDFontType2" or descriptor is None or "/FontFile2" not in descriptor:
-            continue
-        if descendant.get("/CIDToGIDMap") != "/Identity":
-            continue
-        groups[str(obj.BaseFont)].append(obj)
-    replaced: dict[tuple[int, int], pikepdf.Object] = {}
-    removed = 0
-    for fonts in groups.values():
-        if len(fonts) < 2:
-            continue
-        descendants = [font.DescendantFonts[0] for font in fonts]
-        programs = [d.FontDescriptor.FontFile2.read_bytes() for d in descendants]
-        merged = merge_programs(programs)
-        if merged is None:
-            continue
-        widths: dict[int, float] = {}
-        mapping: dict[bytes, bytes] = {}
-        for font, descendant in zip(fonts, descendants):
-            widths.update(_widths(descendant.get("/W", pikepdf.Array())))
-            if "/ToUnicode" in font:
-                for glyph, text in _BFCHAR.findall(font.ToUnicode.read_bytes()):
-                    mapping.setdefault(glyph.lower().rjust(4, b"0"), text.lower())
-        keep, descendant = fonts[0], descendants[0]
-        descriptor = descendant.FontDescriptor
-        descriptor.FontFile2 = pdf.make_stream(merged, Length1=len(merged))
-        if "/CIDSet" in descriptor:
-            del descriptor["/CIDSet"]
-        box = [float(v) for v in descriptor.FontBBox]
-        box[2] = max(widths.values(), default=box[2])
-        descriptor.FontBBox = pikepdf.Array(box)
-        descendant.W = _width_array(widths)
-        keep.ToUnicode = pdf.make_stream(_to_unicode(mapping))
-        for font in fonts[1:]:
-            replaced[font.objgen] = keep
-        removed += len(fonts) - 1
-    if replaced:
-        _repoint(pdf, replaced)
-    return removed
+def _mergeable(font) -> bool:
+    """A WeasyPrint TrueType font: Type0, Identity-H, CIDFontType2 with an embedded FontFile2, identity CIDs."""
+    if not isinstance(font, pikepdf.Dictionary) or font.get("/Subtype") != "/Type0":
+        return False
+    if font.get("/Encoding") != "/Identity-H" or "/DescendantFonts" not in font or "/BaseFont" not in font:
+        return False
+    descendant = font.DescendantFonts[0]
+    descriptor = descendant.get("/FontDescriptor")
+    return (descendant.get("/Subtype") == "/CIDFontType2" and descriptor is not None and "/FontFile2" in descriptor
+            and descendant.get("/CIDToGIDMap") == "/Identity")
 
 
-def _repoint(pdf: pikepdf.Pdf, replaced: dict[tuple[int, int], pikepdf.Object]) -> None:
-    """Point every /Font resource (pages, form XObjects, patterns, annotation appearances) at the kept fonts."""
-    seen: set[tuple[int, int]] = set()
+class _Joined:
+    """One font of the joined PDF: its glyph union, widths and ToUnicode map, and the dictionary for it."""
 
-    def visit_resources(resources) -> None:
-        if not isinstance(resources, pikepdf.Dictionary):
-            return
-        if resources.is_indirect:
-            if resources.objgen in seen:
-                return
-            seen.add(resources.objgen)
-        fonts = resources.get("/Font")
-        if isinstance(fonts, pikepdf.Dictionary):
+    def __init__(self, font, union: _Union):
+        self.template = font
+        self.union = union
+        self.widths: dict[int, float] = {}
+        self.mapping: dict[bytes, bytes] = {}
+        self.box = [float(v) for v in font.DescendantFonts[0].FontDescriptor.FontBBox]
+        self.reference = None
+
+    def add(self, font) -> None:
+        self.widths.update(_widths(font.DescendantFonts[0].get("/W", pikepdf.Array())))
+        if "/ToUnicode" in font:
+            for glyph, text in _BFCHAR.findall(font.ToUnicode.read_bytes()):
+                self.mapping.setdefault(glyph.lower().rjust(4, b"0"), text.lower())
+
+
+class FontJoiner:
+    """Takes each part's TrueType fonts out before its pages are copied into the joined PDF, and puts one
+    merged font per BaseFont back in after: the parts' font objects are never copied, and the glyphs of
+    the fonts are gathered part by part (the memory this needs does not grow with the number of parts)."""
+
+    MARK = "/WorkbookJoinedFont"
+
+    def __init__(self) -> None:
+        self.fonts: dict[str, _Joined] = {}
+
+    def take(self, pdf: pikepdf.Pdf) -> None:
+        """Replace the part's mergeable fonts in its page resources by placeholders, keeping their glyphs."""
+        kept: dict[tuple[int, int], pikepdf.Dictionary | None] = {}
+
+        def placeholder(font):
+            key = font.objgen if font.is_indirect else None
+            if key is not None and key in kept:
+                return kept[key]
+            mark = None
+            if _mergeable(font):
+                name = str(font.BaseFont)
+                try:
+                    program = _Font(font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes())
+                    joined = self.fonts.get(name)
+                    if joined is None:
+                        joined = self.fonts[name] = _Joined(font, _Union(program))
+                    if joined.union.add(program):
+                        joined.add(font)
+                        mark = pikepdf.Dictionary({self.MARK: pikepdf.Name("/" + name.lstrip("/"))})
+                except (KeyError, struct.error, IndexError):
+                    mark = None
+            if key is not None:
+                kept[key] = mark
+            return mark
+
+        def visit(fonts) -> None:
             for name in list(fonts.keys()):
-                target = fonts[name]
-                if target.is_indirect and target.objgen in replaced:
-                    fonts[name] = replaced[target.objgen]
+                mark = placeholder(fonts[name])
+                if mark is not None:
+                    fonts[name] = mark
+
+        _walk_font_resources(pdf, visit)
+
+    def put_back(self, pdf: pikepdf.Pdf) -> None:
+        """Make the merged fonts in the joined PDF and point every placeholder at its font."""
+        for name, joined in self.fonts.items():
+            template = joined.template
+            font = template if template.is_owned_by(pdf) else pdf.copy_foreign(template)
+            descendant = font.DescendantFonts[0]
+            descriptor = descendant.FontDescriptor
+            program = joined.union.program()
+            descriptor.FontFile2 = pdf.make_stream(program, Length1=len(program))
+            if "/CIDSet" in descriptor:
+                del descriptor["/CIDSet"]
+            box = list(joined.box)
+            box[2] = max(joined.widths.values(), default=box[2])
+            descriptor.FontBBox = pikepdf.Array(box)
+            descendant.W = _width_array(joined.widths)
+            font.ToUnicode = pdf.make_stream(_to_unicode(joined.mapping))
+            joined.reference = font
+
+        def visit(fonts) -> None:
+            for key in list(fonts.keys()):
+                value = fonts[key]
+                if isinstance(value, pikepdf.Dictionary) and self.MARK in value:
+                    fonts[key] = self.fonts[str(value[self.MARK])].reference
+
+        _walk_font_resources(pdf, visit)
+
+
+def _walk_font_resources(pdf: pikepdf.Pdf, visit) -> None:
+    """Call `visit(font dictionary)` for every /Font resource dictionary: pages, form XObjects, patterns,
+    annotation appearances (each once)."""
+    seen: set = set()
+
+    def resources(res) -> None:
+        if not isinstance(res, pikepdf.Dictionary):
+            return
+        if res.is_indirect:
+            if res.objgen in seen:
+                return
+            seen.add(res.objgen)
+        fonts = res.get("/Font")
+        if isinstance(fonts, pikepdf.Dictionary) and not (fonts.is_indirect and ("font", fonts.objgen) in seen):
+            if fonts.is_indirect:
+                seen.add(("font", fonts.objgen))
+            visit(fonts)
         for kind in ("/XObject", "/Pattern"):
-            group = resources.get(kind)
+            group = res.get(kind)
             if isinstance(group, pikepdf.Dictionary):
                 for name in list(group.keys()):
-                    visit_object(group[name])
+                    holder(group[name])
 
-    def visit_object(obj) -> None:
+    def holder(obj) -> None:
         if obj.is_indirect:
-            key = ("object", obj.objgen)
-            if key in seen:
+            if ("object", obj.objgen) in seen:
                 return
-            seen.add(key)
+            seen.add(("object", obj.objgen))
         if isinstance(obj, (pikepdf.Stream, pikepdf.Dictionary)) and "/Resources" in obj:
-            visit_resources(obj.Resources)
+            resources(obj.Resources)
 
     for page in pdf.pages:
-        visit_resources(page.obj.get("/Resources"))
+        resources(page.obj.get("/Resources"))
         for annotation in page.obj.get("/Annots", []):
             appearance = annotation.get("/AP")
             if isinstance(appearance, pikepdf.Dictionary):
                 for state in appearance.values():
                     if isinstance(state, pikepdf.Stream):
-                        visit_object(state)
+                        holder(state)
                     elif isinstance(state, pikepdf.Dictionary):
                         for stream in state.values():
-                            visit_object(stream)
+                            holder(stream)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pikepdf
 
-from .fontmerge import consolidate_fonts
+from .fontmerge import FontJoiner
 
 
 @dataclass
@@ -69,13 +69,27 @@ def _bookmarks(pdf: pikepdf.Pdf, offset: int) -> list[Bookmark]:
         return convert(outline.root)
 
 
+CHUNK = 16  # parts joined at a time: a long book is joined in runs of this many, then the runs
+
+
 def merge_parts(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghosts: list[set[str]],
                 labels: list[tuple[int, str]]) -> bytes:
     """Join the parts' PDFs into one.
 
     `blanks[i]`: a blank page (the first page of `blank_page`) goes before part i. `ghosts[i]`: names
     part i carries only as stand-ins. `labels`: (first page index, PDF label style such as "/r", "/D").
+    A joined PDF keeps its sources open until it is written, so more than CHUNK parts are joined in
+    runs first: what is open at once stays about the same for a book of any length.
     """
+    if len(parts) > CHUNK:
+        runs = [_join(parts[at:at + CHUNK], blanks[at:at + CHUNK], blank_page, ghosts[at:at + CHUNK], [])
+                for at in range(0, len(parts), CHUNK)]
+        return merge_parts(runs, [False] * len(runs), None, [set() for _ in runs], labels)
+    return _join(parts, blanks, blank_page, ghosts, labels)
+
+
+def _join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghosts: list[set[str]],
+          labels: list[tuple[int, str]]) -> bytes:
     sources = [pikepdf.open(io.BytesIO(data)) for data in parts]
     blank = pikepdf.open(io.BytesIO(blank_page)) if blank_page and any(blanks) else None
     try:
@@ -83,7 +97,9 @@ def merge_parts(parts: list[bytes], blanks: list[bool], blank_page: bytes | None
         destinations: list[tuple[str, int, list]] = []
         bookmarks: list[Bookmark] = []
         page_count = 0
+        fonts = FontJoiner()
         for index, source in enumerate(sources):
+            fonts.take(source)
             if blanks[index] and blank is not None:
                 out.pages.append(blank.pages[0])
                 page_count += 1
@@ -102,7 +118,7 @@ def merge_parts(parts: list[bytes], blanks: list[bool], blank_page: bytes | None
             for first, style in labels:
                 nums += [first, pikepdf.Dictionary(S=pikepdf.Name(style))]
             out.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(nums))
-        consolidate_fonts(out)
+        fonts.put_back(out)
         buffer = io.BytesIO()
         out.save(buffer, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
                  deterministic_id=True)

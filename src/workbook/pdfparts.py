@@ -74,6 +74,7 @@ class Part:
     ids: set[str]
     fill_ids: list[str]
     size: int  # length of its text, for guessing page counts
+    ghosts: set[str] = field(default_factory=set)  # ids it links to that live in other parts
 
     @property
     def front(self) -> bool:
@@ -181,6 +182,7 @@ def split(manuscript: Manuscript, renderer: Renderer, edition: str) -> list[Part
 
     fill = set(fill_targets(manuscript))
     parts = []
+    sheets: dict[str, str] = {}  # one copy of the stylesheet for all parts
     for index, chapter in enumerate([None, *manuscript.chapters]):
         if chapter is None:
             html = renderer.pdf_html(edition, part_front=True, part_chapters=[])
@@ -193,10 +195,12 @@ def split(manuscript: Manuscript, renderer: Renderer, edition: str) -> list[Part
         begin = html.index("<style>")
         end = html.index("</style>", begin)
         css, html = html[begin + 7:end], html[:begin] + html[end + 8:]
+        css = sheets.setdefault(css, css)
         ids = set(_ID.findall(html))
         fill_ids = [ident for ident in ids if ident in fill]
         size = len(_TAG.sub("", html[html.find("<body"):]))
-        parts.append(Part(edition, index, chapter, html, css, key, ids, sorted(fill_ids), size))
+        ghosts = {target for target in _HREF.findall(html) if target not in ids}
+        parts.append(Part(edition, index, chapter, html, css, key, ids, sorted(fill_ids), size, ghosts))
     return parts
 
 
@@ -217,7 +221,7 @@ def part_html(part: Part, start: Start, toc: dict[str, str] | None = None) -> tu
            ".workbook-ghosts { position: absolute; top: 0; left: 0; width: 0; height: 0; overflow: hidden; }"]
     if not part.front:
         css.append(f"@page :first {{ counter-reset: page {start.folio}; }}")
-    missing = sorted({target for target in _HREF.findall(html) if target not in part.ids})
+    missing = sorted(part.ghosts)
     if missing:
         ghosts = '<div class="workbook-ghosts" aria-hidden="true">' + "".join(
             f'<a id="{ident}"></a>' for ident in missing) + "</div>"
@@ -225,11 +229,6 @@ def part_html(part: Part, start: Start, toc: dict[str, str] | None = None) -> tu
         at = html.find(">", at) + 1
         html = html[:at] + ghosts + html[at:]
     return html, [part.css, "\n".join(css)]
-
-
-def ghost_ids(part: Part) -> set[str]:
-    """The stand-in ids a part's HTML carries (their named destinations belong to other parts)."""
-    return {target for target in _HREF.findall(part.html) if target not in part.ids}
 
 
 # -- laying a part out (in a worker process) ----------------------------------------------------------
