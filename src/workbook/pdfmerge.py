@@ -100,17 +100,17 @@ def _join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghos
         fonts = FontJoiner()
         for index, source in enumerate(sources):
             fonts.take(source)
-            if blanks[index] and blank is not None:
-                out.pages.append(blank.pages[0])
-                page_count += 1
-            offset = page_count
+            own_pages = len(source.pages)
+            offset = page_count + int(blanks[index] and blank is not None)
             destinations += [(name, offset + page, rest) for name, page, rest in _destinations(source, ghosts[index])]
             bookmarks += _bookmarks(source, offset)
+            if blanks[index] and blank is not None:  # the first source is the base: its blank goes in front
+                out.pages.insert(0, blank.pages[0]) if index == 0 else out.pages.append(blank.pages[0])
             if index:
                 with warnings.catch_warnings():  # named destinations are rebuilt below, for all parts
                     warnings.simplefilter("ignore", getattr(pikepdf, "PageCopyWarning", UserWarning))
                     out.pages.extend(source.pages)
-            page_count += len(source.pages)
+            page_count = offset + own_pages
         _write_destinations(out, destinations)
         _write_bookmarks(out, bookmarks)
         if labels:
