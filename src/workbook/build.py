@@ -153,7 +153,7 @@ def edition_needs(wanted: list[str]) -> dict[str, str]:
     return needs
 
 
-ProgressCallback = Callable[[str, int, int, str], None]  # (kind: "chapters"|"outputs", done, total, label)
+ProgressCallback = Callable[[str, int, int, str], None]  # (kind: "chapters"|"parts"|"outputs", done, total, label)
 
 
 def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str | Iterable[str] | None = None,
@@ -200,7 +200,9 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
         began = time.perf_counter()
         if on_stage:
             on_stage("layout")
-        result.parts, result.layouts, result.cached = lay_out(manuscript, renderer, needs, jobs)
+        result.parts, result.layouts, result.cached = lay_out(
+            manuscript, renderer, needs, jobs,
+            (lambda done, total, label: on_progress("parts", done, total, label)) if on_progress else None)
         result.timings["layout"] = time.perf_counter() - began
     clean_stale_temps(out)
     slug = manuscript.config.slug

@@ -46,9 +46,10 @@ _LAID_OUT: "weakref.WeakKeyDictionary[Renderer, dict[str, LaidOut]]" = weakref.W
 
 
 def lay_out(manuscript: Manuscript, renderer: Renderer, needs: dict[str, str],
-            workers: int | None = None) -> tuple[int, int, int]:
+            workers: int | None = None, on_progress=None) -> tuple[int, int, int]:
     """Lay out the editions in `needs` ({"screen": "pdf", "print": "pages"}, …) that are not laid out yet.
 
+    `on_progress(done, total, label)` hears of every part laid out or taken from the cache.
     Returns (parts in those editions, layouts made, parts taken from the cache).
     """
     done = _LAID_OUT.setdefault(renderer, {})
@@ -59,7 +60,7 @@ def lay_out(manuscript: Manuscript, renderer: Renderer, needs: dict[str, str],
     workers = jobs() if workers is None else workers
     if manuscript.config.settings.allow_remote:  # one network deadline and one download per picture: one process
         workers = 1
-    scheduler = Scheduler(manuscript, renderer, todo, workers)
+    scheduler = Scheduler(manuscript, renderer, todo, workers, on_progress)
     scheduler.run()
     for edition in scheduler.editions:
         results = scheduler.results(edition)

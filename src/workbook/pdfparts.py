@@ -332,8 +332,10 @@ def jobs() -> int:
 class Scheduler:
     """Lays out the parts of one or more editions, in-process (one job) or over a pool of processes."""
 
-    def __init__(self, manuscript: Manuscript, renderer: Renderer, needs: dict[str, str], workers: int):
+    def __init__(self, manuscript: Manuscript, renderer: Renderer, needs: dict[str, str], workers: int,
+                 on_progress=None):
         self.manuscript = manuscript
+        self.on_progress = on_progress  # (done, total, label): parts laid out or found so far
         self.renderer = renderer
         self.folder = cache_dir(renderer)
         self.workers = workers
@@ -467,6 +469,10 @@ class Scheduler:
         result.toc = dict(toc or {})
         edition.add(index, result)
         edition.notes_lines = next((v for k, v in result.extra.items() if k.startswith("notes-")), edition.notes_lines)
+        if self.on_progress:
+            done = sum(1 for e in self.editions for results in e.done if results)
+            chapter = part.chapter.title if part.chapter else str(self.manuscript.config.words["contents"])
+            self.on_progress(done, sum(len(e.parts) for e in self.editions), f"{chapter} ({edition.name})")
         self.manuscript.warnings.extend(w for w in result.warnings if w not in self.manuscript.warnings)
         self.from_cache += not write
         if self.folder is None or not write:
