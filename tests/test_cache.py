@@ -51,9 +51,9 @@ def test_a_warm_cache_gives_the_same_epub(mini_epubs):
 def test_a_corrupt_cache_entry_is_rebuilt_not_trusted(mini_epubs):
     assert mini_epubs["corrupt"] == mini_epubs["cold"]
     repaired = mini_epubs["repaired"]
-    from workbook.pdfparts import _decode
+    from workbook.pdfparts import decode_result
 
-    assert _decode(repaired["pages"], "pages") is not None
+    assert decode_result(repaired["pages"], "pages") is not None
     assert repaired["cover"].startswith(b"\x89PNG") and repaired["cover"].endswith(b"IEND\xaeB`\x82")
 
 

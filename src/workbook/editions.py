@@ -11,7 +11,8 @@ import weakref
 from dataclasses import dataclass
 
 from .manuscript import Manuscript
-from .pdfparts import PartResult, Scheduler, Start, jobs, splittable
+from .pdfparts import PartResult, Start, splittable
+from .scheduler import Scheduler, jobs
 from .render import Renderer
 
 

@@ -110,16 +110,6 @@ class _Union:
         return _sfnt(self.version, tables)
 
 
-def merge_programs(programs: list[bytes]) -> bytes | None:
-    """One TrueType program holding every glyph any of `programs` (subsets of one font) holds."""
-    try:
-        fonts = [_Font(data) for data in programs]
-    except (KeyError, struct.error, IndexError):
-        return None
-    union = _Union(fonts[0])
-    return union.program() if all(union.add(font) for font in fonts) else None
-
-
 def _checksum(data: bytes) -> int:
     data += b"\0" * (-len(data) % 4)
     return sum(struct.unpack(f">{len(data) // 4}I", data)) & 0xFFFFFFFF

@@ -1,37 +1,26 @@
-"""A Manuscript and the editions a build needs in, each edition laid out as parts (front matter, one part
-per chapter) over a pool of processes, cached by content, with exact page numbers, out.
+"""A Manuscript and an edition in, the edition cut into parts (the front matter, one part per chapter with
+its notes page) out, each with its HTML for a given start; laying one part out (in a worker process);
+and the content-keyed cache of laid-out parts.
 
-WeasyPrint lays a document out in one process, with memory that grows with the document. A book is
-cut instead into parts that are laid out independently: the front matter, and each chapter with its
-notes page. A part's layout depends on where it starts (the folio its first page prints and whether
-that page is a left or a right one); where it starts depends on how many pages the parts before it
-have. So parts whose start is known are laid out first; idle workers lay out later parts at a start
-guessed from the last build's page counts (or from the length of the text), and a guess that proves
-wrong is laid out again. The result is what one render of the whole book gives, page for page.
-
-Every laid-out part is kept in `.workbook-cache/parts/`, keyed by a hash of its HTML (chapter,
-templates, styles, settings), the pictures it shows and its start: after an edit only the parts whose
-content or start changed are laid out again. The front matter's contents list needs every chapter's
-first page number; it is laid out last, with the numbers filled in.
+A part's layout depends on where it starts: the folio its first page prints and whether that page is a
+left or a right one (scheduler.py works out the starts). Links to ids in other parts get invisible
+stand-ins so WeasyPrint keeps them; the joined PDF points them at the real place (pdfmerge.py).
+Laid-out parts are kept in `.workbook-cache/parts/`, keyed by a hash of their HTML (chapter, templates,
+styles, settings), the pictures they show and their start; a corrupt entry is laid out again.
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import multiprocessing
-import os
 import re
 import struct
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Diagnostic
 from .manuscript import Chapter, Manuscript
-from .pagecache import _key, cache_dir, read_entry, write_entry
+from .pagecache import _key, read_entry
 from .render import Renderer
 
-NEEDS = ("pdf", "pages")  # a part's PDF (for a PDF target), or only where its pages fall (for the EPUB)
 
 
 @dataclass(frozen=True)
@@ -79,87 +68,6 @@ class Part:
     @property
     def front(self) -> bool:
         return self.chapter is None
-
-
-@dataclass
-class Edition:
-    """One edition split into parts, and the parts laid out so far."""
-
-    name: str
-    need: str
-    parts: list[Part]
-    done: list[dict[Start, PartResult]]
-    hints: list[int | None]  # page counts from the last build, for guessing starts
-    fill_hints: list[dict] = field(default_factory=list)  # writing lines from the last build
-    notes_lines: int | None = None  # writing lines a notes page took in a part laid out already
-    version: int = 0
-    _memo: tuple | None = None
-    _starts: tuple | None = None
-
-    def counts(self) -> list[int | None]:
-        """Each part's page count so far: from its layout at the exact start where several disagree."""
-        if self._memo is not None and self._memo[0] == self.version:
-            return self._memo[1]
-        counts: list[int | None] = []
-        for index, results in enumerate(self.done):
-            values = {result.pages for result in results.values()}
-            if len(values) > 1:
-                start = self.starts(counts + [0] * (len(self.parts) - index))[index]
-                counts.append(results[start].pages if start in results else min(values))
-            else:
-                counts.append(values.pop() if values else None)
-        self._memo = (self.version, counts)
-        return counts
-
-    def exact_start(self, index: int) -> Start | None:
-        """The part's start as the parts before it stand now (None while one of them is not laid out)."""
-        if index == 0:
-            return Start()
-        if self._starts is None or self._starts[0] != self.version:
-            self._starts = (self.version, self.starts(self.counts()))
-        return self._starts[1][index]
-
-    def starts(self, counts: list[int | None]) -> list[Start | None]:
-        """Every part's start from the page counts of the parts before it (None where one is unknown).
-
-        The front matter starts the book; the first chapter prints 1; in print a chapter that would
-        open on a left-hand page gets a blank page before it (counted, as a single render counts it).
-        """
-        starts: list[Start | None] = [Start()]
-        page, folio = counts[0], 1
-        for index in range(1, len(self.parts)):
-            if index > 1 and page is not None:
-                previous = counts[index - 1]
-                page = None if previous is None else page + previous
-                folio += previous or 0
-            if page is None:
-                starts.append(None)
-                continue
-            if self.name == "print" and page % 2:
-                page += 1
-                folio += 1 if index > 1 else 0
-            starts.append(Start(folio, page % 2 == 0))
-        return starts
-
-    def blank_before(self, counts: list[int]) -> list[bool]:
-        """For each part: does a blank left-hand page precede it (print, a chapter after an odd page)?"""
-        blanks, page = [False], counts[0]
-        for index in range(1, len(self.parts)):
-            page += counts[index - 1] if index > 1 else 0
-            blanks.append(self.name == "print" and page % 2 == 1)
-            page += blanks[-1]
-        return blanks
-
-    def add(self, index: int, result: PartResult) -> None:
-        self.done[index][result.start] = result
-        self.version += 1
-
-    def toc(self) -> dict[str, str] | None:
-        """The contents' page numbers (chapter anchor -> folio), once every chapter's start is known."""
-        starts = self.starts(self.counts())
-        if any(s is None for s in starts[1:]):
-            return None
-        return {part.chapter.anchor: str(start.folio) for part, start in zip(self.parts[1:], starts[1:])}
 
 
 # -- the parts' HTML ---------------------------------------------------------------------------------
@@ -236,7 +144,7 @@ def part_html(part: Part, start: Start, toc: dict[str, str] | None = None) -> tu
 _WORKER: dict = {}
 
 
-def _init_worker(manuscript: Manuscript, exclude: list[Path]) -> None:
+def init_worker(manuscript: Manuscript, exclude: list[Path]) -> None:
     from .fetcher import SafeFetcher
 
     _WORKER["manuscript"] = manuscript
@@ -262,11 +170,11 @@ def lay_out_part(html: str, css: list[str], start: Start, fill_ids: list[str], p
 
 # -- the cache ---------------------------------------------------------------------------------------
 
-def _result_key(part: Part, start: Start, toc: dict[str, str] | None) -> str:
+def result_key(part: Part, start: Start, toc: dict[str, str] | None) -> str:
     return _key("laid-out", part.key, f"{start.folio}/{start.right}", json.dumps(toc or {}, sort_keys=True))
 
 
-def _encode(result: PartResult) -> bytes:
+def encode_result(result: PartResult) -> bytes:
     head = json.dumps({"start": [result.start.folio, result.start.right], "pages": result.pages,
                        "anchors": result.anchors, "labels": result.labels, "extra": result.extra,
                        "toc": result.toc, "warnings": [[w.file, w.line, w.message, w.severity] for w in result.warnings],
@@ -274,7 +182,7 @@ def _encode(result: PartResult) -> bytes:
     return struct.pack(">I", len(head)) + head + (result.pdf or b"")
 
 
-def _decode(data: bytes | None, need: str) -> PartResult | None:
+def decode_result(data: bytes | None, need: str) -> PartResult | None:
     """A cached part, or None when missing, corrupt or without the PDF that is needed."""
     try:
         if not data or len(data) < 4:
@@ -298,15 +206,15 @@ def _decode(data: bytes | None, need: str) -> PartResult | None:
         return None
 
 
-def _slot(part: Part) -> str:
+def slot_key(part: Part) -> str:
     """A key for the part's place in the book (edition and chapter), whatever its content."""
     return _key("slot", part.edition, part.chapter.slug if part.chapter else "")
 
 
-def _hint(folder: Path | None, part: Part) -> dict:
+def read_hint(folder: Path | None, part: Part) -> dict:
     """The page count and writing lines of this part's last layout: for this very content if there is
     one, else for the chapter as it was before its last edit (a guess; layout checks it)."""
-    for key in (part.key, _slot(part)):
+    for key in (part.key, slot_key(part)):
         try:
             value = json.loads(read_entry(folder, "hints", key) or b"{}")
         except (ValueError, UnicodeDecodeError):
@@ -314,250 +222,3 @@ def _hint(folder: Path | None, part: Part) -> dict:
         if isinstance(value, dict) and value:
             return value
     return {}
-
-
-# -- scheduling --------------------------------------------------------------------------------------
-
-def jobs() -> int:
-    """Worker processes: WORKBOOK_JOBS if set, else one per core this process may use."""
-    value = os.environ.get("WORKBOOK_JOBS", "").strip()
-    if value.isdigit() and int(value) > 0:
-        return int(value)
-    try:
-        return max(len(os.sched_getaffinity(0)), 1)
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
-class Scheduler:
-    """Lays out the parts of one or more editions, in-process (one job) or over a pool of processes."""
-
-    def __init__(self, manuscript: Manuscript, renderer: Renderer, needs: dict[str, str], workers: int,
-                 on_progress=None):
-        self.manuscript = manuscript
-        self.on_progress = on_progress  # (done, total, label): parts laid out or found so far
-        self.renderer = renderer
-        self.folder = cache_dir(renderer)
-        self.workers = workers
-        self.editions = []
-        for name, need in needs.items():
-            parts = split(manuscript, renderer, name)
-            hints = [_hint(self.folder, part) for part in parts]
-            edition = Edition(name, need, parts, [{} for _ in parts],
-                              [h.get("pages") if isinstance(h.get("pages"), int) else None for h in hints],
-                              [h.get("fill") if isinstance(h.get("fill"), dict) else {} for h in hints])
-            self.editions.append(edition)
-        self.in_flight: dict[Future, tuple[Edition, int, Start, dict | None]] = {}
-        self.laid_out = 0  # layouts made (a part whose start moved is laid out again)
-        self.from_cache = 0  # parts taken from .workbook-cache
-
-    # what to lay out next
-    def _wanted(self, edition: Edition, index: int) -> tuple[Start, dict | None] | None:
-        """The start (and contents' numbers) a part must be laid out at, if known and not done yet."""
-        part = edition.parts[index]
-        results = edition.done[index]
-        if edition.need == "pages":  # where pages fall does not depend on the start: any layout will do
-            if results or self._flying(edition, index):
-                return None
-            start = edition.exact_start(index) or self._guess(edition, index) or Start()
-            return start, None
-        start = edition.exact_start(index)
-        if start is None:
-            return None
-        toc = None
-        if part.front:
-            toc = edition.toc()
-            if toc is None:  # first only to count its pages (its contents' numbers come later)
-                if results or self._flying(edition, index):
-                    return None
-                toc = self._guess_toc(edition)
-        if self._has(edition, index, start, toc):
-            return None
-        return start, toc
-
-    def _has(self, edition: Edition, index: int, start: Start, toc: dict | None) -> bool:
-        result = edition.done[index].get(start)
-        if result is not None and (not edition.parts[index].front or result.toc == (toc or {})):
-            return True
-        return any(e is edition and i == index and s == start and (t or {}) == (toc or {})
-                   for e, i, s, t in self.in_flight.values())
-
-    def _flying(self, edition: Edition, index: int) -> bool:
-        return any(e is edition and i == index for e, i, _s, _t in self.in_flight.values())
-
-    def _guess_counts(self, edition: Edition) -> list[int | None]:
-        counts = edition.counts()
-        known = [(p.size, c) for p, c in zip(edition.parts[1:], counts[1:]) if c]
-        per_char = sum(c for _s, c in known) / max(sum(s for s, _c in known), 1) if known else None
-        guessed = []
-        for part, count, hint in zip(edition.parts, counts, edition.hints):
-            if count is None and hint is not None:
-                count = hint
-            if count is None and per_char and not part.front:
-                count = max(round(part.size * per_char), 1)
-            guessed.append(count)
-        return guessed
-
-    def _guess(self, edition: Edition, index: int) -> Start | None:
-        return edition.starts(self._guess_counts(edition))[index]
-
-    def _guess_toc(self, edition: Edition) -> dict[str, str]:
-        starts = edition.starts(self._guess_counts(edition))
-        return {part.chapter.anchor: str(start.folio) if start else "" for part, start in
-                zip(edition.parts[1:], starts[1:])}
-
-    def next_task(self, speculate: bool) -> tuple[Edition, int, Start, dict | None] | None:
-        busy = {id(e): 0 for e in self.editions}
-        for e, *_rest in self.in_flight.values():
-            busy[id(e)] += 1
-        for edition in sorted(self.editions, key=lambda e: busy[id(e)]):
-            for index in range(len(edition.parts)):
-                wanted = self._wanted(edition, index)
-                if wanted:
-                    return edition, index, *wanted
-        if not speculate:
-            return None
-        for edition in self.editions:
-            if edition.need != "pdf":
-                continue
-            for index in range(1, len(edition.parts)):
-                if edition.exact_start(index) is not None or edition.done[index] and len(edition.done[index]) > 1:
-                    continue
-                start = self._guess(edition, index)
-                if start is not None and not self._has(edition, index, start, None) and not self._flying(edition, index):
-                    return edition, index, start, None
-        return None
-
-    def complete(self) -> bool:
-        for edition in self.editions:
-            for index in range(len(edition.parts)):
-                if edition.need == "pages":
-                    if not edition.done[index]:
-                        return False
-                elif self._wanted(edition, index) is not None or not self._final(edition, index):
-                    return False
-        return True
-
-    def _final(self, edition: Edition, index: int) -> PartResult | None:
-        start = edition.exact_start(index)
-        result = edition.done[index].get(start) if start else None
-        if result is None or edition.need != "pdf" or not edition.parts[index].front:
-            return result
-        return result if result.toc == (edition.toc() or {}) else None
-
-    # doing it
-    def _submit_args(self, edition: Edition, index: int, start: Start, toc: dict | None) -> tuple:
-        part = edition.parts[index]
-        pitch = self.renderer.geometry(edition.name).line_pitch_px
-        attachments = part.front and edition.name == "screen"
-        hint = dict(edition.fill_hints[index])
-        for ident in part.fill_ids:  # every notes page has the same room: what one needed, the others will
-            if ident.startswith("notes-") and ident not in hint and edition.notes_lines is not None:
-                hint[ident] = edition.notes_lines
-        return (*part_html(part, start, toc), start, part.fill_ids, pitch, hint, edition.need, attachments)
-
-    def _cached(self, edition: Edition, index: int, start: Start, toc: dict | None) -> PartResult | None:
-        part = edition.parts[index]
-        result = _decode(read_entry(self.folder, "parts", _result_key(part, start, toc)), edition.need)
-        if result is None and edition.need == "pages":
-            result = _decode(read_entry(self.folder, "pages", part.key), "pages")
-        return result
-
-    def _store(self, edition: Edition, index: int, start: Start, toc: dict | None, result: PartResult,
-               write: bool = True) -> None:
-        part = edition.parts[index]
-        result.toc = dict(toc or {})
-        edition.add(index, result)
-        edition.notes_lines = next((v for k, v in result.extra.items() if k.startswith("notes-")), edition.notes_lines)
-        if self.on_progress:
-            done = sum(1 for e in self.editions for results in e.done if results)
-            chapter = part.chapter.title if part.chapter else str(self.manuscript.config.words["contents"])
-            self.on_progress(done, sum(len(e.parts) for e in self.editions), f"{chapter} ({edition.name})")
-        self.manuscript.warnings.extend(w for w in result.warnings if w not in self.manuscript.warnings)
-        self.from_cache += not write
-        if self.folder is None or not write:
-            return
-        write_entry(self.folder, "parts", _result_key(part, start, toc), _encode(result))
-        write_entry(self.folder, "pages", part.key, _encode(PartResult(result.start, result.pages, result.anchors,
-                                                                       result.labels, result.extra)))
-        hint = json.dumps({"pages": result.pages, "fill": result.extra}).encode()
-        write_entry(self.folder, "hints", part.key, hint)
-        write_entry(self.folder, "hints", _slot(part), hint)
-
-    def run(self) -> None:
-        """Lay out until every edition's parts are there at their exact starts."""
-        # What the cache has first: it settles most starts after an edit.
-        progress = True
-        while progress:
-            progress = False
-            for edition in self.editions:
-                for index in range(len(edition.parts)):
-                    wanted = self._wanted(edition, index)
-                    if wanted is None:
-                        continue
-                    cached = self._cached(edition, index, *wanted)
-                    if cached is not None:
-                        self._store(edition, index, *wanted, cached, write=False)
-                        progress = True
-        if self.complete():
-            return
-        if self.workers <= 1:
-            self._run_here()
-        else:
-            self._run_pool()
-
-    def _run_here(self) -> None:
-        from .fetcher import SafeFetcher
-
-        fetcher = self.renderer.fetcher or SafeFetcher.for_book(self.manuscript.config)
-        while not self.complete():
-            task = self.next_task(speculate=False)
-            if task is None:
-                raise RuntimeError("parts left that cannot be laid out")  # a bug: every part has a start in turn
-            edition, index, start, toc = task
-            result = self._cached(edition, index, start, toc)
-            if result is not None:
-                self._store(edition, index, start, toc, result, write=False)
-                continue
-            result = lay_out_part(*self._submit_args(edition, index, start, toc), manuscript=self.manuscript,
-                                  fetcher=fetcher)
-            self.laid_out += 1
-            self._store(edition, index, start, toc, result)
-
-    def _run_pool(self) -> None:
-        exclude = list(getattr(self.renderer.fetcher, "exclude", []) or [])
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker,
-                                   initargs=(self.manuscript, exclude))
-        try:
-            while not self.complete():
-                while len(self.in_flight) < self.workers:
-                    task = self.next_task(speculate=True)
-                    if task is None:
-                        break
-                    edition, index, start, toc = task
-                    cached = self._cached(edition, index, start, toc)
-                    if cached is not None:
-                        self._store(edition, index, start, toc, cached, write=False)
-                        continue
-                    future = pool.submit(lay_out_part, *self._submit_args(edition, index, start, toc))
-                    self.in_flight[future] = task
-                if not self.in_flight:
-                    if self.complete():
-                        break
-                    raise RuntimeError("parts left that cannot be laid out")
-                finished, _ = wait(list(self.in_flight), return_when=FIRST_COMPLETED)
-                for future in finished:
-                    edition, index, start, toc = self.in_flight.pop(future)
-                    result = future.result()  # a part's error (OutputError) ends the build here
-                    self.laid_out += 1
-                    self._store(edition, index, start, toc, result)
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-
-    def results(self, edition: Edition) -> list[PartResult]:
-        """The edition's parts at their exact starts (after run)."""
-        if edition.need == "pages":
-            return [next(iter(done.values())) for done in edition.done]
-        return [self._final(edition, index) for index in range(len(edition.parts))]
