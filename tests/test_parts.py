@@ -226,3 +226,20 @@ def test_a_book_joined_in_runs_is_the_same(monkeypatch):
     assert _outline(in_runs) == _outline(single)
     assert PdfReader(io.BytesIO(in_runs)).page_labels == PdfReader(io.BytesIO(joined)).page_labels
     assert len(in_runs) <= 1.3 * len(single)
+
+
+def test_joined_runs_come_from_the_cache_and_a_corrupt_run_is_joined_again(tmp_path, monkeypatch):
+    import workbook.pdfmerge
+
+    monkeypatch.setattr(workbook.pdfmerge, "CHUNK", 2)
+    book = copy_root("linked", tmp_path)
+    out = tmp_path / "dist"
+    _build(book, out, ["print"])
+    first = (out / "linked-steps-print.pdf").read_bytes()
+    runs = sorted((tmp_path / CACHE_NAME / "runs").iterdir())
+    assert len(runs) == 2
+    runs[0].write_bytes(runs[0].read_bytes()[:-200] + b"%%EOF\n")  # cut short, yet it looks whole
+    runs[1].write_bytes(b"not a PDF")
+    _build(book, out, ["print"])
+    assert (out / "linked-steps-print.pdf").read_bytes() == first
+    assert _texts(first) == _texts(_single_and_joined(book, "print")[0])

@@ -11,6 +11,7 @@ import weakref
 from dataclasses import dataclass
 
 from .manuscript import Manuscript
+from .pagecache import cache_dir
 from .pdfparts import PartResult, Start, splittable
 from .scheduler import Scheduler, jobs
 from .render import Renderer
@@ -90,7 +91,8 @@ def edition_pdf(manuscript: Manuscript, renderer: Renderer, edition: str) -> byt
     if len(result.results) > 1:
         labels.append((result.results[0].pages + int(result.blanks[1]), "/D"))
     blank = blank_page(manuscript, renderer, edition) if any(result.blanks) else None
-    return merge_parts([r.pdf for r in result.results], result.blanks, blank, result.ghosts, labels)
+    return merge_parts([r.pdf for r in result.results], result.blanks, blank, result.ghosts, labels,
+                       cache_dir(renderer))
 
 
 def edition_pages(manuscript: Manuscript, renderer: Renderer, edition: str) -> tuple[dict[str, int], list]:

@@ -68,25 +68,24 @@ class _Union:
         self.tables = {tag: bytes(data) for tag, data in first.tables.items()
                        if tag not in _DROP_TABLES and tag not in (b"glyf", b"loca", b"hmtx")}
         self.count = 0
+        self.widest = first
         self.glyphs: dict[int, tuple[bytes, tuple[int, int]]] = {}
-        self.metrics: dict[int, tuple[int, int]] = {}
 
     def add(self, font: _Font) -> bool:
         """Take the glyphs `font` has that the union lacks; False if it is a subset of another font."""
         if font.identity() != self.identity or font.version != self.version:
             return False
-        self.count = max(self.count, font.glyph_count)
-        for gid in range(font.glyph_count):
-            if gid not in self.glyphs and font.has(gid):
-                self.glyphs[gid] = (font.glyph(gid), font.metric(gid))
-            elif gid not in self.metrics:
-                self.metrics[gid] = font.metric(gid)
+        if font.glyph_count > self.count:  # metrics of glyphs without outlines (spaces) come from here
+            self.count, self.widest = font.glyph_count, font
+        offsets = font.offsets
+        for gid in [g for g, (a, b) in enumerate(zip(offsets, offsets[1:])) if b > a and g not in self.glyphs]:
+            self.glyphs[gid] = (font.glyph(gid), font.metric(gid))
         return True
 
     def program(self) -> bytes:
         glyf, offsets, metrics = bytearray(), [], []
         for gid in range(self.count):
-            glyph, metric = self.glyphs.get(gid, (b"", self.metrics.get(gid, (0, 0))))
+            glyph, metric = self.glyphs.get(gid) or (b"", self.widest.metric(gid))
             offsets.append(len(glyf))
             glyf += glyph + b"\0" * (-len(glyph) % 4)
             metrics.append(metric)

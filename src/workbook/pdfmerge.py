@@ -8,9 +8,11 @@ they land where a single render would have put them.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import pikepdf
 
@@ -73,19 +75,35 @@ CHUNK = 16  # parts joined at a time: a long book is joined in runs of this many
 
 
 def merge_parts(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghosts: list[set[str]],
-                labels: list[tuple[int, str]]) -> bytes:
+                labels: list[tuple[int, str]], cache: Path | None = None) -> bytes:
     """Join the parts' PDFs into one.
 
     `blanks[i]`: a blank page (the first page of `blank_page`) goes before part i. `ghosts[i]`: names
     part i carries only as stand-ins. `labels`: (first page index, PDF label style such as "/r", "/D").
     A joined PDF keeps its sources open until it is written, so more than CHUNK parts are joined in
-    runs first: what is open at once stays about the same for a book of any length.
+    runs first: what is open at once stays about the same for a book of any length. With a `cache`
+    folder, joined runs are kept there (keyed by the bytes of their parts): after an edit only the run
+    with the edited chapter is joined again.
     """
     if len(parts) > CHUNK:
-        runs = [_join(parts[at:at + CHUNK], blanks[at:at + CHUNK], blank_page, ghosts[at:at + CHUNK], [])
+        runs = [_cached_join(parts[at:at + CHUNK], blanks[at:at + CHUNK], blank_page, ghosts[at:at + CHUNK], cache)
                 for at in range(0, len(parts), CHUNK)]
         return merge_parts(runs, [False] * len(runs), None, [set() for _ in runs], labels)
     return _join(parts, blanks, blank_page, ghosts, labels)
+
+
+def _cached_join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghosts: list[set[str]],
+                 cache: Path | None) -> bytes:
+    from .pagecache import _key, read_entry, write_entry
+
+    key = _key("run", *parts, repr(blanks), repr([sorted(g) for g in ghosts]), blank_page or b"")
+    entry = read_entry(cache, "runs", key) or b""
+    digest, data = entry[:32], entry[32:]  # a run is used only if it is whole: its SHA-256 comes first
+    if data and hashlib.sha256(data).digest() == digest:
+        return data
+    data = _join(parts, blanks, blank_page, ghosts, [])
+    write_entry(cache, "runs", key, hashlib.sha256(data).digest() + data)
+    return data
 
 
 def _join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghosts: list[set[str]],

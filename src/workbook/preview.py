@@ -46,7 +46,9 @@ def preview(book_dir: str | Path, out_dir: str | Path | None = None, edition: st
     """
     import pypdfium2
 
-    from .pdf import document_to_pdf, render_document
+    from .editions import edition_pdf
+    from .fetcher import SafeFetcher
+    from .pagecache import CACHE_NAME
 
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}; choose from {', '.join(EDITIONS)}")
@@ -58,7 +60,11 @@ def preview(book_dir: str | Path, out_dir: str | Path | None = None, edition: st
         set_page_size(manuscript, page_size)
     except ValueError as exc:
         raise WorkbookError([Diagnostic("--page-size", None, f"{page_size!r}: {exc}")]) from None
-    pdf = document_to_pdf(manuscript, render_document(manuscript, Renderer(manuscript), edition))
+    renderer = Renderer(manuscript)
+    renderer.fetcher = SafeFetcher.for_book(manuscript.config, exclude=[out])
+    # beside the output folder as for a build (by default beside dist/, so it shares a build's parts)
+    renderer.cache_dir = (out.resolve().parent if out_dir is not None else book_dir.resolve().parent) / CACHE_NAME
+    pdf = edition_pdf(manuscript, renderer, edition)
     document = pypdfium2.PdfDocument(pdf)
     written = []
     try:
