@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import http.server
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -75,6 +74,23 @@ def test_sigkill_during_rendering(tmp_path):
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     assert {p.name: sha(p) for p in out.iterdir()} == before
+    # the processes that lay out the PDF's parts end with the build that started them
+    deadline = time.monotonic() + 10
+    while _processes_mentioning(str(out)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _processes_mentioning(str(out))
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and text.encode() in (entry / "cmdline").read_bytes():
+                if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                    found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
 
 
 @pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600)])

@@ -144,11 +144,25 @@ def part_html(part: Part, start: Start, toc: dict[str, str] | None = None) -> tu
 _WORKER: dict = {}
 
 
-def init_worker(manuscript: Manuscript, exclude: list[Path]) -> None:
+def init_worker(manuscript: Manuscript, exclude: list[Path], parent: int | None = None) -> None:
+    """Set up a worker process: the book, a fetcher, and a watch that ends the worker when the build
+    that started it is gone (killed, say): no worker outlives its build."""
+    import os
+    import threading
+    import time
+
     from .fetcher import SafeFetcher
 
     _WORKER["manuscript"] = manuscript
     _WORKER["fetcher"] = SafeFetcher.for_book(manuscript.config, exclude=exclude)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.25)
+        os._exit(1)
+
+    if parent is not None:
+        threading.Thread(target=watch, name="workbook-parent-watch", daemon=True).start()
 
 
 def lay_out_part(html: str, css: list[str], start: Start, fill_ids: list[str], pitch: float,

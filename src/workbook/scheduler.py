@@ -317,7 +317,7 @@ class Scheduler:
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=init_worker,
-                                   initargs=(self.manuscript, exclude))
+                                   initargs=(self.manuscript, exclude, os.getpid()))
         try:
             while not self.complete():
                 while len(self.in_flight) < self.workers:
