@@ -138,6 +138,7 @@ class Scheduler:
         self.in_flight: dict[Future, tuple[Edition, int, Start, dict | None]] = {}
         self.laid_out = 0  # layouts made (a part whose start moved is laid out again)
         self.from_cache = 0  # parts taken from .workbook-cache
+        self._guesses: dict[str, tuple] = {}  # edition -> (version, guessed counts, starts from them)
 
     # what to lay out next
     def _wanted(self, edition: Edition, index: int) -> tuple[Start, dict | None] | None:
@@ -147,8 +148,7 @@ class Scheduler:
         if edition.need == "pages":  # where pages fall does not depend on the start: any layout will do
             if results or self._flying(edition, index):
                 return None
-            start = edition.exact_start(index) or self._guess(edition, index) or Start()
-            return start, None
+            return edition.exact_start(index) or Start(), None
         start = edition.exact_start(index)
         if start is None:
             return None
@@ -174,6 +174,10 @@ class Scheduler:
         return any(e is edition and i == index for e, i, _s, _t in self.in_flight.values())
 
     def _guess_counts(self, edition: Edition) -> list[int | None]:
+        """Page counts as laid out so far, else from the last build, else from the length of the text."""
+        memo = self._guesses.get(edition.name)
+        if memo and memo[0] == edition.version:
+            return memo[1]
         counts = edition.counts()
         known = [(p.size, c) for p, c in zip(edition.parts[1:], counts[1:]) if c]
         per_char = sum(c for _s, c in known) / max(sum(s for s, _c in known), 1) if known else None
@@ -184,10 +188,12 @@ class Scheduler:
             if count is None and per_char and not part.front:
                 count = max(round(part.size * per_char), 1)
             guessed.append(count)
+        self._guesses[edition.name] = (edition.version, guessed, edition.starts(guessed))
         return guessed
 
     def _guess(self, edition: Edition, index: int) -> Start | None:
-        return edition.starts(self._guess_counts(edition))[index]
+        self._guess_counts(edition)
+        return self._guesses[edition.name][2][index]
 
     def _guess_toc(self, edition: Edition) -> dict[str, str]:
         starts = edition.starts(self._guess_counts(edition))
