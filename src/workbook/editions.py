@@ -70,7 +70,24 @@ def lay_out(manuscript: Manuscript, renderer: Renderer, needs: dict[str, str],
         starts = edition.starts(counts)
         done[edition.name] = LaidOut(edition.name, edition.need, results, starts, edition.blank_before(counts),
                                      [part.ghosts for part in edition.parts], scheduler.laid_out)
-    return sum(len(edition.parts) for edition in scheduler.editions), scheduler.laid_out, scheduler.from_cache
+    counts = sum(len(edition.parts) for edition in scheduler.editions), scheduler.laid_out, scheduler.from_cache
+    del scheduler
+    release_memory()
+    return counts
+
+
+def release_memory() -> None:
+    """Hand memory freed after a long step back to the system (glibc keeps it otherwise), so the
+    joining that follows does not stack its peak on top of the layout's."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
 
 
 def laid_out(manuscript: Manuscript, renderer: Renderer, edition: str, need: str) -> LaidOut | None:

@@ -119,10 +119,13 @@ def _stylesheet(text: str, base_url: str, fetcher: SafeFetcher) -> weasyprint.CS
     if shared is None:
         shared = fetcher.__dict__["_workbook_shared"] = {"fonts": FontConfiguration(), "css": {}, "images": {}}
     key = (text, base_url)
-    if key not in shared["css"]:
-        shared["css"][key] = weasyprint.CSS(string=text, base_url=base_url, url_fetcher=fetcher,
-                                            font_config=shared["fonts"])
-    return shared["css"][key]
+    sheets = shared["css"]  # the few recently used, oldest first (a part's own small sheet is used once)
+    sheet = sheets.pop(key, None) or weasyprint.CSS(string=text, base_url=base_url, url_fetcher=fetcher,
+                                                    font_config=shared["fonts"])
+    sheets[key] = sheet
+    while len(sheets) > 8:
+        del sheets[next(iter(sheets))]
+    return sheet
 
 
 def html_to_document(manuscript: Manuscript, html: str, fetcher: SafeFetcher | None = None,

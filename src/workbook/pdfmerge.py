@@ -46,8 +46,20 @@ def _destinations(pdf: pikepdf.Pdf, skip: set[str]) -> list[tuple[str, int, list
         page = array[0]
         if not page.is_indirect or page.objgen not in pages:
             continue
-        found.append((str(name), pages[page.objgen], [array[i] for i in range(1, len(array))]))
+        found.append((str(name), pages[page.objgen], [_plain(array[i]) for i in range(1, len(array))]))
     return found
+
+
+def _plain(value):
+    """A destination's view parameters as plain Python values (a long book has tens of thousands)."""
+    if isinstance(value, pikepdf.Name):
+        return str(value)
+    if value is None or isinstance(value, (int, float, bool)):
+        return value
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _bookmarks(pdf: pikepdf.Pdf, offset: int) -> list[Bookmark]:
@@ -86,8 +98,13 @@ def merge_parts(parts: list[bytes], blanks: list[bool], blank_page: bytes | None
     with the edited chapter is joined again.
     """
     if len(parts) > CHUNK:
-        runs = [_cached_join(parts[at:at + CHUNK], blanks[at:at + CHUNK], blank_page, ghosts[at:at + CHUNK], cache)
-                for at in range(0, len(parts), CHUNK)]
+        from .editions import release_memory
+
+        runs = []
+        for at in range(0, len(parts), CHUNK):
+            runs.append(_cached_join(parts[at:at + CHUNK], blanks[at:at + CHUNK], blank_page, ghosts[at:at + CHUNK],
+                                     cache))
+            release_memory()
         return merge_parts(runs, [False] * len(runs), None, [set() for _ in runs], labels)
     return _join(parts, blanks, blank_page, ghosts, labels)
 
@@ -158,7 +175,7 @@ def _write_destinations(out: pikepdf.Pdf, destinations: list[tuple[str, int, lis
         if name in seen:  # the first of two equal ids wins, as in a single render
             continue
         seen.add(name)
-        tree[name] = pikepdf.Array([out.pages[page].obj, *rest])
+        tree[name] = pikepdf.Array([out.pages[page].obj, *(pikepdf.Name(v) if isinstance(v, str) else v for v in rest)])
     names.Dests = tree.obj
 
 
