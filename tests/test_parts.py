@@ -243,3 +243,16 @@ def test_joined_runs_come_from_the_cache_and_a_corrupt_run_is_joined_again(tmp_p
     _build(book, out, ["print"])
     assert (out / "linked-steps-print.pdf").read_bytes() == first
     assert _texts(first) == _texts(_single_and_joined(book, "print")[0])
+
+
+def test_every_word_sits_where_one_render_puts_it(pair):
+    """Positions, not just text: a part laid out on the wrong side would move margins, folios and heads."""
+    import pdfplumber
+
+    def words(pdf: bytes) -> list[list[tuple]]:
+        with pdfplumber.open(io.BytesIO(pdf)) as doc:
+            return [[(w["text"], round(w["x0"], 1), round(w["top"], 1)) for w in page.extract_words()]
+                    for page in doc.pages]
+
+    single, joined = pair
+    assert words(joined) == words(single)
