@@ -256,3 +256,12 @@ def test_every_word_sits_where_one_render_puts_it(pair):
 
     single, joined = pair
     assert words(joined) == words(single)
+
+
+def test_fresh_workers_after_their_share_of_parts_give_the_same_pdf(monkeypatch):
+    import workbook.scheduler
+
+    _single, joined = _single_and_joined(ROOTS / "linked", "print")
+    monkeypatch.setattr(workbook.scheduler, "PARTS_PER_WORKER", 1)
+    _single, recycled = _single_and_joined(ROOTS / "linked", "print")
+    assert recycled == joined

@@ -11,7 +11,7 @@ from .errors import Diagnostic, ManuscriptError, WorkbookError
 from .fetcher import SafeFetcher
 from .manuscript import Manuscript, load_book
 from .output import clean_stale_temps, write_bytes
-from .editions import lay_out
+from .editions import lay_out, release_memory
 from .pagecache import CACHE_NAME
 from .render import Renderer
 
@@ -222,6 +222,8 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
         result.outputs.extend(paths)
         written[name] = paths
         result.timings[name] = time.perf_counter() - began
+        del data
+        release_memory()  # what a target held (a joined PDF, say) does not stack onto the next one's peak
     result.warnings.extend(manuscript.warnings)  # after the targets: rendering may add warnings
     if on_progress:
         on_progress("outputs", len(wanted), len(wanted), "done")

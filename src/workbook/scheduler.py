@@ -117,6 +117,9 @@ def jobs() -> int:
         return os.cpu_count() or 1
 
 
+PARTS_PER_WORKER = 48  # parts a worker process lays out before a fresh one takes over
+
+
 class Scheduler:
     """Lays out the parts of one or more editions, in-process (one job) or over a pool of processes."""
 
@@ -319,14 +322,20 @@ class Scheduler:
             self._store(edition, index, start, toc, result)
 
     def _run_pool(self) -> None:
+        """Lay parts out in worker processes. A worker's memory creeps up with every part it lays out
+        (WeasyPrint's caches, a fragmented heap), so the pool is replaced after PARTS_PER_WORKER parts
+        per worker: a long book needs no more memory than a short one."""
         exclude = list(getattr(self.renderer.fetcher, "exclude", []) or [])
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=init_worker,
-                                   initargs=(self.manuscript, exclude, os.getpid()))
+        pool, submitted = None, 0
         try:
             while not self.complete():
-                while len(self.in_flight) < self.workers:
+                if pool is None:
+                    pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=init_worker,
+                                               initargs=(self.manuscript, exclude, os.getpid()))
+                    submitted = 0
+                while len(self.in_flight) < self.workers and submitted < PARTS_PER_WORKER * self.workers:
                     task = self.next_task(speculate=True)
                     if task is None:
                         break
@@ -335,11 +344,15 @@ class Scheduler:
                     if cached is not None:
                         self._store(edition, index, start, toc, cached, write=False)
                         continue
-                    future = pool.submit(lay_out_part, *self._submit_args(edition, index, start, toc))
-                    self.in_flight[future] = task
+                    self.in_flight[pool.submit(lay_out_part, *self._submit_args(edition, index, start, toc))] = task
+                    submitted += 1
                 if not self.in_flight:
                     if self.complete():
                         break
+                    if submitted >= PARTS_PER_WORKER * self.workers:  # this pool has done its share
+                        pool.shutdown(wait=True)
+                        pool = None
+                        continue
                     raise RuntimeError("parts left that cannot be laid out")
                 finished, _ = wait(list(self.in_flight), return_when=FIRST_COMPLETED)
                 for future in finished:
@@ -348,7 +361,8 @@ class Scheduler:
                     self.laid_out += 1
                     self._store(edition, index, start, toc, result)
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
 
     def results(self, edition: Edition) -> list[PartResult]:
         """The edition's parts at their exact starts (after run)."""
