@@ -1,7 +1,7 @@
 """A Manuscript and the editions a build needs in, each edition's joined PDF and its page data (where
 every id lands, what every page prints as its number) out.
 
-The editions a build needs are laid out together (pdfparts.Scheduler), so the screen edition of the
+The editions a build needs are laid out together (scheduler.Scheduler), so the screen edition of the
 reader's PDF and the print edition the EPUB's page list needs share the worker processes. A book with
 its own layouts/pdf.html is laid out as one document instead (its template cannot be cut into parts).
 """
@@ -27,7 +27,6 @@ class LaidOut:
     starts: list[Start]
     blanks: list[bool]
     ghosts: list[set[str]]
-    laid_out: int  # parts laid out by this build (the rest came from the cache)
 
     def pages(self) -> tuple[dict[str, int], list[str | None]]:
         """Anchor id -> index of its first page, and each page's printed label, for the joined edition."""
@@ -69,7 +68,7 @@ def lay_out(manuscript: Manuscript, renderer: Renderer, needs: dict[str, str],
         counts = [result.pages for result in results]
         starts = edition.starts(counts)
         done[edition.name] = LaidOut(edition.name, edition.need, results, starts, edition.blank_before(counts),
-                                     [part.ghosts for part in edition.parts], scheduler.laid_out)
+                                     [part.ghosts for part in edition.parts])
     counts = sum(len(edition.parts) for edition in scheduler.editions), scheduler.laid_out, scheduler.from_cache
     del scheduler
     release_memory()

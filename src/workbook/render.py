@@ -30,6 +30,7 @@ class Renderer:
 
     def __init__(self, manuscript: Manuscript):
         self.manuscript = manuscript
+        self._pdf_css: dict[str, str] = {}
         root = manuscript.config.root
         # One resource fetcher per build: its network deadline and download cache are shared by all targets.
         self.fetcher = SafeFetcher.for_book(manuscript.config)
@@ -101,9 +102,10 @@ class Renderer:
 
         `part_front`, `part_chapters` and `toc_pages` render one part of it instead (pdfparts.py).
         """
-        sheets = ["book.css", "cover.css", "pdf.css"] + (["print.css"] if edition == "print" else [])
-        css = font_face_css() + "\n" + self.stylesheet(*sheets)
-        return self.render("pdf.html", css=css, edition=edition, geometry=self.geometry(edition),
+        if edition not in self._pdf_css:  # read once per build: every part of the edition uses it
+            sheets = ["book.css", "cover.css", "pdf.css"] + (["print.css"] if edition == "print" else [])
+            self._pdf_css[edition] = font_face_css() + "\n" + self.stylesheet(*sheets)
+        return self.render("pdf.html", css=self._pdf_css[edition], edition=edition, geometry=self.geometry(edition),
                            how_to_use=self.manuscript.how_to_use, **part)
 
     def cover_html(self) -> str:
