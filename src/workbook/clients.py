@@ -18,10 +18,12 @@ from .config import slugify
 from .errors import Diagnostic, Report, WorkbookError
 from .manuscript import Manuscript, load_book
 from .output import TEMP_PREFIX, clean_stale_temps, commit_temp
+from .textfile import TooLarge, read_bounded
 from .worksheets import WorksheetOptions, chapter_choices, resolve_chapter
 
 CLIENTS_FOLDER = "worksheets"
 MAX_CLIENTS = 10_000
+MAX_CLIENTS_BYTES = 10_000_000  # read no more than this from disk: 1 kB for each of MAX_CLIENTS rows
 
 
 class ClientsError(WorkbookError):
@@ -47,7 +49,9 @@ def read_clients(path: str | Path, manuscript: Manuscript) -> list[Client]:
     path = Path(path)
     label = path.name
     try:
-        data = path.read_bytes()
+        data = read_bounded(path, MAX_CLIENTS_BYTES)
+    except TooLarge as exc:
+        raise ClientsError([Diagnostic(label, None, exc.describe(MAX_CLIENTS_BYTES, "a clients list"))]) from None
     except OSError as exc:
         raise ClientsError([Diagnostic(label, None, f"cannot read: {exc.strerror}")]) from None
     try:
