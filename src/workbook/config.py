@@ -17,7 +17,7 @@ from .yamlsource import YamlProblem, line_for, load_with_lines
 
 CONFIG_NAME = "book.yaml"
 MAX_CONFIG_BYTES = 256_000
-MAX_CHAPTER_BYTES = 4_000_000  # a chapter or the how_to_use page
+MAX_CHAPTER_BYTES = 1_000_000  # a chapter or the how_to_use page (a long novel fits in one)
 MAX_SLUG = 100  # "SLUG-cover-PROFILE.pdf" and the like must fit a 255-byte file name
 YEARS = (1000, 9999)  # four-digit years: what EPUB's dcterms:modified (xsd:dateTime) and PDF dates can hold
 FORMATS = ("pdf", "epub", "print", "worksheets", "site")  # build order; formats that read other outputs (site) last

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape as escape_text
 
+import bisect
+import html as html_lib
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ from .config import MAX_CHAPTER_BYTES, MAX_SLUG, BookConfig, load_config, slugif
 from .context import attach_prompt_context
 from .conventions import BlockIds, ChapterState, PromptInfo, WorkbookExtension
 from .errors import Diagnostic, ManuscriptError, Report
+from .footnotes import Footnotes
 from .resources import ImageRef, check_images, check_links
 from .sanitise import prescan, secure_fragment
 from .sanitise import sanitise_html as _nh3_clean
@@ -293,19 +296,29 @@ class _Sanitiser(Postprocessor):
         for index, raw in enumerate(stash):
             if not isinstance(raw, str) or _ENTITY.fullmatch(raw.strip()):
                 continue
+            if "<" not in raw:  # text such as smarty's quotes: nothing to sanitise, only to escape
+                stash[index] = escape_text(html_lib.unescape(raw))
+                continue
             clean = sanitise_html(raw)
+            first = raw.strip().split("\n", 1)[0][:60]
             if _normalise(clean) != _normalise(raw):
-                first = raw.strip().split("\n", 1)[0][:60]
-                at = self.source.find(first)
-                line = self.source[:at].count("\n") + 1 + self.state.line_offset if at >= 0 else None
-                self.state.problems.append((line, "warning", f"raw HTML {first[:40]!r} was sanitised (scripts, styles, frames, event handlers and unsafe links are removed)"))
-            line = None
-            if clean.strip():
-                first = raw.strip().split("\n", 1)[0][:60]
-                at = self.source.find(first)
-                line = self.source[:at].count("\n") + 1 + self.state.line_offset if at >= 0 else None
-            stash[index] = html_to_xhtml(clean, self.state, line)
+                self.state.problems.append((self._line(first), "warning", f"raw HTML {first[:40]!r} was sanitised (scripts, styles, frames, event handlers and unsafe links are removed)"))
+            stash[index] = html_to_xhtml(clean, self.state, self._line(first) if clean.strip() else None)
         return text
+
+    def _line(self, needle: str) -> int | None:
+        """The line of `needle` in the chapter, searched onwards from the last one found (stash order is
+        text order), so that a chapter of many raw tags is searched once rather than once per tag."""
+        if not hasattr(self, "_starts"):
+            self._starts = [0] + [m.end() for m in re.finditer("\n", self.source)]
+            self._cursor = 0
+        at = self.source.find(needle, self._cursor)
+        if at < 0:
+            at = self.source.find(needle)
+        if at < 0:
+            return None
+        self._cursor = at
+        return bisect.bisect_right(self._starts, at) + self.state.line_offset
 
 
 _ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|\w+);")
@@ -400,12 +413,11 @@ def convert(body: str, state: ChapterState, language: str, rel: str = "chapter")
     quotes = state.words.get("quotes", ("“", "”", "‘", "’"))
     md = markdown.Markdown(
         extensions=[
-            "tables", "footnotes", "attr_list", "def_list", "abbr", "sane_lists", "fenced_code",
-            "toc", "smarty", WorkbookExtension(state),
+            "tables", Footnotes(BACKLINK_TEXT="↑", BACKLINK_TITLE=str(state.words.get("back_to_text", ""))),
+            "attr_list", "def_list", "abbr", "sane_lists", "fenced_code", "toc", "smarty", WorkbookExtension(state),
         ],
         extension_configs={
             "smarty": {"substitutions": dict(zip(_SMART_KEYS, quotes))},
-            "footnotes": {"BACKLINK_TEXT": "↑", "BACKLINK_TITLE": str(state.words.get("back_to_text", ""))},
             "toc": {"permalink": False},
         },
         output_format="xhtml",
