@@ -30,10 +30,12 @@ MAX_BRACKETS = 1_000  # '[' in one paragraph: Python-Markdown's link search is q
 # next '>', every inline element is re-scanned by each inline pattern), so each is bounded such
 # that a chapter at every limit at once still converts in a few seconds.
 MAX_BLOCKS = 5_000  # paragraphs, headings and list items
-MAX_MARKUP = 30_000  # * _ ` [ < & | " ' outside code blocks
-MAX_PROMPTS = 500  # 💡 prompts (each becomes a dozen elements)
+MAX_MARKUP = 20_000  # * _ ` [ < & | " ' outside code blocks
+MAX_PROMPTS = 300  # 💡 prompts (each becomes a dozen elements)
 MAX_FOOTNOTE_REFS = 2_000  # [^…] references and definitions (each reference adds a back-link)
-MAX_TAG_SCAN = 20_000_000  # characters from each '<' to the next '>', summed
+MAX_HTML_TAGS = 2_000  # raw HTML tags (<b>, </b>, <!-- …), each sanitised on its own
+MAX_TABLE_ROWS = 1_000  # lines holding '|' (each table cell is a paragraph's work)
+MAX_TAG_SCAN = 5_000_000  # characters from each '<' to the next '>', summed
 _MARKUP = re.compile(r"""[*_`\[<&|"']""")
 _TAG_START = re.compile(r"<[A-Za-z!/?]")
 
@@ -49,8 +51,8 @@ def prescan(body: str, line_offset: int = 0) -> list[Problem]:
     problems: list[Problem] = []
     fence = None
     para_start, para_bytes, para_brackets = None, 0, 0
-    blocks, markup, prompts, footnotes = 0, 0, 0, 0
-    first = {"blocks": None, "markup": None, "prompts": None, "footnotes": None}
+    blocks, markup, prompts, footnotes, tags, rows = 0, 0, 0, 0, 0, 0
+    first: dict[str, int | None] = dict.fromkeys(("blocks", "markup", "prompts", "footnotes", "tags", "rows"))
 
     def close_paragraph() -> None:
         if para_start is None:
@@ -84,8 +86,11 @@ def prescan(body: str, line_offset: int = 0) -> list[Problem]:
         markup += len(_MARKUP.findall(line))
         prompts += line.count("💡")
         footnotes += line.count("[^")
+        tags += len(_TAG_START.findall(line))
+        rows += "|" in line
         for name, value, limit in (("blocks", blocks, MAX_BLOCKS), ("markup", markup, MAX_MARKUP),
-                                   ("prompts", prompts, MAX_PROMPTS), ("footnotes", footnotes, MAX_FOOTNOTE_REFS)):
+                                   ("prompts", prompts, MAX_PROMPTS), ("footnotes", footnotes, MAX_FOOTNOTE_REFS),
+                                   ("tags", tags, MAX_HTML_TAGS), ("rows", rows, MAX_TABLE_ROWS)):
             if value > limit and first[name] is None:
                 first[name] = number
         quotes = _QUOTE_PREFIX.match(line)
@@ -117,6 +122,12 @@ def prescan(body: str, line_offset: int = 0) -> list[Problem]:
     if first["footnotes"]:
         problems.append((first["footnotes"], "error", f"chapter holds {footnotes:,} footnote references and notes "
                                                       f"([^…]); the limit is {MAX_FOOTNOTE_REFS:,} (reached here){split}"))
+    if first["tags"]:
+        problems.append((first["tags"], "error", f"chapter holds {tags:,} raw HTML tags; the limit is "
+                                                 f"{MAX_HTML_TAGS:,} (reached here); write them in Markdown{split[1:]}"))
+    if first["rows"]:
+        problems.append((first["rows"], "error", f"chapter holds {rows:,} table rows (lines with '|'); the limit is "
+                                                 f"{MAX_TABLE_ROWS:,} (reached here){split}"))
     problems.extend(_unclosed_tags(body, line_offset))
     return problems
 
