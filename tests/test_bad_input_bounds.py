@@ -81,7 +81,7 @@ QUADRATIC = {
     "unclosed <a": ("<a " * 33_000, "markup characters"),
     "unclosed <a inside the markup limit": ("<a " * 2_500, "starts an HTML tag that no '>' closes"),
     "smart quotes": ("'\"" * 40_000, "Markdown markup characters (* _ ` [ < & | and quotes); the limit is 20,000"),
-    "prompts": ("\n\n".join(["💡 Why?"] * 20_000), "💡 prompts; the limit is 300"),
+    "prompts": ("\n\n".join(["💡 Why?"] * 20_000), "💡 prompts; the limit is 500"),
     "paragraphs": ("x\n\n" * 20_000, "paragraphs, headings and list items; the limit is 5,000"),
 }
 

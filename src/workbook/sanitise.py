@@ -31,7 +31,7 @@ MAX_BRACKETS = 1_000  # '[' in one paragraph: Python-Markdown's link search is q
 # that a chapter at every limit at once still converts in a few seconds.
 MAX_BLOCKS = 5_000  # paragraphs, headings and list items
 MAX_MARKUP = 20_000  # * _ ` [ < & | " ' outside code blocks
-MAX_PROMPTS = 300  # 💡 prompts (each becomes a dozen elements)
+MAX_PROMPTS = 500  # 💡 prompts (each becomes a dozen elements)
 MAX_FOOTNOTE_REFS = 2_000  # [^…] references and definitions (each reference adds a back-link)
 MAX_HTML_TAGS = 2_000  # raw HTML tags (<b>, </b>, <!-- …), each sanitised on its own
 MAX_TABLE_ROWS = 1_000  # lines holding '|' (each table cell is a paragraph's work)
