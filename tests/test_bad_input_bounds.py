@@ -95,6 +95,15 @@ def test_quadratic_markdown_is_refused_quickly(tmp_path, name):
     assert "split" in result.stdout or "&lt;" in result.stdout
 
 
+def test_chapter_near_several_limits_at_once_is_refused(tmp_path):
+    body = "\n\n".join(("💡 Why?\n\n" if i % 14 == 0 else "") + "Some *text* with a [link](http://x.org) and it's fine"
+                       + ("[^1]" if i % 3 == 0 else "") for i in range(3_000)) + "\n\n[^1]: note\n"
+    result = run("check", book_with(tmp_path, "# One\n\n" + body))
+    assert result.returncode == 1
+    assert "chapters/01-one.md:1: error: chapter is too much to convert in one piece: it uses markup 6" in result.stdout
+    assert "(at most 150%); split the chapter into two or more chapters" in result.stdout
+
+
 def test_chapter_at_the_footnote_limit_checks_in_seconds(tmp_path):
     body = "# One\n\n" + "\n\n".join(["x[^1]" * 199] * 10) + "\n\n[^1]: note\n"
     result = run("check", book_with(tmp_path, body), timeout=30)

@@ -19,6 +19,7 @@ from typing import Callable
 import lxml.etree
 import nh3
 
+from .config import MAX_CHAPTER_BYTES
 from .images import ImageProblem, inspect_image
 
 MAX_QUOTE_DEPTH = 20
@@ -36,6 +37,7 @@ MAX_FOOTNOTE_REFS = 2_000  # [^…] references and definitions (each reference a
 MAX_HTML_TAGS = 2_000  # raw HTML tags (<b>, </b>, <!-- …), each sanitised on its own
 MAX_TABLE_ROWS = 1_000  # lines holding '|' (each table cell is a paragraph's work)
 MAX_TAG_SCAN = 5_000_000  # characters from each '<' to the next '>', summed
+MAX_SHARE = 1.5  # the shares of all those limits a chapter uses, added up: no chapter at every limit at once
 _MARKUP = re.compile(r"""[*_`\[<&|"']""")
 _TAG_START = re.compile(r"<[A-Za-z!/?]")
 
@@ -129,6 +131,17 @@ def prescan(body: str, line_offset: int = 0) -> list[Problem]:
         problems.append((first["rows"], "error", f"chapter holds {rows:,} table rows (lines with '|'); the limit is "
                                                  f"{MAX_TABLE_ROWS:,} (reached here){split}"))
     problems.extend(_unclosed_tags(body, line_offset))
+    if not problems:
+        used = {"size": len(body.encode("utf-8")) / MAX_CHAPTER_BYTES, "paragraphs": blocks / MAX_BLOCKS,
+                "markup": markup / MAX_MARKUP, "prompts": prompts / MAX_PROMPTS,
+                "footnotes": footnotes / MAX_FOOTNOTE_REFS, "HTML tags": tags / MAX_HTML_TAGS,
+                "table rows": rows / MAX_TABLE_ROWS}
+        if sum(used.values()) > MAX_SHARE:
+            shares = ", ".join(f"{name} {share:.0%}" for name, share in sorted(used.items(), key=lambda i: -i[1])
+                               if share >= 0.05)
+            problems.append((1 + line_offset, "error", f"chapter is too much to convert in one piece: it uses {shares} "
+                                                       f"of the limits for a chapter, {sum(used.values()):.0%} together "
+                                                       f"(at most {MAX_SHARE:.0%}){split}"))
     return problems
 
 
