@@ -18,6 +18,7 @@ from .yamlsource import YamlProblem, line_for, load_with_lines
 CONFIG_NAME = "book.yaml"
 MAX_CONFIG_BYTES = 256_000
 MAX_CHAPTER_BYTES = 1_000_000  # a chapter or the how_to_use page (a long novel fits in one)
+MAX_STYLE_BYTES = 1_000_000  # each file in a book's styles/ and layouts/, read whole by the renderer
 MAX_SLUG = 100  # "SLUG-cover-PROFILE.pdf" and the like must fit a 255-byte file name
 YEARS = (1000, 9999)  # four-digit years: what EPUB's dcterms:modified (xsd:dateTime) and PDF dates can hold
 FORMATS = ("pdf", "epub", "print", "worksheets", "site")  # build order; formats that read other outputs (site) last
@@ -212,6 +213,23 @@ def _refuse_large(report: Report, path: Path, rel: str) -> None:
         report.error(rel, None, f"chapter is {size // 1_000_000} MB; split it (limit {MAX_CHAPTER_BYTES // 1_000_000} MB)")
 
 
+def _refuse_large_styles(root: Path, report: Report) -> None:
+    """A book's own stylesheets and layouts are read whole when rendering: refuse huge ones (by stat) now."""
+    for folder in ("styles", "layouts"):
+        if not (root / folder).is_dir():
+            continue
+        for path in sorted((root / folder).iterdir()):
+            rel = f"{folder}/{path.name}"
+            if path.is_dir() or path.suffix.lower() not in (".css", ".html"):
+                continue
+            size = size_on_disk(path)
+            if size is None:
+                report.error(rel, None, "is not a regular file (a pipe or device?); replace it with a text file")
+            elif size is not None and size > MAX_STYLE_BYTES:
+                report.error(rel, None, f"is {size / 1_000_000:,.0f} MB; a stylesheet or layout may be at most "
+                                        f"{MAX_STYLE_BYTES // 1_000_000} MB — is this the right file?")
+
+
 def load_config(book_dir: str | Path) -> BookConfig:
     """Read and validate `book_dir/book.yaml`. Raises ConfigError listing every problem."""
     root = Path(book_dir).resolve()
@@ -298,6 +316,7 @@ def load_config(book_dir: str | Path) -> BookConfig:
             "must be a picture inside the book folder, e.g. images/cover.jpg"
         if problem:
             report.error(CONFIG_NAME, line_for(lines, ("cover",)), f"cover: {settings.cover}: {problem}")
+    _refuse_large_styles(root, report)
     attachment_files: list[Path] = []
     for index, name in enumerate(settings.attachments):
         line = line_for(lines, ("attachments", index))
