@@ -227,3 +227,17 @@ def test_sparse_5_gb_stylesheet_is_refused_by_its_size(tmp_path):
     assert result.returncode == 1
     assert "styles/extra.css: error: is 5,369 MB; a stylesheet or layout may be at most 1 MB" in result.stderr
     assert not (tmp_path / "dist").exists()
+
+
+def test_a_generated_epub_file_that_is_not_well_formed_is_named_as_generated(tmp_path):
+    book = book_with(tmp_path)
+    (book / "layouts").mkdir()
+    (book / "layouts" / "epub-titlepage.xhtml").write_text("<section><p>{{ book.title }}</section>\n")
+    out = tmp_path / "dist"
+    with pytest.raises(workbook.WorkbookError) as caught:
+        workbook.build(book, out, ["epub"])
+    (problem,) = [str(d) for d in caught.value.diagnostics]
+    assert problem.startswith("epub: error: generated file titlepage.xhtml could not be written because it is not "
+                              "well-formed XHTML (")
+    assert "look there for raw HTML or template text that does not close" in problem
+    assert not out.exists() or not any(out.iterdir())
