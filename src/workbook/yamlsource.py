@@ -89,7 +89,7 @@ def _refuse_control_characters(value: Any, path: Path_, lines: dict[Path_, int])
     elif isinstance(value, str):
         match = CONTROL_CHARACTERS.search(value)
         if match:
-            name = ".".join(map(str, path)) or "value"
+            name = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).lstrip(".") or "value"
             raise YamlProblem(line_for(lines, path), f"{name}: holds the control character {escape_controls(match[0])}, "
                                                      "which no book may contain; remove it")
 
