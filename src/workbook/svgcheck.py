@@ -43,7 +43,7 @@ def _outside_url(tokens) -> str | None:
                 return found
         if kind in ("at-rule",):
             if token.lower_at_keyword == "import":
-                return f"@{token.lower_at_keyword}"
+                return "@import " + tinycss2.serialize(token.prelude).strip()
             found = _outside_url(token.prelude) or _outside_url(token.content or [])
             if found is not None:
                 return found
@@ -91,8 +91,7 @@ def check_svg(data: bytes) -> None:
                                "(xml-stylesheet would load another file)")
         if isinstance(node, lxml.etree._Entity):
             raise ImageProblem(f"is an SVG that uses the entity &{node.name};; write the text itself")
-        if not isinstance(node.tag, str):
-            continue  # a comment
+    for node in root.iter(lxml.etree.Element):
         tag = lxml.etree.QName(node).localname.lower()
         if tag in _BAD_TAGS:
             raise ImageProblem(f"is an SVG with a <{tag}> element; pictures may not run code or embed documents")
