@@ -16,7 +16,8 @@ from workbook.images import ImageProblem, check_svg
 SVG_NS = 'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
 GOOD_SVG = (f'<svg {SVG_NS} width="20" height="20"><defs><linearGradient id="g"/></defs>'
             '<style>rect { fill: url(#g) } /* url(http://in.a/comment) */</style><!-- a comment -->'
-            '<rect width="20" height="20" style="fill: url(#g)" filter="url( \'#g\' )"/></svg>').encode()
+            '<rect width="20" height="20" style="fill: url(#g)" filter="url( \'#g\' )" aria-label="the url\'s @ part"/>'
+            '</svg>').encode()
 
 
 # -- SVG on the parsed document -------------------------------------------------------------------
@@ -29,6 +30,7 @@ GOOD_SVG = (f'<svg {SVG_NS} width="20" height="20"><defs><linearGradient id="g"/
     (f'<svg {SVG_NS}><style>rect {{ fill: image-set("x.png" 1x) }}</style></svg>', "image-set"),
     (f'<svg {SVG_NS}><rect filter="url(http://example.org/f.svg#f)"/></svg>', "filter= attribute loads"),
     (f'<svg {SVG_NS}><rect style="fill: url(&quot;file:///etc/passwd&quot;)"/></svg>', "style= attribute loads"),
+    (f'<svg {SVG_NS}><rect fill="url(http://example.org/a b)"/></svg>', "fill= attribute loads"),
     (f'<svg {SVG_NS}><image xlink:href="file:///etc/hostname"/></svg>', "refers to another file"),
     (f'<svg {SVG_NS}><use href="other.svg#x"/></svg>', "refers to another file"),
     (f'<!DOCTYPE svg SYSTEM "file:///etc/passwd"><svg {SVG_NS}/>', "DOCTYPE"),

@@ -24,8 +24,10 @@ def _parser() -> lxml.etree.XMLParser:
                                 huge_tree=False, remove_comments=False, remove_pis=False)
 
 
-def _outside_url(tokens) -> str | None:
-    """The first url(…) or @import in CSS tokens that does not point inside the document (#id), else None."""
+def _outside_url(tokens, strict: bool = True) -> str | None:
+    """The first url(…) or @import in CSS tokens that does not point inside the document (#id), else None;
+    `strict`: any syntax error counts too (in a <style>); in an attribute, whose text may be prose, only a
+    broken url(…)."""
     for token in tokens:
         kind = getattr(token, "type", None)
         if kind == "url" and not token.value.strip().startswith("#"):
@@ -38,24 +40,24 @@ def _outside_url(tokens) -> str | None:
                 target = strings[0] if strings else tinycss2.serialize(token.arguments)
                 if not target.strip().startswith("#"):
                     return target
-            found = _outside_url(token.arguments)
+            found = _outside_url(token.arguments, strict)
             if found is not None:
                 return found
         if kind in ("at-rule",):
             if token.lower_at_keyword == "import":
                 return "@import " + tinycss2.serialize(token.prelude).strip()
-            found = _outside_url(token.prelude) or _outside_url(token.content or [])
+            found = _outside_url(token.prelude, strict) or _outside_url(token.content or [], strict)
             if found is not None:
                 return found
         if kind == "qualified-rule":
-            found = _outside_url(token.prelude) or _outside_url(token.content)
+            found = _outside_url(token.prelude, strict) or _outside_url(token.content, strict)
             if found is not None:
                 return found
         if kind in ("() block", "[] block", "{} block"):
-            found = _outside_url(token.content)
+            found = _outside_url(token.content, strict)
             if found is not None:
                 return found
-        if kind == "error":
+        if kind == "error" and (strict or token.kind == "bad-url"):
             return f"a CSS syntax error ({token.message})"
     return None
 
@@ -63,7 +65,7 @@ def _outside_url(tokens) -> str | None:
 def _check_css(css: str, where: str, stylesheet: bool) -> None:
     tokens = (tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True) if stylesheet
               else tinycss2.parse_component_value_list(css, skip_comments=True))
-    found = _outside_url(tokens)
+    found = _outside_url(tokens, strict=stylesheet)
     if found is not None:
         raise ImageProblem(f"is an SVG whose {where} loads another file or is not plain CSS ({str(found)[:60]}); "
                            "remove url(…) and @import (only url(#id) of the SVG itself may stay)")
