@@ -11,7 +11,7 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 
 from .svgcheck import MAX_SVG_BYTES, ImageProblem, check_svg
 
-__all__ = ["MAX_IMAGE_BYTES", "MAX_PIXELS", "MAX_SVG_BYTES", "ImageInfo", "ImageProblem", "check_svg", "inspect_image"]
+__all__ = ["MAX_IMAGE_BYTES", "MAX_PIXELS", "MAX_SVG_BYTES", "ImageInfo", "ImageProblem", "check_svg", "inspect_image", "looks_like_image"]
 
 MAX_IMAGE_BYTES = 20_000_000
 MAX_PIXELS = 40_000_000
