@@ -185,6 +185,42 @@ def _message(error: dict[str, Any]) -> str:
     return msg[0].lower() + msg[1:] if msg else msg
 
 
+def _check_named_files(root: Path, settings: Settings, lines: dict, report: Report, attachment_files: list[Path]) -> None:
+    """how_to_use, cover and attachments checked by bookfiles (inside the book, size by stat, pictures by Pillow)."""
+    from .bookfiles import BookFileProblem, attachment_file, picture_file, text_file
+    from .resources import image_path
+
+    if settings.how_to_use:
+        try:
+            text_file(root, settings.how_to_use)
+        except BookFileProblem as exc:
+            reason = {"outside": "is outside the book folder", "missing": f"file {settings.how_to_use} does not exist; "
+                      "write it or remove the key"}.get(exc.kind, str(exc))
+            shown = "" if exc.kind == "missing" else f"{settings.how_to_use} "
+            report.error(CONFIG_NAME, line_for(lines, ("how_to_use",)), f"how_to_use: {shown}{reason}")
+    if settings.cover is not None:
+        path = image_path(settings.cover)
+        try:
+            if not path or Path(settings.cover).is_absolute():
+                raise BookFileProblem("must be a picture inside the book folder, e.g. images/cover.jpg")
+            picture_file(root, path)
+        except BookFileProblem as exc:
+            report.error(CONFIG_NAME, line_for(lines, ("cover",)), f"cover: {settings.cover}: {exc}")
+    for index, name in enumerate(settings.attachments):
+        line = line_for(lines, ("attachments", index))
+        try:
+            candidate = attachment_file(root, name)
+        except BookFileProblem as exc:
+            reason = {"outside": f"{name} is outside the book folder; attachments must live inside it",
+                      "missing": f"file {name} does not exist"}.get(exc.kind, f"{name} {exc}")
+            report.error(CONFIG_NAME, line, f"attachments[{index}]: {reason}")
+            continue
+        if candidate in attachment_files:
+            report.error(CONFIG_NAME, line, f"attachments[{index}]: {name} is listed twice")
+        else:
+            attachment_files.append(candidate)
+
+
 def load_config(book_dir: str | Path) -> BookConfig:
     """Read and validate `book_dir/book.yaml`. Raises ConfigError listing every problem."""
     root = Path(book_dir).resolve()
@@ -250,33 +286,8 @@ def load_config(book_dir: str | Path) -> BookConfig:
         seen[candidate] = line
         chapter_files.append(candidate)
         chapter_lines.append(line)
-    if settings.how_to_use:
-        line = line_for(lines, ("how_to_use",))
-        candidate = (root / settings.how_to_use).resolve()
-        if Path(settings.how_to_use).is_absolute() or not candidate.is_relative_to(root):
-            report.error(CONFIG_NAME, line, f"how_to_use: {settings.how_to_use} is outside the book folder")
-        elif not candidate.is_file():
-            report.error(CONFIG_NAME, line, f"how_to_use: file {settings.how_to_use} does not exist; write it or remove the key")
-    if settings.cover is not None:
-        from .resources import check_image_file, image_path
-
-        path = image_path(settings.cover)
-        problem = check_image_file(root, path) if path and not Path(settings.cover).is_absolute() else \
-            "must be a picture inside the book folder, e.g. images/cover.jpg"
-        if problem:
-            report.error(CONFIG_NAME, line_for(lines, ("cover",)), f"cover: {settings.cover}: {problem}")
     attachment_files: list[Path] = []
-    for index, name in enumerate(settings.attachments):
-        line = line_for(lines, ("attachments", index))
-        candidate = (root / name).resolve()
-        if Path(name).is_absolute() or not candidate.is_relative_to(root):
-            report.error(CONFIG_NAME, line, f"attachments[{index}]: {name} is outside the book folder; attachments must live inside it")
-        elif not candidate.is_file():
-            report.error(CONFIG_NAME, line, f"attachments[{index}]: file {name} does not exist")
-        elif candidate in attachment_files:
-            report.error(CONFIG_NAME, line, f"attachments[{index}]: {name} is listed twice")
-        else:
-            attachment_files.append(candidate)
+    _check_named_files(root, settings, lines, report, attachment_files)
     if report.errors:
         raise ConfigError(report.errors + report.warnings)
     return BookConfig(root, settings, chapter_files, chapter_lines, report.warnings, attachment_files)
