@@ -92,8 +92,10 @@ def declared_attachments(manuscript: Manuscript, fetcher: SafeFetcher) -> list[w
 
 
 def _problems(manuscript: Manuscript, fetcher: SafeFetcher, records: list[logging.LogRecord]) -> None:
-    """Raise OutputError for WeasyPrint errors; record missing glyphs as warnings of the manuscript."""
-    problems = []
+    """Raise OutputError for WeasyPrint errors; record missing glyphs as one warning of the manuscript."""
+    from .glyphs import fold_notdef
+
+    problems, notdef = [], []
     for record in records:
         message = record.getMessage()
         if record.levelno >= logging.ERROR:
@@ -104,9 +106,10 @@ def _problems(manuscript: Manuscript, fetcher: SafeFetcher, records: list[loggin
                     message = f"{url}: {reason}"
             problems.append(Diagnostic(file, line, message))
         elif ".notdef glyph" in message:
-            warning = Diagnostic("pdf", None, f"{message}; the book fonts have no such character", "warning")
-            if warning not in manuscript.warnings:
-                manuscript.warnings.append(warning)
+            notdef.append(message)
+    warning = fold_notdef(manuscript, notdef)  # the text check reported the chapters' own characters
+    if warning is not None and warning not in manuscript.warnings:
+        manuscript.warnings.append(warning)
     if problems:
         raise OutputError(problems)
 
