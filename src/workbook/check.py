@@ -15,6 +15,7 @@ from pathlib import Path
 from .errors import Diagnostic, WorkbookError
 from .glyphs import missing_glyph_warnings
 from .manuscript import Chapter, Manuscript, load_book
+from .overflow import long_word_warnings
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 # Question marks of the scripts books are written in: Latin, Spanish, full-width (CJK), Arabic, Greek
@@ -71,6 +72,7 @@ def check_manuscript(manuscript: Manuscript) -> list[Diagnostic]:
     ids_of = {chapter.slug: _ids(chapter) for chapter in manuscript.chapters}
     for chapter in manuscript.chapters:
         found.extend(_check_chapter(manuscript, chapter, by_file, ids_of))
+        found.extend(long_word_warnings(chapter))
     found.extend(missing_glyph_warnings(manuscript))
     return found
 

@@ -114,6 +114,15 @@ def _problems(manuscript: Manuscript, fetcher: SafeFetcher, records: list[loggin
         raise OutputError(problems)
 
 
+def _overflows(manuscript: Manuscript, document: weasyprint.Document) -> None:
+    """Record tables and lines wider than the page as warnings of the manuscript (overflow.py)."""
+    from .overflow import overflow_warnings
+
+    for warning in overflow_warnings(manuscript, document):
+        if warning not in manuscript.warnings:
+            manuscript.warnings.append(warning)
+
+
 def _stylesheet(text: str, base_url: str, fetcher: SafeFetcher) -> weasyprint.CSS:
     """`text` parsed once per process and fetcher (the parts of a book share their styles and fonts)."""
     from weasyprint.text.fonts import FontConfiguration
@@ -156,6 +165,7 @@ def html_to_document(manuscript: Manuscript, html: str, fetcher: SafeFetcher | N
             file, line = locate(manuscript, exc.url)
             raise OutputError([Diagnostic(file, line, f"{exc.url}: {exc.reason}")]) from None
     _problems(manuscript, fetcher, log.records)
+    _overflows(manuscript, document)
     return document
 
 
