@@ -73,7 +73,8 @@ def _readable(path: Path) -> str:
 
 def _book_text(manuscript: Manuscript) -> str:
     """The values of book.yaml that are printed."""
-    values = [getattr(manuscript.config.settings, key) for key in _BOOK_KEYS]
+    settings = manuscript.config.settings
+    values = [getattr(settings, key) for key in _BOOK_KEYS] + list(settings.words.values())
     return " ".join(" ".join(v) if isinstance(v, list) else str(v) for v in values if v)
 
 
