@@ -155,8 +155,8 @@ def test_cjk_book_with_fonts_key_builds_without_boxes(tmp_path):
 
 def test_characters_only_the_styles_add_are_one_summary_warning(tmp_path):
     book = make_book(tmp_path, {"01-a.md": chapter("Plain text.")},
-                     files={"styles/extra.css": 'h1::after { content: "\\e123\\e124"; }'})
+                     files={"styles/extra.css": 'p::after { content: "\\f0000\\f0001"; }'})
     result = workbook.build(book, tmp_path / "dist", ["pdf"])
     glyphs = [str(w) for w in result.warnings if "glyph" in w.message]
-    assert glyphs == ["pdf: warning: the book's fonts have no glyphs for U+E123 U+E124 (text the layouts or book.yaml "
+    assert glyphs == ["pdf: warning: the book's fonts have no glyphs for U+F0000 U+F0001 (text the layouts or book.yaml "
                       "add); they print as empty boxes: change that text or add fonts: to book.yaml"]
