@@ -55,7 +55,7 @@ def test_book_yaml_text_and_private_characters_are_checked(tmp_path):
     book = make_book(tmp_path, {"01-a.md": chapter("A private character \ue123 here.")}, title="Книга 王")
     found = [str(d) for d in check_book(book).warnings]
     assert any(f.startswith("book.yaml:1: warning: the book's fonts have no glyphs for 王 (CJK)") for f in found), found
-    assert any(f.startswith("chapters/01-a.md:5: warning: the book's fonts have no glyphs for U+E123; remove or replace")
+    assert any(f.startswith("chapters/01-a.md:5: warning: the book's fonts have no glyphs for U+E123; no font the book can use has them")
                for f in found), found
 
 

@@ -60,7 +60,7 @@ def _message(chars: list[str], scripts: tuple[str, ...]) -> str:
             if script not in scripts:
                 advice.append(script)
     fix = (f"add fonts: [{', '.join(advice)}] to book.yaml or remove them" if advice
-           else "remove or replace them (no font the book can use has them)")
+           else "no font the book can use has them: remove or replace them")
     return f"the book's fonts have no glyphs for {'; '.join(parts)}; {fix} (they print as empty boxes or in a system font)"
 
 
