@@ -14,7 +14,7 @@ from .scripts import SCRIPT_LABELS, covered, script_of
 # Characters that never reach the page as text: the 💡 and 🔗 markers become drawn icons, emoji
 # presentation selectors, joiners and the byte order mark draw nothing.
 _IGNORED = frozenset("\U0001F4A1\U0001F517\uFE0E\uFE0F\u200B\u200C\u200D\u2060\uFEFF\u00AD")
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_UNPRINTED = re.compile(r"<!--.*?-->|\]\([^)\n]*\)", re.S)  # HTML comments and link targets
 _BOOK_KEYS = ("title", "subtitle", "author", "publisher", "edition", "rights", "description")
 SHOWN = 12  # characters listed in one warning
 
@@ -28,14 +28,16 @@ def _drawn(scripts: tuple[str, ...]) -> frozenset[int]:
 
 def _missing(text: str, drawn: frozenset[int]) -> dict[str, int]:
     """Characters of `text` without a glyph -> offset of their first use, in order of appearance."""
+    missing = {char for char in set(text) if ord(char) >= 0x80 and ord(char) not in drawn and char not in _IGNORED
+               and not char.isspace() and unicodedata.category(char) != "Cc"}
     found: dict[str, int] = {}
-    for char in set(text):
-        if ord(char) < 0x80 or ord(char) in drawn or char in _IGNORED or char.isspace():
-            continue
-        if unicodedata.category(char) == "Cc":
-            continue
-        found[char] = text.find(char)
-    return dict(sorted(found.items(), key=lambda item: item[1]))
+    if missing:  # one pass: a chapter in Chinese has thousands of different characters
+        for at, char in enumerate(text):
+            if char in missing and char not in found:
+                found[char] = at
+                if len(found) == len(missing):
+                    break
+    return found
 
 
 def shown(char: str) -> str:
@@ -93,7 +95,7 @@ def missing_glyph_warnings(manuscript: Manuscript) -> list[Diagnostic]:
         found.append(Diagnostic("book.yaml", line, _message(list(chars), scripts), "warning"))
     chapters = ([manuscript.how_to_use] if manuscript.how_to_use else []) + list(manuscript.chapters)
     for chapter in chapters:
-        text = _COMMENT.sub(lambda m: "\n" * m.group().count("\n"), _readable(chapter.source))
+        text = _UNPRINTED.sub(lambda m: "\n" * m.group().count("\n"), _readable(chapter.source))
         chars = _missing(text, drawn)
         if chars:
             line = text[: next(iter(chars.values()))].count("\n") + 1
