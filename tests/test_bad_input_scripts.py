@@ -120,11 +120,15 @@ def test_wide_table_and_long_word_are_warned_and_the_word_wraps(tmp_path):
              + " | ".join(f"value{i}" for i in range(columns)) + " |")
     word = "abcdefghij" * 2000
     book = make_book(tmp_path, {"01-table.md": chapter("Before.\n\n" + table + "\n\nAfter."),
-                                "02-word.md": chapter("Before.\n\n" + word + "\n\nAfter.")})
+                                "02-word.md": chapter("Before.\n\n" + word + "\n\nAfter."),
+                                "03-code.md": chapter("```\n" + "klmnopqrst" * 200 + "\n```\n\nSee `" + "q" * 300 + "`.")})
     checked = [str(d) for d in check_book(book).warnings]
     assert checked == ["chapters/02-word.md:7: warning: a word of 20000 characters without a space or hyphen "
                        "('abcdefghijabcdefghijabcdefghi…'): it is broken every few characters to fit the page; words "
-                       "of more than 80 characters are not words — add spaces"]
+                       "of more than 80 characters are not words — add spaces",
+                       "chapters/03-code.md:6: warning: a word of 2000 characters without a space or hyphen "
+                       "('klmnopqrstklmnopqrstklmnopqrs…') (and 1 more): it is broken every few characters to fit the "
+                       "page; words of more than 80 characters are not words — add spaces"]
     result = workbook.build(book, tmp_path / "dist", ["pdf"])
     warnings = [str(w) for w in result.warnings]
     assert any(w.startswith(f"chapters/01-table.md:7: warning: a table of {columns} columns is ") and "cut off" in w
@@ -133,6 +137,8 @@ def test_wide_table_and_long_word_are_warned_and_the_word_wraps(tmp_path):
     with pdfplumber.open(result.outputs[0]) as pdf:
         assert sum(c["text"] == "j" for page in pdf.pages for c in page.chars) == 2000  # the whole word is printed
         assert not [c for page in pdf.pages for c in page.chars if c["x1"] > page.width and c["text"] == "j"]
+        assert sum(c["text"] == "q" for page in pdf.pages for c in page.chars) == 500  # code wraps, nothing lost
+        assert not [c for page in pdf.pages for c in page.chars if c["x1"] > page.width and c["text"] == "q"]
 
 
 def test_cjk_book_with_fonts_key_builds_without_boxes(tmp_path):
