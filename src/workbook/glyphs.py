@@ -11,9 +11,11 @@ from .errors import Diagnostic
 from .manuscript import Manuscript
 from .scripts import SCRIPT_LABELS, covered, script_of
 
-# Characters that never reach the page as text: the 💡 and 🔗 markers become drawn icons, emoji
-# presentation selectors, joiners and the byte order mark draw nothing.
-_IGNORED = frozenset("\U0001F4A1\U0001F517\uFE0E\uFE0F\u200B\u200C\u200D\u2060\uFEFF\u00AD")
+# Characters that never reach the page as text: emoji presentation selectors, joiners and the byte
+# order mark draw nothing; the 💡 and 🔗 that open a block (a prompt, a call to action) become drawn
+# icons (_MARKERS), elsewhere they are text like any other.
+_IGNORED = frozenset("\uFE0E\uFE0F\u200B\u200C\u200D\u2060\uFEFF\u00AD")
+_MARKERS = re.compile("(?m)^([ \t]*(?:>[ \t]*)*)[\U0001F4A1\U0001F517]")
 _UNPRINTED = re.compile(r"<!--.*?-->|\]\([^)\n]*\)", re.S)  # HTML comments and link targets
 _BOOK_KEYS = ("title", "subtitle", "author", "publisher", "edition", "rights", "description")
 SHOWN = 12  # characters listed in one warning
@@ -96,6 +98,7 @@ def missing_glyph_warnings(manuscript: Manuscript) -> list[Diagnostic]:
     chapters = ([manuscript.how_to_use] if manuscript.how_to_use else []) + list(manuscript.chapters)
     for chapter in chapters:
         text = _UNPRINTED.sub(lambda m: "\n" * m.group().count("\n"), _readable(chapter.source))
+        text = _MARKERS.sub(r"\1", text)
         chars = _missing(text, drawn)
         if chars:
             line = text[: next(iter(chars.values()))].count("\n") + 1
