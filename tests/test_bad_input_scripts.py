@@ -166,3 +166,11 @@ def test_characters_only_the_styles_add_are_one_summary_warning(tmp_path):
     glyphs = [str(w) for w in result.warnings if "glyph" in w.message]
     assert glyphs == ["pdf: warning: the book's fonts have no glyphs for U+F0000 U+F0001 (text the layouts or book.yaml "
                       "add); they print as empty boxes: change that text or add fonts: to book.yaml"]
+
+
+def test_prompt_markers_are_icons_but_a_bulb_inside_text_is_reported(tmp_path):
+    book = make_book(tmp_path, {"01-a.md": chapter("💡 What now?\n\n💡\ufe0f And then?\n\nA bulb 💡 in the middle.\n\n"
+                                                   "🔗 [Site](https://例え.jp/王)")})
+    assert [str(d) for d in check_book(book).warnings] == [
+        "chapters/01-a.md:9: warning: the book's fonts have no glyphs for 💡; no font the book can use has them: remove "
+        "or replace them (they print as empty boxes or in a system font)"]
