@@ -25,6 +25,7 @@ PAGE_SIZES = {  # name -> (width mm, height mm)
     "6X9IN": (152.4, 228.6),
 }
 _CUSTOM_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*mm\s+(\d+(?:\.\d+)?)\s*mm\s*$", re.I)
+RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "yi"})
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -57,6 +58,7 @@ class Settings(BaseModel):
     cover: str | None = None  # the author's cover picture, e.g. images/cover.jpg (else one is generated)
     allow_remote: bool = False
     attachments: list[str] = Field(default_factory=list)
+    fonts: list[str] = Field(default_factory=list)  # extra scripts: cjk, arabic, hebrew, thai, devanagari
 
     @field_validator("language")
     @classmethod
@@ -72,6 +74,21 @@ class Settings(BaseModel):
         if unknown:
             raise ValueError(f"unknown format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
         return value
+
+    @field_validator("fonts")
+    @classmethod
+    def _fonts(cls, value: list[str]) -> list[str]:
+        from .scripts import SCRIPTS, missing_packages
+
+        unknown = [name for name in value if name not in SCRIPTS]
+        if unknown:
+            raise ValueError(f"unknown script {unknown[0]!r}; choose from {', '.join(SCRIPTS)}")
+        missing = missing_packages(value)
+        if missing:
+            needs = "; ".join(f"{', '.join(names)} needs {package}" for package, names in missing.items())
+            raise ValueError(f"the font files are not installed ({needs}); install them with "
+                             f"`apt-get install {' '.join(missing)}` (or `make sysdeps`)")
+        return list(dict.fromkeys(value))
 
     @field_validator("page_size")
     @classmethod
@@ -164,6 +181,11 @@ class BookConfig:
         if self.settings.identifier:
             return self.settings.identifier
         return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"workbook:{self.slug}:{self.settings.title}"))
+
+    @property
+    def direction(self) -> str:
+        """"rtl" for books in a right-to-left language (Arabic, Hebrew, Persian, Urdu, Yiddish), else "ltr"."""
+        return "rtl" if self.language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
 
     @property
     def words(self) -> dict[str, object]:

@@ -124,6 +124,8 @@ def build_epub(manuscript: Manuscript, renderer: Renderer | None = None) -> byte
     book.set_identifier(config.identifier)
     book.set_title(settings.title)
     book.set_language(language)
+    if config.direction == "rtl":
+        book.set_direction("rtl")  # the spine's page-progression-direction and the package's dir
     for number, author in enumerate(config.authors, start=1):
         book.add_author(author, role="aut", uid=f"creator{number}")
     for key in ("description", "rights", "publisher"):

@@ -55,9 +55,9 @@ class SafeFetcher(URLFetcher):
     """
 
     def __init__(self, book_root: Path, *, allow_remote: bool = False, exclude: Iterable[Path] = (),
-                 deadline: float | None = None, **kwargs):
+                 deadline: float | None = None, fonts: Iterable[str] = (), **kwargs):
         super().__init__(allow_redirects=True, **kwargs)
-        self.roots = asset_roots(Path(book_root))
+        self.roots = asset_roots(Path(book_root), tuple(fonts))
         self.exclude = [Path(p).resolve() for p in exclude]
         self.allow_remote = allow_remote
         self.deadline_seconds = REMOTE_DEADLINE if deadline is None else deadline
@@ -68,7 +68,8 @@ class SafeFetcher(URLFetcher):
 
     @classmethod
     def for_book(cls, config, exclude: Iterable[Path] = ()) -> "SafeFetcher":
-        return cls(config.root, allow_remote=config.settings.allow_remote, exclude=exclude)
+        return cls(config.root, allow_remote=config.settings.allow_remote, exclude=exclude,
+                   fonts=config.settings.fonts)
 
     def fetch(self, url: str, headers=None):
         scheme = url.split(":", 1)[0].lower().strip()
