@@ -10,6 +10,7 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass
 
+from .fontmerge import FontFiles
 from .manuscript import Manuscript
 from .pagecache import cache_dir
 from .pdfparts import PartResult, Start, splittable
@@ -27,6 +28,7 @@ class LaidOut:
     starts: list[Start]
     blanks: list[bool]
     ghosts: list[set[str]]
+    fonts: FontFiles
 
     def pages(self) -> tuple[dict[str, int], list[str | None]]:
         """Anchor id -> index of its first page, and each page's printed label, for the joined edition."""
@@ -68,7 +70,8 @@ def lay_out(manuscript: Manuscript, renderer: Renderer, needs: dict[str, str],
         counts = [result.pages for result in results]
         starts = edition.starts(counts)
         done[edition.name] = LaidOut(edition.name, edition.need, results, starts, edition.blank_before(counts),
-                                     [part.ghosts for part in edition.parts])
+                                     [part.ghosts for part in edition.parts],
+                                     FontFiles(scheduler.font_files, [result.fonts for result in results]))
     counts = sum(len(edition.parts) for edition in scheduler.editions), scheduler.laid_out, scheduler.from_cache
     del scheduler
     release_memory()
@@ -108,7 +111,7 @@ def edition_pdf(manuscript: Manuscript, renderer: Renderer, edition: str) -> byt
         labels.append((result.results[0].pages + int(result.blanks[1]), "/D"))
     blank = blank_page(manuscript, renderer, edition) if any(result.blanks) else None
     return merge_parts([r.pdf for r in result.results], result.blanks, blank, result.ghosts, labels,
-                       cache_dir(renderer))
+                       cache_dir(renderer), result.fonts)
 
 
 def edition_pages(manuscript: Manuscript, renderer: Renderer, edition: str) -> tuple[dict[str, int], list]:
