@@ -275,3 +275,31 @@ def ace_violations(path: Path, out_dir: Path) -> dict[str, list[str]]:
             test = assertion["earl:test"]
             found.setdefault(test["earl:impact"], []).append(f"{test['dct:title']} in {document['earl:testSubject']['url']}")
     return found
+
+
+def single_and_joined(book: Path, edition: str, workers: int = 2) -> tuple[bytes, bytes]:
+    """The edition rendered as one document, and laid out in parts (no cache) and joined."""
+    import workbook
+    from workbook.editions import edition_pdf, lay_out
+    from workbook.pdf import document_to_pdf, layout_edition
+    from workbook.render import Renderer
+
+    manuscript = workbook.load_book(book)
+    renderer = Renderer(manuscript)
+    single = document_to_pdf(manuscript, layout_edition(manuscript, renderer, edition), fetcher=renderer.fetcher,
+                             attachments=edition == "screen")
+    manuscript = workbook.load_book(book)
+    renderer = Renderer(manuscript)
+    lay_out(manuscript, renderer, {edition: "pdf"}, workers)
+    return single, edition_pdf(manuscript, renderer, edition)
+
+
+def page_pixels(pdf: bytes, scale: float = 1.5) -> list[bytes]:
+    """Every page rendered by pdfium (scale 1.5: 108 dpi), as raw RGB bytes."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return [page.render(scale=scale).to_pil().convert("RGB").tobytes() for page in document]
+    finally:
+        document.close()
