@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pikepdf
 
+from .derive import Edition
 from .fontmerge import FontFiles, FontJoiner
 
 
@@ -87,7 +88,8 @@ CHUNK = 16  # parts joined at a time: a long book is joined in runs of this many
 
 
 def merge_parts(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghosts: list[set[str]],
-                labels: list[tuple[int, str]], cache: Path | None = None, fonts: FontFiles | None = None) -> bytes:
+                labels: list[tuple[int, str]], cache: Path | None = None, fonts: FontFiles | None = None,
+                edition: Edition | None = None) -> bytes:
     """Join the parts' PDFs into one.
 
     `blanks[i]`: a blank page (the first page of `blank_page`) goes before part i. `ghosts[i]`: names
@@ -97,6 +99,7 @@ def merge_parts(parts: list[bytes], blanks: list[bool], blank_page: bytes | None
     folder, joined runs are kept there (keyed by the bytes of their parts): after an edit only the run
     with the edited chapter is joined again. `fonts`: the font files behind the parts' fonts; the joined
     PDF gets one subset of each, cut once when the last run is joined (runs keep the parts' own fonts).
+    `edition`: what makes the joined pages one edition (derive.py), done in the last join.
     """
     if len(parts) > CHUNK:
         from .editions import release_memory
@@ -106,8 +109,9 @@ def merge_parts(parts: list[bytes], blanks: list[bool], blank_page: bytes | None
             runs.append(_cached_join(parts[at:at + CHUNK], blanks[at:at + CHUNK], blank_page, ghosts[at:at + CHUNK],
                                      cache))
             release_memory()
-        return merge_parts(runs, [False] * len(runs), None, [set() for _ in runs], labels, fonts=fonts)
-    return _join(parts, blanks, blank_page, ghosts, labels, fonts)
+        return merge_parts(runs, [False] * len(runs), None, [set() for _ in runs], labels, fonts=fonts,
+                           edition=edition)
+    return _join(parts, blanks, blank_page, ghosts, labels, fonts, edition)
 
 
 def _cached_join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghosts: list[set[str]],
@@ -119,21 +123,24 @@ def _cached_join(parts: list[bytes], blanks: list[bool], blank_page: bytes | Non
     digest, data = entry[:32], entry[32:]  # a run is used only if it is whole: its SHA-256 comes first
     if data and hashlib.sha256(data).digest() == digest:
         return data
-    data = _join(parts, blanks, blank_page, ghosts, [], None)
+    data = _join(parts, blanks, blank_page, ghosts, [], None, None)
     write_entry(cache, "runs", key, hashlib.sha256(data).digest() + data)
     return data
 
 
 def _join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghosts: list[set[str]],
-          labels: list[tuple[int, str]], fonts: FontFiles | None) -> bytes:
+          labels: list[tuple[int, str]], fonts: FontFiles | None, edition: Edition | None) -> bytes:
     sources = [pikepdf.open(io.BytesIO(data)) for data in parts]
     blank = pikepdf.open(io.BytesIO(blank_page)) if blank_page and any(blanks) else None
+    cover = pikepdf.open(io.BytesIO(edition.cover)) if edition is not None and edition.cover else None
     try:
         out = sources[0]
         destinations: list[tuple[str, int, list]] = []
         bookmarks: list[Bookmark] = []
         page_count = 0
         joiner = FontJoiner(fonts) if fonts is not None else None
+        if joiner is not None and cover is not None:
+            joiner.take(cover)
         for index, source in enumerate(sources):
             if joiner is not None:
                 joiner.take(source)
@@ -148,8 +155,13 @@ def _join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghos
                     warnings.simplefilter("ignore", getattr(pikepdf, "PageCopyWarning", UserWarning))
                     out.pages.extend(source.pages)
             page_count = offset + own_pages
+        if cover is not None:  # the reader's cover in place of the half-title
+            out.pages.insert(0, cover.pages[0])
+            del out.pages[1]
         _write_destinations(out, destinations)
         _write_bookmarks(out, bookmarks)
+        if edition is not None:
+            edition.finish(out)
         if labels:
             nums = []
             for first, style in labels:
@@ -166,6 +178,8 @@ def _join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghos
             source.close()
         if blank is not None:
             blank.close()
+        if cover is not None:
+            cover.close()
 
 
 def _write_destinations(out: pikepdf.Pdf, destinations: list[tuple[str, int, list]]) -> None:

@@ -65,8 +65,8 @@ class Edition:
     def starts(self, counts: list[int | None]) -> list[Start | None]:
         """Every part's start from the page counts of the parts before it (None where one is unknown).
 
-        The front matter starts the book; the first chapter prints 1; in print a chapter that would
-        open on a left-hand page gets a blank page before it (counted, as a single render counts it).
+        The front matter starts the book; the first chapter prints 1; a chapter that would open on a
+        left-hand page gets a blank page before it (counted, as a single render counts it).
         """
         starts: list[Start | None] = [Start()]
         page, folio = counts[0], 1
@@ -78,18 +78,18 @@ class Edition:
             if page is None:
                 starts.append(None)
                 continue
-            if self.name == "print" and page % 2:
+            if page % 2:
                 page += 1
                 folio += 1 if index > 1 else 0
             starts.append(Start(folio, page % 2 == 0))
         return starts
 
     def blank_before(self, counts: list[int]) -> list[bool]:
-        """For each part: does a blank left-hand page precede it (print, a chapter after an odd page)?"""
+        """For each part: does a blank left-hand page precede it (a chapter after an odd page)?"""
         blanks, page = [False], counts[0]
         for index in range(1, len(self.parts)):
             page += counts[index - 1] if index > 1 else 0
-            blanks.append(self.name == "print" and page % 2 == 1)
+            blanks.append(page % 2 == 1)
             page += blanks[-1]
         return blanks
 
