@@ -278,16 +278,14 @@ def ace_violations(path: Path, out_dir: Path) -> dict[str, list[str]]:
 
 
 def single_and_joined(book: Path, edition: str, workers: int = 2) -> tuple[bytes, bytes]:
-    """The edition rendered as one document, and laid out in parts (no cache) and joined."""
+    """The edition made from the book rendered as one document, and from its parts laid out (no cache)
+    and joined."""
     import workbook
     from workbook.editions import edition_pdf, lay_out
-    from workbook.pdf import document_to_pdf, layout_edition
     from workbook.render import Renderer
 
     manuscript = workbook.load_book(book)
-    renderer = Renderer(manuscript)
-    single = document_to_pdf(manuscript, layout_edition(manuscript, renderer, edition), fetcher=renderer.fetcher,
-                             attachments=edition == "screen")
+    single = edition_pdf(manuscript, Renderer(manuscript), edition, whole=True)
     manuscript = workbook.load_book(book)
     renderer = Renderer(manuscript)
     lay_out(manuscript, renderer, {edition: "pdf"}, workers)

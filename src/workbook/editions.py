@@ -103,8 +103,12 @@ def laid_out(manuscript: Manuscript, renderer: Renderer, need: str) -> LaidOut |
     return _LAID_OUT.get(renderer, {}).get(LAYOUT)
 
 
-def edition_pdf(manuscript: Manuscript, renderer: Renderer, edition: str) -> bytes:
-    """The edition's PDF ("screen": the reader's, "print": the printer's), made from the book's one layout."""
+def edition_pdf(manuscript: Manuscript, renderer: Renderer, edition: str, *, whole: bool = False) -> bytes:
+    """The edition's PDF ("screen": the reader's, "print": the printer's), made from the book's one layout.
+
+    `whole`: lay the book out as one document even where it could be cut into parts (the reference
+    the joined parts are compared with).
+    """
     from .pagelist import anchor_pages
     from .pdf import document_to_pdf, render_document
     from .pdfmerge import merge_parts
@@ -112,7 +116,7 @@ def edition_pdf(manuscript: Manuscript, renderer: Renderer, edition: str) -> byt
     if edition not in EDITIONS:
         raise ValueError(f"unknown PDF edition {edition!r}; choose from {', '.join(EDITIONS)}")
     derived = _edition(manuscript, renderer, edition)
-    result = laid_out(manuscript, renderer, "pdf")
+    result = None if whole else laid_out(manuscript, renderer, "pdf")
     if result is None:  # a book with its own pdf.html: one document, derived the same way
         document = render_document(manuscript, renderer, LAYOUT)
         pdf = document_to_pdf(manuscript, document, fetcher=renderer.fetcher)
@@ -124,9 +128,13 @@ def edition_pdf(manuscript: Manuscript, renderer: Renderer, edition: str) -> byt
         labels = [(0, "/r")]  # roman front matter, then arabic from the first chapter (as the folios print)
         if len(result.results) > 1:
             labels.append((result.results[0].pages + int(result.blanks[1]), "/D"))
-        blank = blank_page(manuscript, renderer) if any(result.blanks) else None
         parts, blanks, ghosts = [r.pdf for r in result.results], result.blanks, result.ghosts
         fonts = FontFiles(dict(result.fonts.files), list(result.fonts.parts))
+        blank = None
+        if any(result.blanks):
+            blank, names, files = blank_page(manuscript, renderer)
+            fonts.files.update(files)
+            fonts.parts.append(names)
     if edition == "screen":
         derived.cover, names, files = cover_page(manuscript, renderer)
         fonts.files.update(files)
@@ -148,18 +156,35 @@ def _edition(manuscript: Manuscript, renderer: Renderer, edition: str) -> Editio
 
 def cover_page(manuscript: Manuscript, renderer: Renderer) -> tuple[bytes, dict[str, str], dict[str, bytes]]:
     """The reader's cover as a one-page PDF at the trim size (the same design as the EPUB's cover
-    picture), with the font files it uses; kept in the cache by its HTML and pictures."""
+    picture), with the font files it uses."""
+    from .pagecache import picture_hashes
+
+    return _one_page(manuscript, renderer, "cover-page", renderer.cover_html(), 0,
+                     picture_hashes(manuscript, [], cover=True))
+
+
+def blank_page(manuscript: Manuscript, renderer: Renderer) -> tuple[bytes, dict[str, str], dict[str, bytes]]:
+    """A one-page PDF of the left-hand page before a chapter that would open on the left (ruled for
+    notes, see pdf.css), with the font files it uses: laid out as a right-hand page with nothing on it,
+    then a chapter that opens on the right, as in a single render."""
+    html = renderer.pdf_html(LAYOUT, part_front=False, part_chapters=[])
+    html = html.replace("</body>", '<div></div><section class="chapter"></section></body>', 1)
+    return _one_page(manuscript, renderer, "blank-page", html, 1, "")
+
+
+def _one_page(manuscript: Manuscript, renderer: Renderer, kind: str, html: str, index: int,
+              pictures: str) -> tuple[bytes, dict[str, str], dict[str, bytes]]:
+    """Page `index` of `html` laid out, as a PDF with the font files it uses; kept in the cache by its
+    HTML and pictures (an entry whose font files are gone or corrupt is laid out again)."""
     import json
     import struct
 
     from .fontmerge import file_key
-    from .pagecache import picture_hashes
     from .pdf import document_to_pdf, html_to_document
 
-    html = renderer.cover_html()
     folder = cache_dir(renderer)
-    key = _key("cover-page", html, picture_hashes(manuscript, [], cover=True))
-    entry = read_entry(folder, "cover-page", key) or b""
+    key = _key(kind, html, pictures)
+    entry = read_entry(folder, kind, key) or b""
     try:
         (length,) = struct.unpack(">I", entry[:4])
         names = {str(k): str(v) for k, v in json.loads(entry[4:4 + length]).items()}
@@ -170,12 +195,13 @@ def cover_page(manuscript: Manuscript, renderer: Renderer) -> tuple[bytes, dict[
     except (ValueError, struct.error, UnicodeDecodeError, AttributeError):
         pass
     document = html_to_document(manuscript, html, renderer.fetcher)
-    pdf = document_to_pdf(manuscript, document, fetcher=renderer.fetcher)
-    names, files = part_fonts(document, set())
+    page = document.copy(document.pages[index:index + 1])
+    pdf = document_to_pdf(manuscript, page, fetcher=renderer.fetcher)
+    names, files = part_fonts(page, set())
     for font_key, data in files.items():
         write_entry(folder, "fonts", font_key.replace(":", "-"), data)
     head = json.dumps(names).encode()
-    write_entry(folder, "cover-page", key, struct.pack(">I", len(head)) + head + pdf)
+    write_entry(folder, kind, key, struct.pack(">I", len(head)) + head + pdf)
     return pdf, names, files
 
 
@@ -190,15 +216,3 @@ def edition_pages(manuscript: Manuscript, renderer: Renderer, edition: str = LAY
         document = render_document(manuscript, renderer, LAYOUT)
         return anchor_pages(document), page_labels(document)
     return result.pages()
-
-
-def blank_page(manuscript: Manuscript, renderer: Renderer) -> bytes:
-    """A PDF whose first page is the left-hand page before a chapter that would open on the left
-    (a notes page, see pdf.css): a right-hand page with nothing on it, then a chapter that opens on
-    the right, as in a single render."""
-    from .pdf import document_to_pdf, html_to_document
-
-    html = renderer.pdf_html(LAYOUT, part_front=False, part_chapters=[])
-    html = html.replace("</body>", '<div></div><section class="chapter"></section></body>', 1)
-    document = html_to_document(manuscript, html, renderer.fetcher)
-    return document_to_pdf(manuscript, document.copy(document.pages[1:2]), fetcher=renderer.fetcher)

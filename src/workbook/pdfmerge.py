@@ -139,8 +139,9 @@ def _join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghos
         bookmarks: list[Bookmark] = []
         page_count = 0
         joiner = FontJoiner(fonts) if fonts is not None else None
-        if joiner is not None and cover is not None:
-            joiner.take(cover)
+        for single in (cover, blank):
+            if joiner is not None and single is not None:
+                joiner.take(single)
         for index, source in enumerate(sources):
             if joiner is not None:
                 joiner.take(source)
