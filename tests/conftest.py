@@ -50,17 +50,20 @@ def output(result: workbook.BuildResult, suffix: str) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_editions(tmp_path_factory) -> dict:
-    """Both PDF editions of the demo book: edition -> (pdf path, WeasyPrint Document, manuscript)."""
-    from workbook.pdf import document_to_pdf, render_document
+    """Both PDF editions of the demo book, made from one render of the whole book: edition -> (pdf path,
+    the WeasyPrint Document both are made of, manuscript)."""
+    from workbook.editions import edition_pdf
+    from workbook.pdf import render_document
     from workbook.render import Renderer
 
     out = tmp_path_factory.mktemp("demo-editions")
+    manuscript = workbook.load_book(REPO / "book")
+    renderer = Renderer(manuscript)
+    document = render_document(manuscript, renderer)
     editions = {}
     for edition in ("screen", "print"):
-        manuscript = workbook.load_book(REPO / "book")
-        document = render_document(manuscript, Renderer(manuscript), edition)
         path = out / f"{edition}.pdf"
-        path.write_bytes(document_to_pdf(manuscript, document))
+        path.write_bytes(edition_pdf(manuscript, renderer, edition, whole=True))
         editions[edition] = (path, document, manuscript)
     return editions
 

@@ -51,8 +51,9 @@ def orphaned_lines(path: Path, questions: list[str], stop: str | None = None) ->
     return _rules(path, tuple(questions), stop)[1]
 
 
-def ruled_lines_below(path: Path, text: str) -> list[int]:
-    """For every page showing `text` (e.g. a notes page title): the ruled lines drawn below it."""
+def ruled_lines_below(path: Path, text: str, pages: bool = False) -> list[int]:
+    """For every page showing `text` (e.g. a notes page title): the ruled lines drawn below it
+    (`pages`: for every page, 0 where the text is not shown)."""
     found = []
     with pdfplumber.open(str(path)) as pdf:
         for page in pdf.pages:
@@ -60,6 +61,8 @@ def ruled_lines_below(path: Path, text: str) -> list[int]:
             if hits:
                 top = hits[0]["top"]
                 found.append(sum(1 for t in _line_tops(page) if t > top))
+            elif pages:
+                found.append(0)
     return found
 
 

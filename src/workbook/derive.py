@@ -68,7 +68,7 @@ def _add_bleed(out: pikepdf.Pdf, page: pikepdf.Page, bleed: float) -> None:
     if "/CropBox" in page.obj:
         del page.obj["/CropBox"]
     gap = min(MARK_LENGTH, bleed / 2)
-    length = max(bleed - gap, 0)
+    length = max(bleed - gap - MARK_WIDTH, 0)  # the stroke ends inside the bleed, not on the sheet's edge
     if length <= 0:
         return
     lines = []
