@@ -139,18 +139,13 @@ def set_page_size(manuscript: Manuscript, page_size: str | None) -> None:
 
 
 def edition_needs(wanted: list[str]) -> dict[str, str]:
-    """What the wanted formats need laid out: {"screen": "pdf"} for the reader's PDF, the print edition's
-    PDF for the printer's, or only its page data for the EPUB's page list."""
-    from .epub import PAGE_EDITION
+    """What the wanted formats need of the book's one layout: its PDF parts for the reader's or the
+    printer's PDF ({"book": "pdf"}), or only its page data for the EPUB's page list ({"book": "pages"})."""
+    from .pages import LAYOUT
 
-    needs = {}
-    if "pdf" in wanted:
-        needs["screen"] = "pdf"
-    if "print" in wanted:
-        needs["print"] = "pdf"
-    if "epub" in wanted and PAGE_EDITION not in needs:
-        needs[PAGE_EDITION] = "pages"
-    return needs
+    if "pdf" in wanted or "print" in wanted:
+        return {LAYOUT: "pdf"}
+    return {LAYOUT: "pages"} if "epub" in wanted else {}
 
 
 ProgressCallback = Callable[[str, int, int, str], None]  # (kind: "chapters"|"parts"|"outputs", done, total, label)

@@ -23,7 +23,7 @@ from .render import Renderer, book_date
 from .resources import IMAGE_TYPES, image_path
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-# The PDF edition whose page numbers the page list carries.
+# The page numbers the page list carries: those of the book's one layout, the same in every PDF edition.
 PAGE_EDITION = "print"  # page numbers a coach and a reader of the printed book share
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 

@@ -12,8 +12,8 @@ from .errors import Diagnostic, OutputError
 from .fetcher import SafeFetcher
 from .icons import icon_markup
 from .manuscript import Manuscript
-from .pages import PageGeometry, geometry
-from .qr import edition_links
+from .pages import LAYOUT, PageGeometry, geometry
+from .qr import print_links
 
 
 def book_date(manuscript: Manuscript) -> dt.datetime:
@@ -43,7 +43,7 @@ class Renderer:
             lstrip_blocks=True,
         )
         self.env.filters["css_string"] = css_string
-        self.env.filters["edition_links"] = edition_links
+        self.env.filters["print_links"] = print_links
         self.env.globals["icon"] = lambda name, label: jinja2.utils.markupsafe.Markup(icon_markup(name, label))
 
     def stylesheet(self, *names: str) -> str:
@@ -93,20 +93,20 @@ class Renderer:
         except jinja2.TemplateError as exc:
             raise OutputError([Diagnostic(f"layouts/{template}", None, f"template error: {exc}")]) from None
 
-    def geometry(self, edition: str = "screen") -> PageGeometry:
-        """The page design of an edition at the book's trim size."""
+    def geometry(self, edition: str = LAYOUT) -> PageGeometry:
+        """The page design of the book at its trim size (one for every edition: they share their pages)."""
         width, height = self.manuscript.config.page_size_mm
-        return geometry(width, height, edition, self.manuscript.config.settings.bleed)
+        return geometry(width, height, self.manuscript.config.settings.bleed)
 
-    def pdf_html(self, edition: str = "screen", **part: Any) -> str:
-        """The whole book as one HTML document for WeasyPrint: the screen or the print edition.
+    def pdf_html(self, edition: str = LAYOUT, **part: Any) -> str:
+        """The whole book as one HTML document for WeasyPrint: the pages both PDF editions are made of.
 
         `part_front`, `part_chapters` and `toc_pages` render one part of it instead (pdfparts.py).
         """
-        if edition not in self._pdf_css:  # read once per build: every part of the edition uses it
-            sheets = ["book.css", "cover.css", "pdf.css"] + (["print.css"] if edition == "print" else [])
-            self._pdf_css[edition] = book_css(self.manuscript.config.settings.fonts, self.stylesheet(*sheets))
-        return self.render("pdf.html", css=self._pdf_css[edition], edition=edition, geometry=self.geometry(edition),
+        if LAYOUT not in self._pdf_css:  # read once per build: every part uses it
+            sheets = ["book.css", "cover.css", "pdf.css", "print.css"]
+            self._pdf_css[LAYOUT] = book_css(self.manuscript.config.settings.fonts, self.stylesheet(*sheets))
+        return self.render("pdf.html", css=self._pdf_css[LAYOUT], edition=LAYOUT, geometry=self.geometry(),
                            how_to_use=self.manuscript.how_to_use, **part)
 
     def cover_html(self) -> str:
