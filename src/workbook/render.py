@@ -14,6 +14,7 @@ from .icons import icon_markup
 from .manuscript import Manuscript
 from .pages import PageGeometry, geometry
 from .qr import edition_links
+from .sandbox import TemplateSandbox
 
 
 def book_date(manuscript: Manuscript) -> dt.datetime:
@@ -35,8 +36,9 @@ class Renderer:
         # One resource fetcher per build: its network deadline and download cache are shared by all targets.
         self.fetcher = SafeFetcher.for_book(manuscript.config)
         self.style_dirs = [d for d in (root / "styles", project_dir("styles")) if d.is_dir()]
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(d) for d in (root / "layouts", project_dir("layouts")) if d.is_dir()]),
+        # Sandboxed: a book's own layouts are data, they can show values but not run code (sandbox.py).
+        self.env = TemplateSandbox(
+            [d for d in (root / "layouts", project_dir("layouts")) if d.is_dir()],
             autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
@@ -86,11 +88,9 @@ class Renderer:
 
     def render(self, template: str, **extra: Any) -> str:
         try:
-            return self.env.get_template(template).render(self.context(**extra))
-        except jinja2.TemplateSyntaxError as exc:
-            raise OutputError([Diagnostic(f"layouts/{exc.name or template}", exc.lineno, f"template error: {exc.message}")]) from None
-        except jinja2.TemplateError as exc:
-            raise OutputError([Diagnostic(f"layouts/{template}", None, f"template error: {exc}")]) from None
+            return self.env.render_page(template, self.context(**extra))
+        except (jinja2.TemplateError, ArithmeticError, MemoryError, RecursionError) as exc:
+            raise OutputError([self.env.problem(exc, template)]) from None
 
     def geometry(self, edition: str = "screen") -> PageGeometry:
         """The page design of an edition at the book's trim size."""
