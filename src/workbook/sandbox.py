@@ -27,6 +27,10 @@ _HELPERS = (jinja2.utils.Cycler, jinja2.utils.Joiner, jinja2.utils.Namespace)
 _HIDDEN = (PurePath, io.IOBase, types.ModuleType, type)
 
 
+class TemplateLimit(SecurityError):
+    """A template asked for more work or memory than a layout needs."""
+
+
 class TemplateSandbox(ImmutableSandboxedEnvironment):
     """The one Jinja environment every template is rendered with."""
 
@@ -49,7 +53,7 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
         for item in items:
             self.loops_left -= 1
             if self.loops_left < 0:
-                raise SecurityError(f"loops ran more than {MAX_LOOPS:,} times in one page; a layout should loop "
+                raise TemplateLimit(f"loops ran more than {MAX_LOOPS:,} times in one page; a layout should loop "
                                     "over the book's chapters and prompts, not build work of its own")
             yield item
 
@@ -67,16 +71,16 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**" and isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1:
             if right * abs(left).bit_length() > MAX_BITS:
-                raise SecurityError(f"{left} ** {right} is too large a number for a template")
+                raise TemplateLimit(f"{left} ** {right} is too large a number for a template")
         if operator == "*":
             if isinstance(left, int) and isinstance(right, int):
                 if abs(left).bit_length() + abs(right).bit_length() > MAX_BITS:
-                    raise SecurityError("too large a number for a template")
+                    raise TemplateLimit("too large a number for a template")
             else:
                 size, times = (len(left), right) if isinstance(right, int) and hasattr(left, "__len__") else \
                     (len(right), left) if isinstance(left, int) and hasattr(right, "__len__") else (0, 0)
                 if size * times > MAX_SIZE:
-                    raise SecurityError(f"repeating {size:,} items {times:,} times is more than a template may make")
+                    raise TemplateLimit(f"repeating {size:,} items {times:,} times is more than a template may make")
         return super().call_binop(context, operator, left, right)
 
     def render_page(self, name: str, context: dict[str, Any]) -> str:
@@ -87,10 +91,14 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
     def problem(self, exc: BaseException, template: str) -> Diagnostic:
         """What went wrong in a template, placed at the template's file and line where Jinja knows it."""
         name, line = self._place(exc, template)
-        if isinstance(exc, SecurityError):
+        if isinstance(exc, TemplateLimit):
+            message = str(exc)
+        elif isinstance(exc, SecurityError):
             message = f"{str(exc).rstrip('.')}; templates may show the values they are given, not run code"
         elif isinstance(exc, jinja2.TemplateError):
             message = exc.message or str(exc)
+        elif isinstance(exc, RecursionError):
+            message = "macros call each other too deeply (a macro that calls itself without end?)"
         elif isinstance(exc, MemoryError):
             message = "rendering needs more memory than there is; make the template loop or repeat less"
         else:
