@@ -4,12 +4,15 @@ reported as `layouts/FILE:line: error: ...`.
 
 On top of Jinja's `ImmutableSandboxedEnvironment` (no `_private` or internal attributes, no changing lists
 or dicts): no path or file objects, modules or classes (other than Jinja's own helpers) are reachable, `**`
-and `*` refuse results beyond a few thousand digits or `MAX_SIZE` items, and all `{% for %}` loops of one
-render share a budget of `MAX_LOOPS` turns.
+and `*` refuse results beyond a few thousand digits or `MAX_SIZE` items, all `{% for %}` loops of one render share
+a budget of `MAX_LOOPS` turns, widths and counts given to filters and formats are at most `MAX_WIDTH`, every
+value a filter or `~` makes at most `MAX_TEXT` long and a whole page at most `MAX_PAGE`.
 """
 from __future__ import annotations
 
+import functools
 import io
+import re
 import types
 from pathlib import Path, PurePath
 from typing import Any, Iterable, Iterator
@@ -23,6 +26,12 @@ from .errors import Diagnostic
 MAX_LOOPS = 1_000_000  # turns of all {% for %} loops in one render (a whole book's writing lines use a few 10,000)
 MAX_SIZE = 1_000_000  # items of a string or list that `*` may make
 MAX_BITS = 10_000  # bits of an integer that `**` or `*` may make
+MAX_WIDTH = 10_000  # a width, count or padding asked of a filter or a format
+MAX_TEXT = 64_000_000  # characters (or items) of one value a filter or `~` makes (a 4 MB chapter, escaped)
+MAX_PAGE = 256_000_000  # characters of one rendered page
+_SIZED_FILTERS = {"center", "indent", "batch", "slice", "wordwrap"}  # their numbers say how much they make
+_PRINTF_WIDTH = re.compile(r"%[-+ #0]*(?:\*|\d{5,})|%[-+ #0]*\d*\.(?:\*|\d{5,})")
+_FORMAT_WIDTH = re.compile(r"\{[^{}]*:[^{}]*(?:\d{5,}|\{)")
 _HELPERS = (jinja2.utils.Cycler, jinja2.utils.Joiner, jinja2.utils.Namespace)
 _HIDDEN = (PurePath, io.IOBase, types.ModuleType, type)
 
@@ -34,20 +43,46 @@ class TemplateLimit(SecurityError):
 class TemplateSandbox(ImmutableSandboxedEnvironment):
     """The one Jinja environment every template is rendered with."""
 
-    intercepted_binops = frozenset({"**", "*"})
+    intercepted_binops = frozenset({"**", "*", "%"})
 
     def __init__(self, folders: Iterable[Path], **options: Any):
         self.folders = [Path(folder) for folder in folders]
         super().__init__(loader=jinja2.FileSystemLoader([str(folder) for folder in self.folders]), **options)
         self.globals.pop("lipsum", None)  # makes text at any length; no layout needs it
+        self.filters = {name: _guarded(name, function) for name, function in self.filters.items()}
         self.filters["wb_counted"] = self._counted
+        self.filters["wb_sized"] = _sized
         self.loops_left = MAX_LOOPS
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
         for loop in tree.find_all(nodes.For):  # every loop's items go through the shared budget
             loop.iter = nodes.Filter(loop.iter, "wb_counted", [], [], None, None, lineno=loop.iter.lineno)
+        for parent in list(tree.find_all(nodes.Node)):  # every `a ~ b` is measured
+            for field in parent.fields:
+                value = getattr(parent, field, None)
+                if isinstance(value, nodes.Concat):
+                    setattr(parent, field, nodes.Filter(value, "wb_sized", [], [], None, None, lineno=value.lineno))
+                elif isinstance(value, list):
+                    setattr(parent, field, [nodes.Filter(item, "wb_sized", [], [], None, None, lineno=item.lineno)
+                                            if isinstance(item, nodes.Concat) else item for item in value])
         return tree
+
+    def concat(self, pieces: Iterable[str]) -> str:  # type: ignore[override]
+        """Join a page's (or a block's) pieces, refusing a page longer than MAX_PAGE characters."""
+        kept, total = [], 0
+        for piece in pieces:
+            total += len(piece)
+            if total > MAX_PAGE:
+                raise TemplateLimit(f"the page grew beyond {MAX_PAGE:,} characters")
+            kept.append(piece)
+        return "".join(kept)
+
+    def wrap_str_format(self, value: Any) -> Any:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None and _FORMAT_WIDTH.search(value.__self__):
+            raise TemplateLimit(f"a width or nested field in {value.__self__[:60]!r} is more than a template may ask")
+        return wrapped
 
     def _counted(self, items: Iterable) -> Iterator:
         for item in items:
@@ -81,6 +116,8 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
                     (len(right), left) if isinstance(left, int) and hasattr(right, "__len__") else (0, 0)
                 if size * times > MAX_SIZE:
                     raise TemplateLimit(f"repeating {size:,} items {times:,} times is more than a template may make")
+        if operator == "%" and isinstance(left, str) and _PRINTF_WIDTH.search(left):
+            raise TemplateLimit(f"a width in {left[:60]!r} is more than a template may ask")
         return super().call_binop(context, operator, left, right)
 
     def render_page(self, name: str, context: dict[str, Any]) -> str:
@@ -117,6 +154,37 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
                     place = (filename.relative_to(folder).as_posix(), trace.tb_lineno)
             trace = trace.tb_next
         return place
+
+
+def _sized(value: Any) -> Any:
+    if isinstance(value, (str, list, tuple)) and len(value) > MAX_TEXT:
+        raise TemplateLimit(f"a value of {len(value):,} characters or items is more than a template may make")
+    return value
+
+
+def _guarded(name: str, function: Any) -> Any:
+    """A Jinja filter that refuses widths and counts beyond MAX_WIDTH and results beyond MAX_TEXT."""
+
+    @functools.wraps(function)  # keeps Jinja's pass_context/pass_eval_context mark
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        values = [v for v in (*args, *kwargs.values()) if not isinstance(v, (jinja2.nodes.EvalContext,
+                                                                             jinja2.runtime.Context, jinja2.Environment))]
+        numbers = [v for v in values[1:] if isinstance(v, int) or isinstance(v, str) and name == "indent"]
+        if name in _SIZED_FILTERS and any((v if isinstance(v, int) else len(v)) > MAX_WIDTH for v in numbers):
+            raise TemplateLimit(f"|{name} was asked for more than {MAX_WIDTH:,}")
+        if name == "format" and values and isinstance(values[0], str) and _PRINTF_WIDTH.search(values[0]):
+            raise TemplateLimit(f"a width in {values[0][:60]!r} is more than a template may ask")
+        if name == "replace" and len(values) >= 3 and all(isinstance(v, str) for v in values[:3]):
+            text, old, new = (str(v) for v in values[:3])
+            grows = (len(text) + 1 if not old else text.count(old)) * max(0, len(new) - len(old))
+            if len(text) + grows > MAX_TEXT:
+                raise TemplateLimit(f"|replace would make more than {MAX_TEXT:,} characters")
+        if name == "join" and values and hasattr(values[0], "__len__") and len(values) > 1:
+            if len(values[0]) * len(str(values[1])) > MAX_TEXT:
+                raise TemplateLimit(f"|join would make more than {MAX_TEXT:,} characters")
+        return _sized(function(*args, **kwargs))
+
+    return guarded
 
 
 def _jinja_helper(value: Any) -> bool:
