@@ -84,6 +84,8 @@ def test_a_layout_cannot_run_code(tmp_path, payload):
     ("{{ [1]|batch(10**9, 0)|list }}", "|batch was asked for more than"),
     ("{{ '%999999999d' % 1 }}", "a width in"),
     ("{{ '%*d'|format(10**9, 1) }}", "a width in"),
+    ("{{ '%(a)999999999s' % {'a': 1} }}", "a width in"),
+    ("{{ build_date.strftime('%999999999Y') }}", "strftime"),
     ("{{ '{:>999999999}'.format(1) }}", "a width or nested field"),
     ("{{ '{:>{}}'.format(1, 10**9) }}", "a width or nested field"),
     ("{{ ('x' * 999999)|replace('', 'y' * 999) }}", "|replace would make"),

@@ -30,7 +30,7 @@ MAX_WIDTH = 10_000  # a width, count or padding asked of a filter or a format
 MAX_TEXT = 64_000_000  # characters (or items) of one value a filter or `~` makes (a 4 MB chapter, escaped)
 MAX_PAGE = 256_000_000  # characters of one rendered page
 _SIZED_FILTERS = {"center", "indent", "batch", "slice", "wordwrap"}  # their numbers say how much they make
-_PRINTF_WIDTH = re.compile(r"%[-+ #0]*(?:\*|\d{5,})|%[-+ #0]*\d*\.(?:\*|\d{5,})")
+_PRINTF_WIDTH = re.compile(r"%(?:\([^)]*\))?[-+ #0_^]*(?:\*|\d{5,}|\d*\.(?:\*|\d{5,}))")  # also strftime's
 _FORMAT_WIDTH = re.compile(r"\{[^{}]*:[^{}]*(?:\d{5,}|\{)")
 _HELPERS = (jinja2.utils.Cycler, jinja2.utils.Joiner, jinja2.utils.Namespace)
 _HIDDEN = (PurePath, io.IOBase, types.ModuleType, type)
@@ -119,6 +119,12 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
         if operator == "%" and isinstance(left, str) and _PRINTF_WIDTH.search(left):
             raise TemplateLimit(f"a width in {left[:60]!r} is more than a template may ask")
         return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - as Jinja's
+        if getattr(__obj, "__name__", "") == "strftime" and any(isinstance(a, str) and _PRINTF_WIDTH.search(a)
+                                                               for a in (*args, *kwargs.values())):
+            raise TemplateLimit("a width in a strftime() pattern is more than a template may ask")
+        return super().call(__context, __obj, *args, **kwargs)
 
     def render_page(self, name: str, context: dict[str, Any]) -> str:
         """Render template `name` with `context`, with a fresh loop budget."""
