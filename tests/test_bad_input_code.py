@@ -100,6 +100,35 @@ def test_a_layout_cannot_make_unbounded_work(tmp_path, payload, words):
     assert problem.line == 3 or words == "the page grew beyond"  # the whole page: no one line
 
 
+@pytest.mark.parametrize("how", ["linked file", "linked folder", "huge"])
+def test_a_layout_reads_nothing_outside_the_book(tmp_path, how):
+    secret = tmp_path / "secret.html"
+    secret.write_text("SECRET-do-not-leak")
+    book = copy_root("mini", tmp_path)
+    if how == "linked folder":
+        (tmp_path / "outside").mkdir()
+        (tmp_path / "outside" / "pdf.html").write_text(LAYOUT.format(payload="{% include 'x.html' %}"))
+        (tmp_path / "outside" / "x.html").symlink_to(secret)
+        (book / "layouts").symlink_to(tmp_path / "outside")
+    else:
+        (book / "layouts").mkdir()
+        (book / "layouts" / "pdf.html").write_text(LAYOUT.format(payload="{% include 'x.html' %}"))
+        if how == "huge":
+            with open(book / "layouts" / "x.html", "wb") as handle:
+                handle.truncate(5_000_000_000)  # sparse: reading it whole would need 5 GB
+        else:
+            (book / "layouts" / "x.html").symlink_to(secret)
+    from workbook.render import Renderer
+
+    with pytest.raises(OutputError) as caught:
+        Renderer(workbook.load_book(book)).render("pdf.html")
+    [problem] = caught.value.diagnostics
+    assert (problem.file, problem.line) == ("layouts/pdf.html", None if how == "linked folder" else 3)
+    expected = {"huge": "x.html is larger than 1,000,000 bytes", "linked file": "x.html leads outside",
+                "linked folder": "pdf.html leads outside"}[how]
+    assert expected in problem.message and "SECRET" not in problem.message
+
+
 def test_the_build_fails_with_the_layouts_file_and_line(tmp_path):
     mark = tmp_path / "ran"
     book = _layout_book(tmp_path, "{{ cycler.__init__.__globals__.os.popen('%s').read() }}" % _touch(mark))

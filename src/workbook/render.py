@@ -38,7 +38,7 @@ class Renderer:
         self.style_dirs = [d for d in (root / "styles", project_dir("styles")) if d.is_dir()]
         # Sandboxed: a book's own layouts are data, they can show values but not run code (sandbox.py).
         self.env = TemplateSandbox(
-            [d for d in (root / "layouts", project_dir("layouts")) if d.is_dir()],
+            [d for d in (root / "layouts", project_dir("layouts")) if d.is_dir()], root,
             autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,

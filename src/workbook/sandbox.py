@@ -23,6 +23,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from .errors import Diagnostic
 
+MAX_TEMPLATE_BYTES = 1_000_000  # a template file (the project's largest is a few kB)
 MAX_LOOPS = 1_000_000  # turns of all {% for %} loops in one render (a whole book's writing lines use a few 10,000)
 MAX_SIZE = 1_000_000  # items of a string or list that `*` may make
 MAX_BITS = 10_000  # bits of an integer that `**` or `*` may make
@@ -37,7 +38,31 @@ _HIDDEN = (PurePath, io.IOBase, types.ModuleType, type)
 
 
 class TemplateLimit(SecurityError):
-    """A template asked for more work or memory than a layout needs."""
+    """A template asked for more than a layout may: work, memory, or a file outside its folder."""
+
+
+class ContainedLoader(jinja2.FileSystemLoader):
+    """Templates from folders, each file checked first: inside its folder's boundary after resolving links
+    (a book's layouts stay inside the book), and at most MAX_TEMPLATE_BYTES (checked before reading)."""
+
+    def __init__(self, folders: list[Path], book_root: Path | None):
+        super().__init__([str(folder) for folder in folders])
+        book = book_root.resolve() if book_root else None
+        self.bounds = [book if book and folder.absolute().is_relative_to(book_root.absolute()) else folder.resolve()
+                       for folder in folders]
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Any]:
+        pieces = jinja2.loaders.split_template_path(template)
+        for folder, bound in zip(self.searchpath, self.bounds):
+            path = Path(folder, *pieces)
+            if path.is_file():
+                if not path.resolve().is_relative_to(bound):
+                    raise TemplateLimit(f"{template} leads outside {bound} (a link?); layouts are read from the "
+                                        "book folder only")
+                if path.stat().st_size > MAX_TEMPLATE_BYTES:
+                    raise TemplateLimit(f"{template} is larger than {MAX_TEMPLATE_BYTES:,} bytes")
+                break
+        return super().get_source(environment, template)
 
 
 class TemplateSandbox(ImmutableSandboxedEnvironment):
@@ -45,9 +70,10 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset({"**", "*", "%"})
 
-    def __init__(self, folders: Iterable[Path], **options: Any):
+    def __init__(self, folders: Iterable[Path], book_root: Path | None = None, **options: Any):
+        """Templates from `folders` (first wins); those inside `book_root` may not lead out of it."""
         self.folders = [Path(folder) for folder in folders]
-        super().__init__(loader=jinja2.FileSystemLoader([str(folder) for folder in self.folders]), **options)
+        super().__init__(loader=ContainedLoader(self.folders, book_root), **options)
         self.globals.pop("lipsum", None)  # makes text at any length; no layout needs it
         self.filters = {name: _guarded(name, function) for name, function in self.filters.items()}
         self.filters["wb_counted"] = self._counted
