@@ -100,6 +100,18 @@ def test_a_layout_cannot_make_unbounded_work(tmp_path, payload, words):
     assert problem.line == 3 or words == "the page grew beyond"  # the whole page: no one line
 
 
+def test_a_layout_still_has_jinjas_helpers(tmp_path):
+    from workbook.render import Renderer
+
+    book = _layout_book(tmp_path, "{% set ns = namespace(n=0) %}{% set c = cycler('a', 'b') %}{% set j = joiner('+') %}"
+                                  "{% for ch in chapters %}{% set ns.n = ns.n + ch.number %}{{ j() }}{{ c.next() }}"
+                                  "{{ loop.cycle('x', 'y') }}{% endfor %}={{ ns.n }} {{ build_date.strftime('%Y') }} "
+                                  "{{ words.get('contents') }} {{ '%05.1f' % 2.5 }} {{ '{:>4}'.format(7) }} "
+                                  "{{ 'ab' ~ 'c' * 2 }} {{ [3, 1, 2]|sort|join(',') }} {{ 2 ** 10 }}")
+    html = Renderer(workbook.load_book(book)).render("pdf.html")
+    assert "ax+by=3 2026 Contents 002.5    7 abcc 1,2,3 1024" in html
+
+
 @pytest.mark.parametrize("how", ["linked file", "linked folder", "huge"])
 def test_a_layout_reads_nothing_outside_the_book(tmp_path, how):
     secret = tmp_path / "secret.html"
