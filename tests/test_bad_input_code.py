@@ -141,6 +141,31 @@ def test_a_layout_reads_nothing_outside_the_book(tmp_path, how):
     assert expected in problem.message and "SECRET" not in problem.message
 
 
+@pytest.mark.parametrize("how, message", [
+    ("link", "styles/extra.css: error: stylesheet leads outside"),
+    ("huge", "styles/extra.css: error: stylesheet is larger than 2,000,000 bytes"),
+    ("latin-1", "styles/extra.css: error: stylesheet is not UTF-8 text (byte 18); save it as UTF-8"),
+])
+def test_a_stylesheet_is_read_from_the_book_only_and_bounded(tmp_path, how, message):
+    from workbook.render import Renderer
+
+    book = copy_root("mini", tmp_path)
+    (book / "styles").mkdir()
+    extra = book / "styles" / "extra.css"
+    if how == "link":
+        (tmp_path / "secret.css").write_text("SECRET-do-not-leak")
+        extra.symlink_to(tmp_path / "secret.css")
+    elif how == "huge":
+        with open(extra, "wb") as handle:
+            handle.truncate(5_000_000_000)
+    else:
+        extra.write_bytes("p::after{content:'\u00e9'}".encode("latin-1"))
+    with pytest.raises(OutputError) as caught:
+        Renderer(workbook.load_book(book)).stylesheet("book.css")
+    [problem] = caught.value.diagnostics
+    assert str(problem).startswith(message) and "SECRET" not in str(problem)
+
+
 def test_the_build_fails_with_the_layouts_file_and_line(tmp_path):
     mark = tmp_path / "ran"
     book = _layout_book(tmp_path, "{{ cycler.__init__.__globals__.os.popen('%s').read() }}" % _touch(mark))

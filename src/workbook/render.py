@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -15,6 +16,9 @@ from .manuscript import Manuscript
 from .pages import PageGeometry, geometry
 from .qr import edition_links
 from .sandbox import TemplateSandbox
+
+
+MAX_STYLE_BYTES = 2_000_000  # one stylesheet (the project's largest is a few kB)
 
 
 def book_date(manuscript: Manuscript) -> dt.datetime:
@@ -55,14 +59,30 @@ class Renderer:
             for directory in self.style_dirs:
                 path = directory / name
                 if path.is_file():
-                    parts.append(path.read_text(encoding="utf-8"))
+                    parts.append(self._read_style(path, name))
                     break
             else:
                 raise OutputError([Diagnostic(f"styles/{name}", None, "stylesheet not found")])
         extra = self.manuscript.config.root / "styles" / "extra.css"
         if extra.is_file():
-            parts.append(extra.read_text(encoding="utf-8"))
+            parts.append(self._read_style(extra, "extra.css"))
         return "\n".join(parts)
+
+    def _read_style(self, path: Path, name: str) -> str:
+        """A stylesheet's text: a book's from inside the book folder only (links resolved), at most MAX_STYLE_BYTES."""
+        root = self.manuscript.config.root
+        bound = root.resolve() if path.absolute().is_relative_to(root.absolute()) else path.parent.resolve()
+        problem = None
+        if not path.resolve().is_relative_to(bound):
+            problem = f"leads outside {bound} (a link?); stylesheets are read from the book folder only"
+        elif path.stat().st_size > MAX_STYLE_BYTES:
+            problem = f"is larger than {MAX_STYLE_BYTES:,} bytes"
+        else:
+            try:
+                return path.read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                problem = f"is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        raise OutputError([Diagnostic(f"styles/{name}", None, f"stylesheet {problem}")])
 
     def context(self, **extra: Any) -> dict[str, Any]:
         config = self.manuscript.config
