@@ -295,7 +295,9 @@ def test_notdef_is_reported(tmp_path):
     chapter = next((book / "chapters").glob("01-*.md"))
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\nEen teken zonder glyph: \ue123.\n", encoding="utf-8")
     result = workbook.build(book, tmp_path / "out", ["pdf"])
-    assert any("notdef" in w.message and "U+E123" in w.message for w in result.warnings)
+    found = [w for w in result.warnings if "U+E123" in w.message]
+    assert len(found) == 1 and found[0].file == chapter.relative_to(book).as_posix() and found[0].line is not None
+    assert "no glyphs" in found[0].message and not [w for w in result.warnings if "notdef" in w.message]
 
 
 def test_demo_glyph_coverage(demo_manuscript):

@@ -92,8 +92,10 @@ def declared_attachments(manuscript: Manuscript, fetcher: SafeFetcher) -> list[w
 
 
 def _problems(manuscript: Manuscript, fetcher: SafeFetcher, records: list[logging.LogRecord]) -> None:
-    """Raise OutputError for WeasyPrint errors; record missing glyphs as warnings of the manuscript."""
-    problems = []
+    """Raise OutputError for WeasyPrint errors; record missing glyphs as one warning of the manuscript."""
+    from .glyphs import fold_notdef
+
+    problems, notdef = [], []
     for record in records:
         message = record.getMessage()
         if record.levelno >= logging.ERROR:
@@ -104,11 +106,21 @@ def _problems(manuscript: Manuscript, fetcher: SafeFetcher, records: list[loggin
                     message = f"{url}: {reason}"
             problems.append(Diagnostic(file, line, message))
         elif ".notdef glyph" in message:
-            warning = Diagnostic("pdf", None, f"{message}; the book fonts have no such character", "warning")
-            if warning not in manuscript.warnings:
-                manuscript.warnings.append(warning)
+            notdef.append(message)
+    warning = fold_notdef(manuscript, notdef)  # the text check reported the chapters' own characters
+    if warning is not None and warning not in manuscript.warnings:
+        manuscript.warnings.append(warning)
     if problems:
         raise OutputError(problems)
+
+
+def _overflows(manuscript: Manuscript, document: weasyprint.Document) -> None:
+    """Record tables and lines wider than the page as warnings of the manuscript (overflow.py)."""
+    from .overflow import overflow_warnings
+
+    for warning in overflow_warnings(manuscript, document):
+        if warning not in manuscript.warnings:
+            manuscript.warnings.append(warning)
 
 
 def _stylesheet(text: str, base_url: str, fetcher: SafeFetcher) -> weasyprint.CSS:
@@ -153,6 +165,7 @@ def html_to_document(manuscript: Manuscript, html: str, fetcher: SafeFetcher | N
             file, line = locate(manuscript, exc.url)
             raise OutputError([Diagnostic(file, line, f"{exc.url}: {exc.reason}")]) from None
     _problems(manuscript, fetcher, log.records)
+    _overflows(manuscript, document)
     return document
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import jinja2
 
-from .assets import FAMILIES, font_face_css, project_dir
+from .assets import FAMILIES, book_css, project_dir
 from .errors import Diagnostic, OutputError
 from .fetcher import SafeFetcher
 from .icons import icon_markup
@@ -95,6 +95,7 @@ class Renderer:
             "authors": config.authors,
             "author_line": ", ".join(config.authors),
             "language": config.language,
+            "direction": config.direction,
             "identifier": config.identifier,
             "words": config.words,
             "chapters": self.manuscript.chapters,
@@ -124,12 +125,12 @@ class Renderer:
         """
         if edition not in self._pdf_css:  # read once per build: every part of the edition uses it
             sheets = ["book.css", "cover.css", "pdf.css"] + (["print.css"] if edition == "print" else [])
-            self._pdf_css[edition] = font_face_css() + "\n" + self.stylesheet(*sheets)
+            self._pdf_css[edition] = book_css(self.manuscript.config.settings.fonts, self.stylesheet(*sheets))
         return self.render("pdf.html", css=self._pdf_css[edition], edition=edition, geometry=self.geometry(edition),
                            how_to_use=self.manuscript.how_to_use, **part)
 
     def cover_html(self) -> str:
-        css = font_face_css() + "\n" + self.stylesheet("book.css", "cover.css")
+        css = book_css(self.manuscript.config.settings.fonts, self.stylesheet("book.css", "cover.css"))
         return self.render("cover.html", css=css)
 
 

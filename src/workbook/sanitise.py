@@ -19,7 +19,7 @@ from typing import Callable
 import lxml.etree
 import nh3
 
-from .images import ImageProblem, inspect_image
+from .bookfiles import BookFileProblem, check_picture
 
 MAX_QUOTE_DEPTH = 20
 MAX_LIST_DEPTH = 20
@@ -283,12 +283,9 @@ def _image(element, line_of: Callable[..., int | None], chapter_dir: Path, book_
         problems.append((line, "error", f"image {src}: {reason}"))
         return None
     try:
-        inspect_image(path.read_bytes())
-    except ImageProblem as exc:
+        check_picture(path)
+    except BookFileProblem as exc:
         problems.append((line, "error", f"image {src} {exc}"))
-        return None
-    except OSError as exc:
-        problems.append((line, "error", f"image {src}: cannot be read ({exc.strerror})"))
         return None
     canonical = path.relative_to(root).as_posix()
     element.set("src", urllib.parse.quote(canonical))
