@@ -12,7 +12,7 @@ from .fetcher import SafeFetcher
 from .manuscript import Manuscript, load_book
 from .output import clean_stale_temps, write_bytes
 from .editions import lay_out, release_memory
-from .pagecache import CACHE_NAME
+from .pagecache import CACHE_NAME, forget_cache_problems, take_cache_warning
 from .render import Renderer
 
 
@@ -170,7 +170,9 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
     result = BuildResult()
     started = time.perf_counter()
     chapter_progress = (lambda done, total, label: on_progress("chapters", done, total, label)) if on_progress else None
-    manuscript = load_book(book_dir, chapter_progress, cache_dir=out.resolve().parent / CACHE_NAME)
+    cache = out.resolve().parent / CACHE_NAME  # beside the output folder, never inside it
+    forget_cache_problems(cache)
+    manuscript = load_book(book_dir, chapter_progress, cache_dir=cache)
     try:
         set_page_size(manuscript, page_size)
     except ValueError as exc:
@@ -189,7 +191,7 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
     check_inputs(manuscript, out)
     renderer = Renderer(manuscript)
     renderer.fetcher = SafeFetcher.for_book(manuscript.config, exclude=[out])
-    renderer.cache_dir = out.resolve().parent / CACHE_NAME  # beside the output folder, never inside it
+    renderer.cache_dir = cache
     needs = edition_needs(wanted)
     if needs:  # every edition the targets need, laid out together over all cores
         began = time.perf_counter()
@@ -220,6 +222,9 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
         del data
         release_memory()  # what a target held (a joined PDF, say) does not stack onto the next one's peak
     result.warnings.extend(manuscript.warnings)  # after the targets: rendering may add warnings
+    cache_warning = take_cache_warning(cache)
+    if cache_warning:
+        result.warnings.append(cache_warning)
     if on_progress:
         on_progress("outputs", len(wanted), len(wanted), "done")
     return result
