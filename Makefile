@@ -8,9 +8,12 @@ BOOK   ?= book
 DIST   ?= dist
 
 # Debian packages the build needs: HarfBuzz's subsetter (fast font subsetting
-# in WeasyPrint), poppler-utils (pdftoppm for looking at pages) and chromium (the tests
-# drive the download page and the live preview headless; Ace by DAISY runs on it too).
-DEBS := libharfbuzz-subset0 poppler-utils chromium
+# in WeasyPrint), poppler-utils (pdftoppm for looking at pages), chromium (the tests
+# drive the download page and the live preview headless; Ace by DAISY runs on it too) and the
+# fonts book.yaml's `fonts:` can add (src/workbook/scripts.py): Noto for Arabic, Hebrew, Thai and
+# Devanagari (12 MB), Droid Sans Fallback for Chinese and Japanese (1.8 MB; Noto CJK is 56 MB)
+# and Nanum for Korean (10 MB).
+DEBS := libharfbuzz-subset0 poppler-utils chromium fonts-noto-core fonts-droid-fallback fonts-nanum
 # Ace by DAISY from npm, project-local; puppeteer uses Debian's chromium, downloads no browser.
 ACE_DIR := .tools/ace
 ACE     := $(ACE_DIR)/node_modules/.bin/ace-cli

@@ -4,9 +4,14 @@ Generates reference books from the demo book's chapters (copies with their own t
 temporary folder and times, in fresh processes, each pipeline on the same Markdown:
 
 * workbook build -f pdf,epub (cold: no .workbook-cache), and a rebuild after a one-word edit in one chapter;
-* workbook build -f epub alone;
-* pandoc -s (front matter stripped, chapter titles as # headings) -> standalone HTML -> weasyprint CLI;
+* workbook build -f pdf,print,epub (cold): what the print PDF adds, both made from the one layout;
+* workbook build -f epub alone, cold, and once the layout exists (the EPUB step itself);
+* the reader's PDF alone in one process (WORKBOOK_JOBS=1, cold): CPU seconds a page;
+* pandoc -s (front matter stripped, chapter titles as # headings) -> standalone HTML -> weasyprint CLI
+  (CPU seconds a page of its own PDF);
 * pandoc -> EPUB.
+
+Every pipeline's own page count is printed beside its times (pandoc's PDF has fewer, plainer pages).
 
 Wall time is the median of R runs. Peak memory is measured two ways: the largest single process
 (ru_maxrss of the waited-for children) and the whole process tree (RSS of the process and all its
@@ -126,7 +131,9 @@ def measure(commands: list[list[str]], env: dict | None = None) -> dict:
         if process.returncode != 0:
             raise SystemExit(f"{' '.join(command)} failed:\n{err.decode(errors='replace')[-2000:]}")
     wall = time.perf_counter() - started
-    return {"wall": wall, "max_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, "tree_mb": peak_tree / 1024}
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"wall": wall, "max_mb": usage.ru_maxrss / 1024, "tree_mb": peak_tree / 1024,
+            "cpu": usage.ru_utime + usage.ru_stime}
 
 
 def one(kind: str, book: Path, work: Path) -> dict:
@@ -134,11 +141,17 @@ def one(kind: str, book: Path, work: Path) -> dict:
     workbook = str(BIN / "workbook")
     dist = work / "dist"
     cache = work / ".workbook-cache"
-    if kind in ("workbook", "workbook-epub"):
+    formats = {"workbook": "pdf,epub", "workbook-all": "pdf,print,epub", "workbook-epub": "epub", "cpu-page": "pdf"}
+    if kind in formats:
         shutil.rmtree(dist, ignore_errors=True)
         shutil.rmtree(cache, ignore_errors=True)
-        formats = "pdf,epub" if kind == "workbook" else "epub"
-        return measure([[workbook, "build", str(book), "-o", str(dist), "-f", formats, "-q"]])
+        env = dict(os.environ, WORKBOOK_JOBS="1") if kind == "cpu-page" else None
+        result = measure([[workbook, "build", str(book), "-o", str(dist), "-f", formats[kind], "-q"]], env)
+        if kind == "cpu-page":
+            result["pages"] = pdf_pages(next(dist.glob("*.pdf")))
+        return result
+    if kind == "epub-warm":  # the layout is in the cache (a build made the PDF just before): the EPUB step
+        return measure([[workbook, "build", str(book), "-o", str(dist), "-f", "epub", "-q"]])
     if kind == "rebuild":
         chapter = sorted((book / "chapters").glob("*.md"))[len(list((book / "chapters").glob("*.md"))) // 2]
         text = chapter.read_text(encoding="utf-8")
@@ -151,8 +164,12 @@ def one(kind: str, book: Path, work: Path) -> dict:
     if kind == "pandoc-weasyprint":
         html = work / "pandoc.html"
         (work / "page.css").write_text(f"@page {{ size: {PAGE_SIZE}; }}\n", encoding="utf-8")
-        return measure([["pandoc", "-s", str(markdown), "-o", str(html), "--css", "page.css", *metadata],
-                        [str(BIN / "weasyprint"), str(html), str(work / "pandoc.pdf")]])
+        measure([["pandoc", "-s", str(markdown), "-o", str(html), "--css", "page.css", *metadata]])
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        result = measure([[str(BIN / "weasyprint"), str(html), str(work / "pandoc.pdf")]])
+        result["cpu"] -= before.ru_utime + before.ru_stime
+        result["pages"] = pdf_pages(work / "pandoc.pdf")
+        return result
     if kind == "pandoc-epub":
         return measure([["pandoc", str(markdown), "-o", str(work / "pandoc.epub"), *metadata]])
     raise SystemExit(f"unknown kind {kind}")
@@ -193,39 +210,51 @@ def main() -> None:
             work = Path(tmp) / f"work-{count}"
             work.mkdir()
             book = make_book(Path(tmp), count)
-            kinds = ["workbook", "rebuild", "workbook-epub", "pandoc-weasyprint", "pandoc-epub"]
+            kinds = ["workbook", "workbook-all", "rebuild", "workbook-epub", "epub-warm", "cpu-page",
+                     "pandoc-weasyprint", "pandoc-epub"]
             runs: dict[str, list[dict]] = {k: [] for k in kinds}
             for attempt in range(args.runs):
                 for kind in kinds:
-                    if kind == "rebuild" and not runs["workbook"]:
-                        continue
-                    if kind == "rebuild":  # a warm build just before, then the edit
+                    if kind in ("rebuild", "epub-warm"):  # a warm build just before, then the edit or the EPUB
                         run("workbook", book, work)
                     runs[kind].append(run(kind, book, work))
                     print(f"{count} chapters, {kind} run {attempt + 1}: {runs[kind][-1]['wall']:.2f} s, "
                           f"{runs[kind][-1]['tree_mb']:.0f} MB", file=sys.stderr)
             run("workbook", book, work)
             pages[count] = pdf_pages(next((work / "dist").glob("*.pdf")))
-            results[count] = {k: {m: statistics.median(r[m] for r in v) for m in ("wall", "max_mb", "tree_mb")}
+            results[count] = {k: {m: statistics.median(r[m] for r in v) for m in ("wall", "max_mb", "tree_mb", "cpu")}
+                              | {"pages": v[-1].get("pages", pages[count] if k.startswith(("workbook", "rebuild", "epub"))
+                                                    else None)}
                               for k, v in runs.items()}
     print(f"\nworkbook build vs {version}; medians of {args.runs} runs on {os.cpu_count()} cores\n")
-    print(f"{'chapters':>8} {'pages':>6} {'pipeline':<34} {'wall s':>8} {'max proc MB':>12} {'tree MB':>8}")
-    labels = {"workbook": "workbook build -f pdf,epub (cold)", "rebuild": "rebuild after one-word edit",
-              "workbook-epub": "workbook build -f epub (cold)", "pandoc-weasyprint": "pandoc -> HTML -> weasyprint",
-              "pandoc-epub": "pandoc -> EPUB"}
+    print(f"{'chapters':>8} {'pages':>6} {'pipeline':<40} {'wall s':>8} {'CPU s':>7} {'max proc MB':>12} {'tree MB':>8}")
+    labels = {"workbook": "workbook build -f pdf,epub (cold)", "workbook-all": "workbook build -f pdf,print,epub (cold)",
+              "rebuild": "rebuild after one-word edit", "workbook-epub": "workbook build -f epub (cold)",
+              "epub-warm": "workbook build -f epub (layout cached)", "cpu-page": "reader's PDF, one process (cold)",
+              "pandoc-weasyprint": "pandoc -> HTML -> weasyprint (weasyprint)", "pandoc-epub": "pandoc -> EPUB"}
     for count, rows in results.items():
         for kind, row in rows.items():
-            print(f"{count:>8} {pages[count]:>6} {labels[kind]:<34} {row['wall']:>8.2f} {row['max_mb']:>12.0f} {row['tree_mb']:>8.0f}")
+            shown = str(row["pages"]) if row["pages"] else "-"
+            print(f"{count:>8} {shown:>6} {labels[kind]:<40} {row['wall']:>8.2f} {row['cpu']:>7.2f} "
+                  f"{row['max_mb']:>12.0f} {row['tree_mb']:>8.0f}")
     print("\ntargets")
     for count, rows in results.items():
         pandoc_both = rows["pandoc-weasyprint"]["wall"] + rows["pandoc-epub"]["wall"]
         checks = [
             ("full build / (pandoc->weasyprint + pandoc epub)", rows["workbook"]["wall"] / pandoc_both, 0.6),
             ("rebuild after one-word edit / full build", rows["rebuild"]["wall"] / rows["workbook"]["wall"], 0.1),
-            ("EPUB alone / pandoc EPUB", rows["workbook-epub"]["wall"] / rows["pandoc-epub"]["wall"], 0.5),
+            ("-f pdf,print,epub / -f pdf,epub", rows["workbook-all"]["wall"] / rows["workbook"]["wall"], 1.1),
+            ("CPU a page, one process / weasyprint on pandoc's HTML",
+             (rows["cpu-page"]["cpu"] / rows["cpu-page"]["pages"])
+             / (rows["pandoc-weasyprint"]["cpu"] / rows["pandoc-weasyprint"]["pages"]), 1.0),
+            ("EPUB step (layout cached) / pandoc EPUB", rows["epub-warm"]["wall"] / rows["pandoc-epub"]["wall"], 0.5),
+            ("EPUB alone, cold / pandoc EPUB", rows["workbook-epub"]["wall"] / rows["pandoc-epub"]["wall"], 0.5),
         ]
         for label, ratio, limit in checks:
-            print(f"  {count:>3} chapters: {label:<50} {ratio:6.2f}  (target <= {limit})  {'met' if ratio <= limit else 'NOT met'}")
+            print(f"  {count:>3} chapters: {label:<55} {ratio:6.2f}  (target <= {limit})  {'met' if ratio <= limit else 'NOT met'}")
+        for kind in ("cpu-page", "pandoc-weasyprint"):
+            print(f"  {count:>3} chapters: CPU a page, {labels[kind]:<43} {1000 * rows[kind]['cpu'] / rows[kind]['pages']:6.1f} ms"
+                  f" ({rows[kind]['pages']} pages)")
     if len(results) >= 2:
         small, large = min(results), max(results)
         for metric, name in (("tree_mb", "process tree"), ("max_mb", "largest process")):

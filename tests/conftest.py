@@ -50,16 +50,68 @@ def output(result: workbook.BuildResult, suffix: str) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_editions(tmp_path_factory) -> dict:
-    """Both PDF editions of the demo book: edition -> (pdf path, WeasyPrint Document, manuscript)."""
-    from workbook.pdf import document_to_pdf, render_document
+    """Both PDF editions of the demo book, made from one render of the whole book: edition -> (pdf path,
+    the WeasyPrint Document both are made of, manuscript)."""
+    from workbook.editions import edition_pdf
+    from workbook.pdf import render_document
     from workbook.render import Renderer
 
     out = tmp_path_factory.mktemp("demo-editions")
+    manuscript = workbook.load_book(REPO / "book")
+    renderer = Renderer(manuscript)
+    document = render_document(manuscript, renderer)
     editions = {}
     for edition in ("screen", "print"):
-        manuscript = workbook.load_book(REPO / "book")
-        document = render_document(manuscript, Renderer(manuscript), edition)
         path = out / f"{edition}.pdf"
-        path.write_bytes(document_to_pdf(manuscript, document))
+        path.write_bytes(edition_pdf(manuscript, renderer, edition, whole=True))
         editions[edition] = (path, document, manuscript)
     return editions
+
+
+# -- every glyph of every PDF the suite makes is checked against its font (glyphcheck.py) ----------------
+
+_GLYPH_PROBLEMS: dict[str, list[str]] = {}  # SHA-256 of a PDF -> what glyphcheck found (checked once)
+
+
+def glyph_problems(folder: Path) -> list[str]:
+    """What glyphcheck finds in the PDFs under `folder` (damaged PDFs that tests make on purpose aside)."""
+    import hashlib
+
+    import pikepdf
+
+    from glyphcheck import check_pdf
+
+    problems = []
+    for path in sorted(folder.rglob("*.pdf")):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        if digest not in _GLYPH_PROBLEMS:
+            try:
+                _GLYPH_PROBLEMS[digest] = check_pdf(data).problems
+            except pikepdf.PdfError:
+                _GLYPH_PROBLEMS[digest] = []
+        problems += [f"{path}: {problem}" for problem in _GLYPH_PROBLEMS[digest]]
+    return problems
+
+
+@pytest.fixture(autouse=True)
+def _glyphs_drawn_in_test_outputs(request):
+    """After each test that has a tmp_path: every PDF it made there draws the right glyphs."""
+    folder = request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames else None
+    yield
+    if folder is not None:
+        problems = glyph_problems(folder)
+        if problems:
+            pytest.fail("glyphs drawn wrong:\n" + "\n".join(problems[:20]), pytrace=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _glyphs_drawn_in_session_outputs(tmp_path_factory):
+    """At the end of the run: every PDF the session's shared builds made draws the right glyphs."""
+    yield
+    problems = glyph_problems(tmp_path_factory.getbasetemp())
+    if problems:
+        pytest.fail("glyphs drawn wrong:\n" + "\n".join(problems[:20]), pytrace=False)

@@ -51,8 +51,9 @@ def orphaned_lines(path: Path, questions: list[str], stop: str | None = None) ->
     return _rules(path, tuple(questions), stop)[1]
 
 
-def ruled_lines_below(path: Path, text: str) -> list[int]:
-    """For every page showing `text` (e.g. a notes page title): the ruled lines drawn below it."""
+def ruled_lines_below(path: Path, text: str, pages: bool = False) -> list[int]:
+    """For every page showing `text` (e.g. a notes page title): the ruled lines drawn below it
+    (`pages`: for every page, 0 where the text is not shown)."""
     found = []
     with pdfplumber.open(str(path)) as pdf:
         for page in pdf.pages:
@@ -60,6 +61,8 @@ def ruled_lines_below(path: Path, text: str) -> list[int]:
             if hits:
                 top = hits[0]["top"]
                 found.append(sum(1 for t in _line_tops(page) if t > top))
+            elif pages:
+                found.append(0)
     return found
 
 
@@ -275,3 +278,29 @@ def ace_violations(path: Path, out_dir: Path) -> dict[str, list[str]]:
             test = assertion["earl:test"]
             found.setdefault(test["earl:impact"], []).append(f"{test['dct:title']} in {document['earl:testSubject']['url']}")
     return found
+
+
+def single_and_joined(book: Path, edition: str, workers: int = 2) -> tuple[bytes, bytes]:
+    """The edition made from the book rendered as one document, and from its parts laid out (no cache)
+    and joined."""
+    import workbook
+    from workbook.editions import edition_pdf, lay_out
+    from workbook.render import Renderer
+
+    manuscript = workbook.load_book(book)
+    single = edition_pdf(manuscript, Renderer(manuscript), edition, whole=True)
+    manuscript = workbook.load_book(book)
+    renderer = Renderer(manuscript)
+    lay_out(manuscript, renderer, {edition: "pdf"}, workers)
+    return single, edition_pdf(manuscript, renderer, edition)
+
+
+def page_pixels(pdf: bytes, scale: float = 1.5) -> list[bytes]:
+    """Every page rendered by pdfium (scale 1.5: 108 dpi), as raw RGB bytes."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return [page.render(scale=scale).to_pil().convert("RGB").tobytes() for page in document]
+    finally:
+        document.close()

@@ -12,36 +12,21 @@ import pytest
 from pypdf import PdfReader
 
 import workbook
-from workbook.editions import edition_pdf
 from workbook.pagecache import CACHE_NAME
-from workbook.pdf import document_to_pdf, layout_edition
-from workbook.render import Renderer
 
 from conftest import REPO, ROOTS, copy_root
+from helpers import page_pixels, single_and_joined
 
 pytestmark = pytest.mark.build
 EDITIONS = ("screen", "print")
 
 
-def _single_and_joined(book: Path, edition: str, workers: int = 2) -> tuple[bytes, bytes]:
-    """The edition rendered as one document, and laid out in parts (no cache) and joined."""
-    from workbook.editions import lay_out
-
-    manuscript = workbook.load_book(book)
-    renderer = Renderer(manuscript)
-    single = document_to_pdf(manuscript, layout_edition(manuscript, renderer, edition), fetcher=renderer.fetcher,
-                             attachments=edition == "screen")
-    manuscript = workbook.load_book(book)
-    renderer = Renderer(manuscript)
-    lay_out(manuscript, renderer, {edition: "pdf"}, workers)
-    return single, edition_pdf(manuscript, renderer, edition)
-
-
 @pytest.fixture(scope="module", params=[("linked", "screen"), ("linked", "print"), ("book", "screen"),
-                                        ("book", "print")], ids=lambda p: "-".join(p))
+                                        ("book", "print"), ("glyphs", "screen"), ("glyphs", "print")],
+                ids=lambda p: "-".join(p))
 def pair(request) -> tuple[bytes, bytes]:
     name, edition = request.param
-    return _single_and_joined(REPO / "book" if name == "book" else ROOTS / name, edition)
+    return single_and_joined(REPO / "book" if name == "book" else ROOTS / name, edition)
 
 
 def _texts(pdf: bytes) -> list[str]:
@@ -110,30 +95,28 @@ def test_page_boxes_and_metadata_match_one_render(pair):
     assert b.trailer["/Root"]["/Lang"] == a.trailer["/Root"]["/Lang"]
 
 
-def test_joined_text_renders_with_the_merged_fonts(tmp_path):
-    """The merged font programs draw the glyphs (pdfium renders each page; a page with lost glyphs
-    would come out with far less ink than the same page rendered from one render)."""
-    import pypdfium2
+def test_joined_pages_are_pixel_for_pixel_one_render(pair):
+    """What is drawn, not what is read back: every page of the joined edition renders (pdfium, 108 dpi)
+    to exactly the pixels of the same page of one render of the whole book."""
+    single, joined = pair
+    a, b = page_pixels(single), page_pixels(joined)
+    assert len(a) == len(b)
+    differ = [index + 1 for index, (x, y) in enumerate(zip(a, b)) if x != y]
+    assert not differ, f"pages that render differently: {differ}"
 
-    single, joined = _single_and_joined(ROOTS / "linked", "screen")
 
-    def ink(pdf: bytes) -> list[int]:
-        document = pypdfium2.PdfDocument(pdf)
-        try:
-            values = []
-            for page in document:
-                image = page.render(scale=0.5).to_pil().convert("L")
-                values.append(sum(image.histogram()[:128]))
-            return values
-        finally:
-            document.close()
+def test_every_glyph_drawn_is_the_fonts_own(pair):
+    """Every glyph id shown in the joined edition draws the original font's outline for the text its
+    ToUnicode names (glyphcheck.py): a join that reads one part's glyph id in another fails here."""
+    from glyphcheck import check_pdf
 
-    for a, b in zip(ink(single), ink(joined)):
-        assert abs(a - b) <= max(20, a * 0.01)
+    for pdf in pair:
+        report = check_pdf(pdf)
+        assert report.glyphs > 50 and not report.problems, report.problems[:10]
 
 
 def test_page_labels_follow_the_folios():
-    _single, joined = _single_and_joined(ROOTS / "linked", "print")
+    _single, joined = single_and_joined(ROOTS / "linked", "print")
     reader = PdfReader(io.BytesIO(joined))
     labels = reader.page_labels
     texts = _texts(joined)
@@ -144,8 +127,8 @@ def test_page_labels_follow_the_folios():
 
 
 def test_one_worker_and_two_give_the_same_pdf():
-    _single, two = _single_and_joined(ROOTS / "linked", "print", workers=2)
-    _single, one = _single_and_joined(ROOTS / "linked", "print", workers=1)
+    _single, two = single_and_joined(ROOTS / "linked", "print", workers=2)
+    _single, one = single_and_joined(ROOTS / "linked", "print", workers=1)
     assert one == two
 
 
@@ -158,14 +141,14 @@ def test_cache_relays_only_what_an_edit_touches(tmp_path):
     out = tmp_path / "dist"
     cold = _build(book, out)
     pdf, epub = (out / "linked-steps.pdf").read_bytes(), (out / "linked-steps.epub").read_bytes()
-    assert cold.parts == 8 and cold.cached == 0  # front + 3 chapters, screen and print
+    assert cold.parts == 4 and cold.cached == 0  # front + 3 chapters, laid out once for every edition
     warm = _build(book, out)
-    assert (warm.layouts, warm.cached) == (0, 8)
+    assert (warm.layouts, warm.cached) == (0, 4)
     assert (out / "linked-steps.pdf").read_bytes() == pdf and (out / "linked-steps.epub").read_bytes() == epub
     chapter = book / "chapters" / "03-end.md"
     chapter.write_text(chapter.read_text(encoding="utf-8").replace("outlast", "outlive"), encoding="utf-8")
     edited = _build(book, out)
-    assert edited.layouts == 2, "only the edited chapter, in each edition"
+    assert edited.layouts == 1, "only the edited chapter, once for every edition"
     assert "outlive" in PdfReader(out / "linked-steps.pdf").pages[-2].extract_text() + \
         PdfReader(out / "linked-steps.pdf").pages[-3].extract_text()
     fresh = tmp_path / "fresh"
@@ -183,7 +166,7 @@ def test_an_edit_that_moves_later_chapters_relays_them(tmp_path):
                        encoding="utf-8")
     edited = _build(book, out, ["pdf"])
     assert edited.layouts >= 3  # the chapter, the chapters after it (new folios), the contents
-    single, _joined = _single_and_joined(book, "screen")
+    single, _joined = single_and_joined(book, "screen")
     assert _texts((out / "linked-steps.pdf").read_bytes()) == _texts(single)
 
 
@@ -218,9 +201,9 @@ def test_a_book_joined_in_runs_is_the_same(monkeypatch):
     """Long books are joined CHUNK parts at a time, then the runs: the same pages, links and bookmarks."""
     import workbook.pdfmerge
 
-    single, joined = _single_and_joined(ROOTS / "linked", "print")
+    single, joined = single_and_joined(ROOTS / "linked", "print")
     monkeypatch.setattr(workbook.pdfmerge, "CHUNK", 2)
-    _single, in_runs = _single_and_joined(ROOTS / "linked", "print")
+    _single, in_runs = single_and_joined(ROOTS / "linked", "print")
     assert _texts(in_runs) == _texts(single)
     assert _links(in_runs) == _links(single) and _destinations(in_runs) == _destinations(single)
     assert _outline(in_runs) == _outline(single)
@@ -242,7 +225,7 @@ def test_joined_runs_come_from_the_cache_and_a_corrupt_run_is_joined_again(tmp_p
     runs[1].write_bytes(b"not a PDF")
     _build(book, out, ["print"])
     assert (out / "linked-steps-print.pdf").read_bytes() == first
-    assert _texts(first) == _texts(_single_and_joined(book, "print")[0])
+    assert _texts(first) == _texts(single_and_joined(book, "print")[0])
 
 
 def test_every_word_sits_where_one_render_puts_it(pair):
@@ -261,7 +244,7 @@ def test_every_word_sits_where_one_render_puts_it(pair):
 def test_fresh_workers_after_their_share_of_parts_give_the_same_pdf(monkeypatch):
     import workbook.scheduler
 
-    _single, joined = _single_and_joined(ROOTS / "linked", "print")
+    _single, joined = single_and_joined(ROOTS / "linked", "print")
     monkeypatch.setattr(workbook.scheduler, "PARTS_PER_WORKER", 1)
-    _single, recycled = _single_and_joined(ROOTS / "linked", "print")
+    _single, recycled = single_and_joined(ROOTS / "linked", "print")
     assert recycled == joined

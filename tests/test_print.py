@@ -81,9 +81,8 @@ def test_type_and_margins_scale_with_the_page():
     for page in (a4, a5, geometry(215.9, 279.4), geometry(152.4, 228.6)):
         measure_chars = (page.width - page.inner - page.outer) / (page.font_size * 0.5 * 25.4 / 72)
         assert 60 <= measure_chars <= 75, (page, measure_chars)
-    printed = geometry(148, 210, "print")
-    assert printed.inner > printed.outer and printed.bleed == 3.2
-    assert geometry(148, 210).inner == geometry(148, 210).outer
+    page = geometry(148, 210)  # one page design for every edition: margins mirrored toward the binding
+    assert page.inner > page.outer and page.bleed == 3.2 and geometry(148, 210, 5).bleed == 5
 
 
 def test_print_chapters_start_on_odd_right_hand_pages(demo_editions):
@@ -94,15 +93,33 @@ def test_print_chapters_start_on_odd_right_hand_pages(demo_editions):
         assert int(footer_number(pages[index])) % 2 == 1, title
 
 
-def test_blank_pages_carry_no_text_and_no_marks_but_crop_marks(demo_editions):
-    path, document, _ = demo_editions["print"]
+def test_blank_left_pages_before_chapters_are_ruled_notes_pages(demo_editions):
+    """A chapter that would open on a left-hand page gets a page before it; that page is ruled for
+    notes (the book's word for notes on top, lines at the writing-line pitch), no folio, no body text,
+    in both editions (they share their pages)."""
+    import pypdfium2
+
+    _path, document, manuscript = demo_editions["print"]
     blanks = blank_pages(document)
     assert blanks, "right-hand openers make at least one blank page in the demo book"
-    reader = pypdf.PdfReader(str(path))
-    for index in blanks:
-        assert not (reader.pages[index].extract_text() or "").strip(), f"page {index + 1} is not empty"
-        _, lines = next((i, ls) for i, ls in page_boxes(document) if i == index)
-        assert lines == [], f"page {index + 1} holds text"
+    notes = str(manuscript.config.words["notes"]).upper()
+    for edition in ("screen", "print"):
+        path = demo_editions[edition][0]
+        reader = pypdf.PdfReader(str(path))
+        pdf = pypdfium2.PdfDocument(str(path))
+        for index in blanks:
+            assert (reader.pages[index].extract_text() or "").split() == [notes], f"page {index + 1}"
+            _, lines = next((i, ls) for i, ls in page_boxes(document) if i == index)
+            assert lines == [], f"page {index + 1} holds text"
+            image = pdf[index].render(scale=72 / 72 * 2).to_pil().convert("L")
+            width, height = image.size
+            pixels = image.load()
+            ruled = [y for y in range(height) if sum(1 for x in range(0, width, 4) if 130 < pixels[x, y] < 200) > width / 4 * 0.5]
+            rows = [y for i, y in enumerate(ruled) if i == 0 or y - ruled[i - 1] > 2]
+            assert len(rows) >= int(geometry(210, 297).content_height // LINE_PITCH_MM) - 1, (edition, index, len(rows))
+            pitches = {round((b - a) / 2 * 25.4 / 72, 0) for a, b in zip(rows, rows[1:])}
+            assert pitches <= {8.0, 9.0}, pitches  # 8.68 mm (8.5 mm and its rule), at 2 px a pt
+        pdf.close()
 
 
 def test_no_heading_ends_a_page(demo_editions):
@@ -146,8 +163,10 @@ def test_fill_prompts_and_notes_pages_fill_their_page(demo_editions):
         pitch = geometry(210, 297).line_pitch_px
         assert free_lines(document, ids, pitch) == {i: 0 for i in ids}, edition
         assert all(sum(1 for page in document.pages if i in page.anchors) == 1 for i in ids), edition
-        notes = ruled_lines_below(path, str(manuscript.config.words["notes"]).upper())
-        assert len(notes) == len(manuscript.chapters)
+        notes_pages = [i for i, page in enumerate(document.pages) if any(a.startswith("notes-") for a in page.anchors)]
+        notes = [n for i, n in enumerate(ruled_lines_below(path, str(manuscript.config.words["notes"]).upper(), pages=True))
+                 if i in notes_pages]
+        assert len(notes) == len(manuscript.chapters) == len(notes_pages)
         usable = geometry(210, 297).content_height - 15  # the title takes ~10 mm
         assert all(n >= int(usable // LINE_PITCH_MM) - 1 for n in notes), notes
 
@@ -206,9 +225,12 @@ def test_running_heads_and_folios(demo_editions):
     first = min(starts)
     blanks = set(blank_pages(document))
     heads = _band_text(path, 0, geometry(210, 297).top - 1)
+    notes = str(manuscript.config.words["notes"]).upper()
     for index in range(len(pages)):
-        if index in blanks or index < first:
-            assert heads[index] == "", (index, heads[index])  # front matter and blank pages: no heads
+        if index in blanks:
+            assert heads[index] == notes, (index, heads[index])  # a notes page before a chapter: its title
+        elif index < first:
+            assert heads[index] == "", (index, heads[index])  # front matter: no heads
         elif index in starts:
             assert heads[index] == "", (index, heads[index])  # chapter openers: no running head
         elif index % 2 == 1:  # a left-hand page: the book title
@@ -226,7 +248,7 @@ def test_front_matter(demo_editions):
     pages = pdf_pages_text(path)
     settings = manuscript.config.settings
     assert pages[0].strip() == settings.title  # half title
-    assert not pages[1].strip()
+    assert pages[1].split() == str(manuscript.config.words["owner"]).upper().split()  # whose workbook this is
     assert pages[2].startswith(settings.title) and settings.subtitle in pages[2]
     colophon = normalise(pages[3])
     for needed in (f"ISBN {settings.isbn}", settings.edition, normalise(settings.rights), settings.date.isoformat()):
@@ -234,12 +256,14 @@ def test_front_matter(demo_editions):
     toc_index, _ = toc_entries(path, manuscript)
     assert toc_index % 2 == 0 and footer_number(pages[toc_index]) == "v"
     how = next(i for i, t in enumerate(pages) if t.startswith("Zo gebruik je dit werkboek"))
-    assert how % 2 == 0 and re.fullmatch(r"[ivx]+", footer_number(pages[how]))
+    assert how == toc_index + 1 and re.fullmatch(r"[ivx]+", footer_number(pages[how]))  # on the contents' back
     listed = re.search(r"Zo gebruik je dit werkboek[ .]*?([ivx]+)\s*$", pages[toc_index], re.M)
     assert listed and listed[1] == footer_number(pages[how]), "the contents list the how-to page by its roman folio"
 
 
-def test_print_links_get_qr_codes_and_short_urls(demo_editions):
+def test_further_reading_gets_qr_codes_and_short_urls_and_stays_live(demo_editions):
+    """Both editions show the same pages: QR codes and short addresses for readers on paper; the reader's
+    PDF keeps its links live, the print PDF has no link annotations."""
     screen, _d, manuscript = demo_editions["screen"]
     printed, _d, _m = demo_editions["print"]
     urls = sorted(set(re.findall(r'<ul[^>]*class="further-reading"[^>]*>.*?</ul>|<p[^>]*class="cta"[^>]*>.*?</p>',
@@ -249,18 +273,11 @@ def test_print_links_get_qr_codes_and_short_urls(demo_editions):
     print_text = normalise(" ".join(pdf_pages_text(printed)))
     screen_text = normalise(" ".join(pdf_pages_text(screen)))
     for url in links:
-        assert short_url(url) in print_text
-        assert short_url(url) not in screen_text
-    def images(path):
-        count = 0
-        for page in pypdf.PdfReader(str(path)).pages:
-            xobjects = page.get("/Resources", {}).get("/XObject", {})
-            count += len(xobjects)
-        return count
-    assert images(printed) >= images(screen) + len(links)
+        assert short_url(url) in print_text and short_url(url) in screen_text
     uris = {a.get_object()["/A"].get("/URI") for page in pypdf.PdfReader(str(screen)).pages
             for a in page.get("/Annots", []) if a.get_object().get("/A")}
     assert set(links) <= uris  # the screen PDF keeps live links
+    assert not any(page.get("/Annots") for page in pypdf.PdfReader(str(printed)).pages)
 
 
 def test_print_links_html():
@@ -295,7 +312,9 @@ def test_notdef_is_reported(tmp_path):
     chapter = next((book / "chapters").glob("01-*.md"))
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\nEen teken zonder glyph: \ue123.\n", encoding="utf-8")
     result = workbook.build(book, tmp_path / "out", ["pdf"])
-    assert any("notdef" in w.message and "U+E123" in w.message for w in result.warnings)
+    found = [w for w in result.warnings if "U+E123" in w.message]
+    assert len(found) == 1 and found[0].file == chapter.relative_to(book).as_posix() and found[0].line is not None
+    assert "no glyphs" in found[0].message and not [w for w in result.warnings if "notdef" in w.message]
 
 
 def test_demo_glyph_coverage(demo_manuscript):
@@ -336,3 +355,53 @@ def test_bad_isbn_and_missing_how_to_use_are_reported(tmp_path):
     config.write_text(original + "isbn: 978-90-12345-67-5\nhow_to_use: nowhere.md\n", encoding="utf-8")
     messages = _diagnostics(book)
     assert any(m.startswith(f"book.yaml:{lines + 2}: error: how_to_use: file nowhere.md does not exist") for m in messages), messages
+
+
+def test_both_editions_draw_the_same_pages(demo_editions):
+    """One layout: every page but the first (the reader's cover, the printer's half-title) renders to
+    the same pixels in the reader's PDF and inside the trim of the print PDF (its bleed and crop marks
+    lie outside the trim); the print PDF's pages are the trim grown by the bleed."""
+    import io
+
+    import pikepdf
+    import pypdfium2
+
+    bleed = 3.2 * MM
+    with pikepdf.open(demo_editions["print"][0]) as pdf:  # the print pages seen through their trim
+        for page in pdf.pages:
+            x0, y0, x1, y1 = (float(v) for v in page.TrimBox)
+            assert [float(v) for v in page.MediaBox] == pytest.approx([x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed])
+            page.MediaBox = page.TrimBox
+        trimmed = io.BytesIO()
+        pdf.save(trimmed)
+    screen = pypdfium2.PdfDocument(str(demo_editions["screen"][0]))
+    printed = pypdfium2.PdfDocument(trimmed.getvalue())
+    try:
+        assert len(screen) == len(printed)
+        for index in range(1, len(screen)):
+            a = screen[index].render(scale=1.5).to_pil().convert("RGB")
+            b = printed[index].render(scale=1.5).to_pil().convert("RGB")
+            assert a.size == b.size and a.tobytes() == b.tobytes(), f"page {index + 1} differs"
+    finally:
+        screen.close()
+        printed.close()
+
+
+def test_crop_marks_lie_in_the_bleed_outside_the_trim(demo_editions):
+    """The print PDF's crop marks: eight strokes per page in the registration colour, every point of
+    them outside the trim and inside the bleed (never on the page itself)."""
+    import pikepdf
+
+    with pikepdf.open(demo_editions["print"][0]) as pdf:
+        for number, page in enumerate(pdf.pages, 1):
+            x0, y0, x1, y1 = (float(v) for v in page.TrimBox)
+            m0, n0, m1, n1 = (float(v) for v in page.MediaBox)
+            contents = page.Contents if isinstance(page.Contents, pikepdf.Array) else [page.Contents]
+            marks = pikepdf.parse_content_stream(contents[-1])
+            points = [(float(ops[0]), float(ops[1])) for ops, op in marks if str(op) in ("m", "l")]
+            assert len(points) == 16 and any(str(op) == "CS" for _ops, op in marks), number
+            for x, y in points:
+                assert m0 <= x <= m1 and n0 <= y <= n1, (number, x, y)
+                assert not (x0 < x < x1 and y0 < y < y1), (number, x, y)
+            strokes = [points[i:i + 2] for i in range(0, 16, 2)]
+            assert all((a[0] == b[0]) != (a[1] == b[1]) for a, b in strokes)  # straight, horizontal or vertical

@@ -45,8 +45,9 @@ def font_dirs() -> list[Path]:
 FAMILIES = {"serif": "Workbook Serif", "sans": "Workbook Sans"}
 
 
-def font_face_css() -> str:
-    """@font-face rules pointing at the shipped font files (never the system's fonts)."""
+def font_face_css(scripts: list[str] | tuple[str, ...] = ()) -> str:
+    """@font-face rules pointing at the shipped font files and those of the scripts book.yaml's `fonts:`
+    enables, each by its path (never the system's fonts by name)."""
     rules = []
     for key, path in font_files().items():
         family, weight, style = key.split("-")
@@ -54,9 +55,23 @@ def font_face_css() -> str:
             f'@font-face {{ font-family: "{FAMILIES[family]}"; font-weight: {weight}; '
             f'font-style: {style}; src: url("{path.as_uri()}") format("truetype"); }}'
         )
+    if scripts:
+        from .scripts import script_font_face_css
+
+        rules.append(script_font_face_css(scripts, FAMILIES))
     return "\n".join(rules)
 
 
-def asset_roots(book_root: Path) -> list[Path]:
-    """Every folder a render may read from: the book, the project's layouts and styles, the fonts."""
-    return [book_root, project_dir("layouts"), project_dir("styles"), *font_dirs()]
+def book_css(scripts: list[str] | tuple[str, ...], stylesheet: str) -> str:
+    """The @font-face rules and `stylesheet`, whose font stacks name the enabled scripts' families too."""
+    from .scripts import with_script_families
+
+    return font_face_css(scripts) + "\n" + with_script_families(stylesheet, scripts, FAMILIES)
+
+
+def asset_roots(book_root: Path, scripts: list[str] | tuple[str, ...] = ()) -> list[Path]:
+    """Every folder (or file) a render may read from: the book, the project's layouts and styles, the
+    shipped fonts and the font files of the enabled scripts."""
+    from .scripts import script_font_files
+
+    return [book_root, project_dir("layouts"), project_dir("styles"), *font_dirs(), *script_font_files(scripts)]

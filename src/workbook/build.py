@@ -12,7 +12,7 @@ from .fetcher import SafeFetcher
 from .manuscript import Manuscript, load_book
 from .output import clean_stale_temps, write_bytes
 from .editions import lay_out, release_memory
-from .pagecache import CACHE_NAME
+from .pagecache import CACHE_NAME, forget_cache_problems, take_cache_warning
 from .render import Renderer
 
 
@@ -139,18 +139,13 @@ def set_page_size(manuscript: Manuscript, page_size: str | None) -> None:
 
 
 def edition_needs(wanted: list[str]) -> dict[str, str]:
-    """What the wanted formats need laid out: {"screen": "pdf"} for the reader's PDF, the print edition's
-    PDF for the printer's, or only its page data for the EPUB's page list."""
-    from .epub import PAGE_EDITION
+    """What the wanted formats need of the book's one layout: its PDF parts for the reader's or the
+    printer's PDF ({"book": "pdf"}), or only its page data for the EPUB's page list ({"book": "pages"})."""
+    from .pages import LAYOUT
 
-    needs = {}
-    if "pdf" in wanted:
-        needs["screen"] = "pdf"
-    if "print" in wanted:
-        needs["print"] = "pdf"
-    if "epub" in wanted and PAGE_EDITION not in needs:
-        needs[PAGE_EDITION] = "pages"
-    return needs
+    if "pdf" in wanted or "print" in wanted:
+        return {LAYOUT: "pdf"}
+    return {LAYOUT: "pages"} if "epub" in wanted else {}
 
 
 ProgressCallback = Callable[[str, int, int, str], None]  # (kind: "chapters"|"parts"|"outputs", done, total, label)
@@ -175,7 +170,9 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
     result = BuildResult()
     started = time.perf_counter()
     chapter_progress = (lambda done, total, label: on_progress("chapters", done, total, label)) if on_progress else None
-    manuscript = load_book(book_dir, chapter_progress, cache_dir=out.resolve().parent / CACHE_NAME)
+    cache = out.resolve().parent / CACHE_NAME  # beside the output folder, never inside it
+    forget_cache_problems(cache)
+    manuscript = load_book(book_dir, chapter_progress, cache_dir=cache)
     try:
         set_page_size(manuscript, page_size)
     except ValueError as exc:
@@ -194,7 +191,7 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
     check_inputs(manuscript, out)
     renderer = Renderer(manuscript)
     renderer.fetcher = SafeFetcher.for_book(manuscript.config, exclude=[out])
-    renderer.cache_dir = out.resolve().parent / CACHE_NAME  # beside the output folder, never inside it
+    renderer.cache_dir = cache
     needs = edition_needs(wanted)
     if needs:  # every edition the targets need, laid out together over all cores
         began = time.perf_counter()
@@ -225,6 +222,9 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
         del data
         release_memory()  # what a target held (a joined PDF, say) does not stack onto the next one's peak
     result.warnings.extend(manuscript.warnings)  # after the targets: rendering may add warnings
+    cache_warning = take_cache_warning(cache)
+    if cache_warning:
+        result.warnings.append(cache_warning)
     if on_progress:
         on_progress("outputs", len(wanted), len(wanted), "done")
     return result

@@ -3,19 +3,25 @@
 
 The key is a hash of the workbook version, the chapter's bytes, its place in the book, the book's
 settings and words, and a fingerprint (name, size, modification time) of every other file in the book
-folder (pictures a chapter checks, the how-to-use page, styles). Entries are written atomically; one
-that cannot be read back is ignored and the chapter converted again.
+folder (pictures a chapter checks, the how-to-use page, styles). An entry is JSON (the Chapter's fields and
+its diagnostics, checked against their types when read back), never code: one that is not whole (pagecache.py
+checks its SHA-256) or does not validate is ignored and the chapter converted again.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import pickle
+from functools import lru_cache
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Optional
+
+from pydantic import TypeAdapter, ValidationError
 
 from .config import BookConfig
-from .errors import Report
+from .errors import Diagnostic, Report
+
+if TYPE_CHECKING:
+    from .manuscript import Chapter
 
 SKIP_DIRS = {".git", ".workbook-cache", "dist", "__pycache__"}
 
@@ -35,6 +41,27 @@ def book_fingerprint(config: BookConfig) -> str:
     return digest.hexdigest()
 
 
+@lru_cache(maxsize=1)
+def _entry_type() -> TypeAdapter:
+    """A converted chapter (None when it had errors) and the diagnostics converting it gave, as JSON."""
+    from .manuscript import Chapter
+
+    return TypeAdapter(tuple[Optional[Chapter], list[Diagnostic]])
+
+
+def encode_entry(chapter: Chapter | None, items: list[Diagnostic]) -> bytes:
+    """A chapter cache entry: the Chapter's fields (and its PromptInfo, Heading, ImageRef) as JSON."""
+    return _entry_type().dump_json((chapter, items))
+
+
+def decode_entry(data: bytes) -> tuple[Chapter | None, list[Diagnostic]] | None:
+    """The (Chapter or None, diagnostics) of an entry, or None when it is not valid JSON of those types."""
+    try:
+        return _entry_type().validate_json(data)
+    except (ValidationError, ValueError):
+        return None
+
+
 def chapter_reader(config: BookConfig, folder: Path | None, read: Callable) -> Callable:
     """`read(config, path, rel, number, report)` wrapped with the cache in `folder` (None: no cache)."""
     if folder is None:
@@ -52,20 +79,14 @@ def chapter_reader(config: BookConfig, folder: Path | None, read: Callable) -> C
         except OSError:
             return read(config, path, rel, number, report)
         key = hashlib.sha256(f"{common}\0{rel}\0{number}\0".encode() + source).hexdigest()
-        data = read_entry(folder, "chapters", key)
-        if data:
-            try:
-                chapter, items = pickle.loads(data)
-                report.items.extend(items)
-                return chapter
-            except Exception:  # a corrupt or stale entry: convert again
-                pass
+        entry = decode_entry(read_entry(folder, "chapters", key) or b"null")
+        if entry is not None:
+            chapter, items = entry
+            report.items.extend(items)
+            return chapter
         before = len(report.items)
         chapter = read(config, path, rel, number, report)
-        try:
-            write_entry(folder, "chapters", key, pickle.dumps((chapter, report.items[before:])))
-        except (pickle.PicklingError, TypeError, AttributeError):
-            pass
+        write_entry(folder, "chapters", key, encode_entry(chapter, report.items[before:]))
         return chapter
 
     return cached

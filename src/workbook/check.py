@@ -13,9 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Diagnostic, WorkbookError
+from .glyphs import missing_glyph_warnings
 from .manuscript import Chapter, Manuscript, load_book
+from .overflow import long_word_warnings
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+# Question marks of the scripts books are written in: Latin, Spanish, full-width (CJK), Arabic, Greek
+# (U+037E), Armenian, Ethiopic, reversed and the interrobang.
+QUESTION_MARKS = ("?", "¿", "？", "؟", "\u037e", "՞", "፧", "⸮", "‽", "⁇", "⁈", "⁉")
 
 
 @dataclass
@@ -67,6 +72,8 @@ def check_manuscript(manuscript: Manuscript) -> list[Diagnostic]:
     ids_of = {chapter.slug: _ids(chapter) for chapter in manuscript.chapters}
     for chapter in manuscript.chapters:
         found.extend(_check_chapter(manuscript, chapter, by_file, ids_of))
+        found.extend(long_word_warnings(chapter))
+    found.extend(missing_glyph_warnings(manuscript))
     return found
 
 
@@ -123,7 +130,7 @@ def _check_chapter(manuscript: Manuscript, chapter: Chapter, by_file: dict[Path,
         found.append(Diagnostic(rel, line, message, severity))
 
     for prompt in chapter.prompts:
-        if "?" not in prompt.text and "？" not in prompt.text and "¿" not in prompt.text:
+        if not any(mark in prompt.text for mark in QUESTION_MARKS):
             problem(prompt.line, f"prompt {prompt.id} is not a question (no '?'): {_short(prompt.text)!r}; "
                                  "end it with a question mark, or drop the 💡 to make it a normal paragraph", "warning")
 

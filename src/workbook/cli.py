@@ -237,7 +237,8 @@ def preview(book: Path, edition: str, pages: str | None, out_dir: Path | None, p
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="'--pages'") from None
     try:
-        written = preview_pages(book, out_dir, edition, pages, page_size=page_size, dpi=dpi)
+        written = preview_pages(book, out_dir, edition, pages, page_size=page_size, dpi=dpi,
+                                on_warning=lambda item: _print_diagnostics([item]))
     except ValueError as exc:  # a range beyond the book's last page
         raise click.BadParameter(str(exc), param_hint="'--pages'") from None
     for path in written:

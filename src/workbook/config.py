@@ -18,7 +18,6 @@ from .yamlsource import YamlProblem, line_for, load_with_lines
 CONFIG_NAME = "book.yaml"
 MAX_CONFIG_BYTES = 256_000
 MAX_CHAPTER_BYTES = 1_000_000  # a chapter or the how_to_use page (a long novel fits in one)
-MAX_STYLE_BYTES = 1_000_000  # each file in a book's styles/ and layouts/, read whole by the renderer
 MAX_SLUG = 100  # "SLUG-cover-PROFILE.pdf" and the like must fit a 255-byte file name
 YEARS = (1000, 9999)  # four-digit years: what EPUB's dcterms:modified (xsd:dateTime) and PDF dates can hold
 FORMATS = ("pdf", "epub", "print", "worksheets", "site")  # build order; formats that read other outputs (site) last
@@ -30,6 +29,7 @@ PAGE_SIZES = {  # name -> (width mm, height mm)
     "6X9IN": (152.4, 228.6),
 }
 _CUSTOM_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*mm\s+(\d+(?:\.\d+)?)\s*mm\s*$", re.I)
+RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "yi"})
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -62,6 +62,7 @@ class Settings(BaseModel):
     cover: str | None = None  # the author's cover picture, e.g. images/cover.jpg (else one is generated)
     allow_remote: bool = False
     attachments: list[str] = Field(default_factory=list)
+    fonts: list[str] = Field(default_factory=list)  # extra scripts: cjk, arabic, hebrew, thai, devanagari
 
     @field_validator("language")
     @classmethod
@@ -85,6 +86,21 @@ class Settings(BaseModel):
         if unknown:
             raise ValueError(f"unknown format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
         return value
+
+    @field_validator("fonts")
+    @classmethod
+    def _fonts(cls, value: list[str]) -> list[str]:
+        from .scripts import SCRIPTS, missing_packages
+
+        unknown = [name for name in value if name not in SCRIPTS]
+        if unknown:
+            raise ValueError(f"unknown script {unknown[0]!r}; choose from {', '.join(SCRIPTS)}")
+        missing = missing_packages(value)
+        if missing:
+            needs = "; ".join(f"{', '.join(names)} needs {package}" for package, names in missing.items())
+            raise ValueError(f"the font files are not installed ({needs}); install them with "
+                             f"`apt-get install {' '.join(missing)}` (or `make sysdeps`)")
+        return list(dict.fromkeys(value))
 
     @field_validator("page_size")
     @classmethod
@@ -187,6 +203,11 @@ class BookConfig:
         return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"workbook:{self.slug}:{self.settings.title}"))
 
     @property
+    def direction(self) -> str:
+        """"rtl" for books in a right-to-left language (Arabic, Hebrew, Persian, Urdu, Yiddish), else "ltr"."""
+        return "rtl" if self.language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+
+    @property
     def words(self) -> dict[str, object]:
         return locale_for(self.language, self.settings.words)
 
@@ -213,21 +234,40 @@ def _refuse_large(report: Report, path: Path, rel: str) -> None:
         report.error(rel, None, f"chapter is {size // 1_000_000} MB; split it (limit {MAX_CHAPTER_BYTES // 1_000_000} MB)")
 
 
-def _refuse_large_styles(root: Path, report: Report) -> None:
-    """A book's own stylesheets and layouts are read whole when rendering: refuse huge ones (by stat) now."""
-    for folder in ("styles", "layouts"):
-        if not (root / folder).is_dir():
+def _check_named_files(root: Path, settings: Settings, lines: dict, report: Report, attachment_files: list[Path]) -> None:
+    """how_to_use, cover and attachments checked by bookfiles (inside the book, size by stat, pictures by Pillow)."""
+    from .bookfiles import BookFileProblem, attachment_file, picture_file, text_file
+    from .resources import image_path
+
+    if settings.how_to_use:
+        try:
+            text_file(root, settings.how_to_use)
+        except BookFileProblem as exc:
+            reason = {"outside": "is outside the book folder", "missing": f"file {settings.how_to_use} does not exist; "
+                      "write it or remove the key"}.get(exc.kind, str(exc))
+            shown = "" if exc.kind == "missing" else f"{settings.how_to_use} "
+            report.error(CONFIG_NAME, line_for(lines, ("how_to_use",)), f"how_to_use: {shown}{reason}")
+    if settings.cover is not None:
+        path = image_path(settings.cover)
+        try:
+            if not path or Path(settings.cover).is_absolute():
+                raise BookFileProblem("must be a picture inside the book folder, e.g. images/cover.jpg")
+            picture_file(root, path)
+        except BookFileProblem as exc:
+            report.error(CONFIG_NAME, line_for(lines, ("cover",)), f"cover: {settings.cover}: {exc}")
+    for index, name in enumerate(settings.attachments):
+        line = line_for(lines, ("attachments", index))
+        try:
+            candidate = attachment_file(root, name)
+        except BookFileProblem as exc:
+            reason = {"outside": f"{name} is outside the book folder; attachments must live inside it",
+                      "missing": f"file {name} does not exist"}.get(exc.kind, f"{name} {exc}")
+            report.error(CONFIG_NAME, line, f"attachments[{index}]: {reason}")
             continue
-        for path in sorted((root / folder).iterdir()):
-            rel = f"{folder}/{path.name}"
-            if path.is_dir() or path.suffix.lower() not in (".css", ".html"):
-                continue
-            size = size_on_disk(path)
-            if size is None:
-                report.error(rel, None, "is not a regular file (a pipe or device?); replace it with a text file")
-            elif size is not None and size > MAX_STYLE_BYTES:
-                report.error(rel, None, f"is {size / 1_000_000:,.0f} MB; a stylesheet or layout may be at most "
-                                        f"{MAX_STYLE_BYTES // 1_000_000} MB — is this the right file?")
+        if candidate in attachment_files:
+            report.error(CONFIG_NAME, line, f"attachments[{index}]: {name} is listed twice")
+        else:
+            attachment_files.append(candidate)
 
 
 def load_config(book_dir: str | Path) -> BookConfig:
@@ -299,36 +339,8 @@ def load_config(book_dir: str | Path) -> BookConfig:
         seen[candidate] = line
         chapter_files.append(candidate)
         chapter_lines.append(line)
-    if settings.how_to_use:
-        line = line_for(lines, ("how_to_use",))
-        candidate = (root / settings.how_to_use).resolve()
-        if Path(settings.how_to_use).is_absolute() or not candidate.is_relative_to(root):
-            report.error(CONFIG_NAME, line, f"how_to_use: {settings.how_to_use} is outside the book folder")
-        elif not candidate.is_file():
-            report.error(CONFIG_NAME, line, f"how_to_use: file {settings.how_to_use} does not exist; write it or remove the key")
-        else:
-            _refuse_large(report, candidate, candidate.relative_to(root).as_posix())
-    if settings.cover is not None:
-        from .resources import check_image_file, image_path
-
-        path = image_path(settings.cover)
-        problem = check_image_file(root, path) if path and not Path(settings.cover).is_absolute() else \
-            "must be a picture inside the book folder, e.g. images/cover.jpg"
-        if problem:
-            report.error(CONFIG_NAME, line_for(lines, ("cover",)), f"cover: {settings.cover}: {problem}")
-    _refuse_large_styles(root, report)
     attachment_files: list[Path] = []
-    for index, name in enumerate(settings.attachments):
-        line = line_for(lines, ("attachments", index))
-        candidate = (root / name).resolve()
-        if Path(name).is_absolute() or not candidate.is_relative_to(root):
-            report.error(CONFIG_NAME, line, f"attachments[{index}]: {name} is outside the book folder; attachments must live inside it")
-        elif not candidate.is_file():
-            report.error(CONFIG_NAME, line, f"attachments[{index}]: file {name} does not exist")
-        elif candidate in attachment_files:
-            report.error(CONFIG_NAME, line, f"attachments[{index}]: {name} is listed twice")
-        else:
-            attachment_files.append(candidate)
+    _check_named_files(root, settings, lines, report, attachment_files)
     if report.errors:
         raise ConfigError(report.errors + report.warnings)
     return BookConfig(root, settings, chapter_files, chapter_lines, report.warnings, attachment_files)

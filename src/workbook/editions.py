@@ -1,17 +1,21 @@
-"""A Manuscript and the editions a build needs in, each edition's joined PDF and its page data (where
-every id lands, what every page prints as its number) out.
+"""A Manuscript in, the book laid out once (its parts joined, page data for the EPUB) and each PDF
+edition made from those pages (derive.py) out.
 
-The editions a build needs are laid out together (scheduler.Scheduler), so the screen edition of the
-reader's PDF and the print edition the EPUB's page list needs share the worker processes. A book with
-its own layouts/pdf.html is laid out as one document instead (its template cannot be cut into parts).
+Every edition shares one layout: the reader's PDF, the print PDF and the EPUB's page list come from
+the same laid-out pages, so a build lays each part out once and every page number is the same in
+all of them. A book with its own layouts/pdf.html is laid out as one document instead (its template
+cannot be cut into parts); its editions are derived from that document the same way.
 """
 from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
 
+from .derive import Edition
+from .fontmerge import FontFiles, part_fonts
 from .manuscript import Manuscript
-from .pagecache import cache_dir
+from .pagecache import _key, cache_dir, read_entry, write_entry
+from .pages import EDITIONS, LAYOUT
 from .pdfparts import PartResult, Start, splittable
 from .scheduler import Scheduler, jobs
 from .render import Renderer
@@ -27,6 +31,7 @@ class LaidOut:
     starts: list[Start]
     blanks: list[bool]
     ghosts: list[set[str]]
+    fonts: FontFiles
 
     def pages(self) -> tuple[dict[str, int], list[str | None]]:
         """Anchor id -> index of its first page, and each page's printed label, for the joined edition."""
@@ -48,11 +53,14 @@ _LAID_OUT: "weakref.WeakKeyDictionary[Renderer, dict[str, LaidOut]]" = weakref.W
 
 def lay_out(manuscript: Manuscript, renderer: Renderer, needs: dict[str, str],
             workers: int | None = None, on_progress=None) -> tuple[int, int, int]:
-    """Lay out the editions in `needs` ({"screen": "pdf", "print": "pages"}, …) that are not laid out yet.
+    """Lay the book out once for what `needs` asks ({"screen": "pdf", "print": "pages"}, …: any edition
+    that needs its PDF makes the layout write PDF parts), unless it is laid out already.
 
     `on_progress(done, total, label)` hears of every part laid out or taken from the cache.
-    Returns (parts in those editions, layouts made, parts taken from the cache).
+    Returns (parts in the layout, layouts made, parts taken from the cache).
     """
+    if needs:
+        needs = {LAYOUT: "pdf" if "pdf" in needs.values() else "pages"}
     done = _LAID_OUT.setdefault(renderer, {})
     todo = {name: need for name, need in needs.items()
             if name not in done or (need == "pdf" and done[name].need != "pdf")}
@@ -68,7 +76,8 @@ def lay_out(manuscript: Manuscript, renderer: Renderer, needs: dict[str, str],
         counts = [result.pages for result in results]
         starts = edition.starts(counts)
         done[edition.name] = LaidOut(edition.name, edition.need, results, starts, edition.blank_before(counts),
-                                     [part.ghosts for part in edition.parts])
+                                     [part.ghosts for part in edition.parts],
+                                     FontFiles(scheduler.font_files, [result.fonts for result in results]))
     counts = sum(len(edition.parts) for edition in scheduler.editions), scheduler.laid_out, scheduler.from_cache
     del scheduler
     release_memory()
@@ -89,46 +98,121 @@ def release_memory() -> None:
         pass
 
 
-def laid_out(manuscript: Manuscript, renderer: Renderer, edition: str, need: str) -> LaidOut | None:
-    lay_out(manuscript, renderer, {edition: need})
-    return _LAID_OUT.get(renderer, {}).get(edition)
+def laid_out(manuscript: Manuscript, renderer: Renderer, need: str) -> LaidOut | None:
+    lay_out(manuscript, renderer, {LAYOUT: need})
+    return _LAID_OUT.get(renderer, {}).get(LAYOUT)
 
 
-def edition_pdf(manuscript: Manuscript, renderer: Renderer, edition: str) -> bytes:
-    """The edition's PDF: its parts joined, or (a book with its own pdf.html) one render of the whole book."""
+def edition_pdf(manuscript: Manuscript, renderer: Renderer, edition: str, *, whole: bool = False) -> bytes:
+    """The edition's PDF ("screen": the reader's, "print": the printer's), made from the book's one layout.
+
+    `whole`: lay the book out as one document even where it could be cut into parts (the reference
+    the joined parts are compared with).
+    """
+    from .pagelist import anchor_pages
     from .pdf import document_to_pdf, render_document
     from .pdfmerge import merge_parts
 
-    result = laid_out(manuscript, renderer, edition, "pdf")
-    if result is None:
-        return document_to_pdf(manuscript, render_document(manuscript, renderer, edition), fetcher=renderer.fetcher,
-                               attachments=edition == "screen")
-    labels = [(0, "/r")]  # roman front matter, then arabic from the first chapter (as the folios print)
-    if len(result.results) > 1:
-        labels.append((result.results[0].pages + int(result.blanks[1]), "/D"))
-    blank = blank_page(manuscript, renderer, edition) if any(result.blanks) else None
-    return merge_parts([r.pdf for r in result.results], result.blanks, blank, result.ghosts, labels,
-                       cache_dir(renderer))
+    if edition not in EDITIONS:
+        raise ValueError(f"unknown PDF edition {edition!r}; choose from {', '.join(EDITIONS)}")
+    derived = _edition(manuscript, renderer, edition)
+    result = None if whole else laid_out(manuscript, renderer, "pdf")
+    if result is None:  # a book with its own pdf.html: one document, derived the same way
+        document = render_document(manuscript, renderer, LAYOUT)
+        pdf = document_to_pdf(manuscript, document, fetcher=renderer.fetcher)
+        names, files = part_fonts(document, set())
+        first = manuscript.chapters and anchor_pages(document).get(manuscript.chapters[0].anchor)
+        labels = [(0, "/r")] + ([(first, "/D")] if first else [])
+        parts, blanks, ghosts, fonts, blank = [pdf], [False], [set()], FontFiles(files, [names]), None
+    else:
+        labels = [(0, "/r")]  # roman front matter, then arabic from the first chapter (as the folios print)
+        if len(result.results) > 1:
+            labels.append((result.results[0].pages + int(result.blanks[1]), "/D"))
+        parts, blanks, ghosts = [r.pdf for r in result.results], result.blanks, result.ghosts
+        fonts = FontFiles(dict(result.fonts.files), list(result.fonts.parts))
+        blank = None
+        if any(result.blanks):
+            blank, names, files = blank_page(manuscript, renderer)
+            fonts.files.update(files)
+            fonts.parts.append(names)
+    if edition == "screen":
+        derived.cover, names, files = cover_page(manuscript, renderer)
+        fonts.files.update(files)
+        fonts.parts.append(names)
+    return merge_parts(parts, blanks, blank, ghosts, labels, cache_dir(renderer), fonts, derived)
 
 
-def edition_pages(manuscript: Manuscript, renderer: Renderer, edition: str) -> tuple[dict[str, int], list]:
-    """Where every id of the edition lands (page index) and what each page prints as its number."""
+def _edition(manuscript: Manuscript, renderer: Renderer, edition: str) -> Edition:
+    """What turns the laid-out pages into `edition`: bleed, marks and no links for print; the reader's
+    PDF keeps its links and carries the files book.yaml attaches."""
+    from .render import book_date
+
+    if edition == "print":
+        return Edition("print", bleed_mm=manuscript.config.settings.bleed, links=False)
+    when = book_date(manuscript).strftime("D:%Y%m%d%H%M%SZ")
+    return Edition("screen", attachments=[(path.name, path.read_bytes(), when)
+                                          for path in manuscript.config.attachment_files])
+
+
+def cover_page(manuscript: Manuscript, renderer: Renderer) -> tuple[bytes, dict[str, str], dict[str, bytes]]:
+    """The reader's cover as a one-page PDF at the trim size (the same design as the EPUB's cover
+    picture), with the font files it uses."""
+    from .pagecache import picture_hashes
+
+    return _one_page(manuscript, renderer, "cover-page", renderer.cover_html(), 0,
+                     picture_hashes(manuscript, [], cover=True))
+
+
+def blank_page(manuscript: Manuscript, renderer: Renderer) -> tuple[bytes, dict[str, str], dict[str, bytes]]:
+    """A one-page PDF of the left-hand page before a chapter that would open on the left (ruled for
+    notes, see pdf.css), with the font files it uses: laid out as a right-hand page with nothing on it,
+    then a chapter that opens on the right, as in a single render."""
+    html = renderer.pdf_html(LAYOUT, part_front=False, part_chapters=[])
+    html = html.replace("</body>", '<div></div><section class="chapter"></section></body>', 1)
+    return _one_page(manuscript, renderer, "blank-page", html, 1, "")
+
+
+def _one_page(manuscript: Manuscript, renderer: Renderer, kind: str, html: str, index: int,
+              pictures: str) -> tuple[bytes, dict[str, str], dict[str, bytes]]:
+    """Page `index` of `html` laid out, as a PDF with the font files it uses; kept in the cache by its
+    HTML and pictures (an entry whose font files are gone or corrupt is laid out again)."""
+    import json
+    import struct
+
+    from .fontmerge import file_key
+    from .pdf import document_to_pdf, html_to_document
+
+    folder = cache_dir(renderer)
+    key = _key(kind, html, pictures)
+    entry = read_entry(folder, kind, key) or b""
+    try:
+        (length,) = struct.unpack(">I", entry[:4])
+        names = {str(k): str(v) for k, v in json.loads(entry[4:4 + length]).items()}
+        pdf = entry[4 + length:]
+        files = {k: read_entry(folder, "fonts", k.replace(":", "-")) or b"" for k in names.values()}
+        if pdf.startswith(b"%PDF-") and all(file_key(d, int(k.rsplit(":", 1)[1])) == k for k, d in files.items()):
+            return pdf, names, files
+    except (ValueError, struct.error, UnicodeDecodeError, AttributeError):
+        pass
+    document = html_to_document(manuscript, html, renderer.fetcher)
+    page = document.copy(document.pages[index:index + 1])
+    pdf = document_to_pdf(manuscript, page, fetcher=renderer.fetcher)
+    names, files = part_fonts(page, set())
+    for font_key, data in files.items():
+        write_entry(folder, "fonts", font_key.replace(":", "-"), data)
+    head = json.dumps(names).encode()
+    write_entry(folder, kind, key, struct.pack(">I", len(head)) + head + pdf)
+    return pdf, names, files
+
+
+def edition_pages(manuscript: Manuscript, renderer: Renderer, edition: str = LAYOUT) -> tuple[dict[str, int], list]:
+    """Where every id of the book lands (page index) and what each page prints as its number (the same
+    in every edition)."""
     from .pagelist import anchor_pages, page_labels
     from .pdf import render_document
 
-    result = laid_out(manuscript, renderer, edition, "pages")
+    result = laid_out(manuscript, renderer, "pages")
     if result is None:
-        document = render_document(manuscript, renderer, edition)
+        document = render_document(manuscript, renderer, LAYOUT)
         return anchor_pages(document), page_labels(document)
     return result.pages()
-
-
-def blank_page(manuscript: Manuscript, renderer: Renderer, edition: str) -> bytes:
-    """A PDF whose first page is the edition's blank left-hand page before a chapter (crop marks, nothing else):
-    a right-hand page with nothing on it, then a chapter that opens on the right, as in a single render."""
-    from .pdf import document_to_pdf, html_to_document
-
-    html = renderer.pdf_html(edition, part_front=False, part_chapters=[])
-    html = html.replace("</body>", '<div></div><section class="chapter"></section></body>', 1)
-    document = html_to_document(manuscript, html, renderer.fetcher)
-    return document_to_pdf(manuscript, document.copy(document.pages[1:2]), fetcher=renderer.fetcher)

@@ -15,13 +15,15 @@ from . import epub_content as content_
 from .errors import Diagnostic, OutputError
 from .manuscript import Manuscript
 from .editions import edition_pages
+from .bookfiles import BookFileProblem, read_bounded
+from .images import MAX_IMAGE_BYTES
 from .pagecache import cover_png_cached
 from .pagelist import PageMap, map_pages, marker_id
 from .render import Renderer, book_date
 from .resources import IMAGE_TYPES, image_path
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-# The PDF edition whose page numbers the page list carries.
+# The page numbers the page list carries: those of the book's one layout, the same in every PDF edition.
 PAGE_EDITION = "print"  # page numbers a coach and a reader of the printed book share
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
@@ -79,7 +81,11 @@ def _picture_bytes(manuscript: Manuscript, renderer: Renderer, key: str) -> tupl
     if urllib.parse.urlsplit(key).scheme in ("http", "https"):
         data, content_type = renderer.fetcher.read(key)
         return data, (content_type or "").split(";")[0].strip() or "application/octet-stream"
-    return (manuscript.config.root / key).read_bytes(), IMAGE_TYPES[posixpath.splitext(key)[1].lower()]
+    try:  # checked when the book was loaded; read again with the same bound in case it changed since
+        data = read_bounded(manuscript.config.root / key, MAX_IMAGE_BYTES, "make the picture smaller")
+    except BookFileProblem as exc:
+        raise OutputError([Diagnostic(key, None, f"{exc} (it changed during the build?)")]) from None
+    return data, IMAGE_TYPES[posixpath.splitext(key)[1].lower()]
 
 
 def _page_map(manuscript: Manuscript, renderer: Renderer, docs: list[_Doc]) -> PageMap:
@@ -118,6 +124,8 @@ def build_epub(manuscript: Manuscript, renderer: Renderer | None = None) -> byte
     book.set_identifier(config.identifier)
     book.set_title(settings.title)
     book.set_language(language)
+    if config.direction == "rtl":
+        book.set_direction("rtl")  # the spine's page-progression-direction and the package's dir
     for number, author in enumerate(config.authors, start=1):
         book.add_author(author, role="aut", uid=f"creator{number}")
     for key in ("description", "rights", "publisher"):

@@ -12,7 +12,8 @@ from typing import Iterable
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .assets import asset_roots
-from .images import ImageProblem, inspect_image
+from .bookfiles import BookFileProblem, read_bounded
+from .images import MAX_IMAGE_BYTES, ImageProblem, inspect_image, looks_like_image
 
 MAX_DATA_URI = 2_000_000
 MAX_FILE = 40_000_000
@@ -54,9 +55,9 @@ class SafeFetcher(URLFetcher):
     """
 
     def __init__(self, book_root: Path, *, allow_remote: bool = False, exclude: Iterable[Path] = (),
-                 deadline: float | None = None, **kwargs):
+                 deadline: float | None = None, fonts: Iterable[str] = (), **kwargs):
         super().__init__(allow_redirects=True, **kwargs)
-        self.roots = asset_roots(Path(book_root))
+        self.roots = asset_roots(Path(book_root), tuple(fonts))
         self.exclude = [Path(p).resolve() for p in exclude]
         self.allow_remote = allow_remote
         self.deadline_seconds = REMOTE_DEADLINE if deadline is None else deadline
@@ -67,7 +68,8 @@ class SafeFetcher(URLFetcher):
 
     @classmethod
     def for_book(cls, config, exclude: Iterable[Path] = ()) -> "SafeFetcher":
-        return cls(config.root, allow_remote=config.settings.allow_remote, exclude=exclude)
+        return cls(config.root, allow_remote=config.settings.allow_remote, exclude=exclude,
+                   fonts=config.settings.fonts)
 
     def fetch(self, url: str, headers=None):
         scheme = url.split(":", 1)[0].lower().strip()
@@ -75,8 +77,12 @@ class SafeFetcher(URLFetcher):
             return self._data(url)
         if scheme == "file":
             path = self._local(url)
-            data = path.read_bytes()
-            if path.suffix.lower() in _IMAGE_SUFFIXES:
+            picture = path.suffix.lower() in _IMAGE_SUFFIXES
+            try:  # size by stat first: a picture's limit when the name says picture, else the file limit
+                data = read_bounded(path, MAX_IMAGE_BYTES if picture else MAX_FILE, "make the file smaller")
+            except BookFileProblem as exc:
+                raise self._refuse(url, str(exc)) from None
+            if picture or looks_like_image(data, path.suffix):  # a picture under another name is still a picture
                 self._check_image(url, data)
             return URLFetcherResponse(path.as_uri(), data, {})
         if scheme in ("http", "https"):
@@ -100,7 +106,7 @@ class SafeFetcher(URLFetcher):
             data = base64.b64decode(payload) if header.endswith(";base64") else urllib.parse.unquote_to_bytes(payload)
         except (binascii.Error, ValueError):
             raise self._refuse(url[:60] + "…", "data: URI is not valid base64") from None
-        if mime.startswith("image/"):
+        if mime.startswith("image/") or looks_like_image(data):
             self._check_image(url[:60] + "…", data)
         return URLFetcherResponse(url, data, {"Content-Type": mime})
 

@@ -1,137 +1,88 @@
-"""A PDF joined from separately written parts in, the same PDF with one embedded subset per font out.
+"""Font files in, one subset per font for a PDF joined from separately written parts out.
 
-Each part WeasyPrint writes embeds its own subset of every font it uses, so a book joined from 40 parts
-would carry each font up to 40 times. WeasyPrint subsets TrueType fonts keeping the glyph ids of the
-original font, so the subsets of one font differ only in which glyphs they hold: they are merged here
-glyph by glyph into one subset (the union), and every part's text is pointed at one font dictionary
-whose widths and ToUnicode map are the union of the parts'. Fonts that cannot be merged this way
-(CFF-flavoured OpenType, a custom encoding, subsets of different font files) are left as they are.
+Each part WeasyPrint writes embeds its own subset of every font it uses. The glyph ids its text
+shows are those of the original font file (WeasyPrint's subsetter keeps them), but the subset
+programs themselves cannot be merged: the glyphs that composite glyphs are built from (the accent in
+"é") are numbered afresh in every part, so an id means one glyph in one part and another in the next.
+So no part's program is ever reused here. Each part says which font file every font it embeds was
+cut from (`part_fonts`, read from the laid-out document); the joined PDF gets one subset per font
+file, cut once by HarfBuzz (uharfbuzz) from the original with glyph ids kept, holding every glyph any
+part shows: an id means the same glyph in every page by construction. Widths and ToUnicode maps are
+the union of the parts'. Fonts whose file is not known are left as the parts embedded them.
 """
 from __future__ import annotations
 
+import hashlib
 import re
-import struct
+from dataclasses import dataclass, field
+
 import pikepdf
+import uharfbuzz as hb
 
 _BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
-_DROP_TABLES = {b"hdmx", b"vmtx", b"vhea", b"kern", b"GDEF", b"GSUB", b"GPOS", b"VDMX", b"LTSH", b"DSIG"}
+# What WeasyPrint drops from the fonts it embeds (layout and bitmap tables a PDF viewer never reads).
+_DROP_TABLES = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT", "SVG ",
+                "kern", "hdmx", "VDMX")
 
 
-class _Font:
-    """The tables of one TrueType font program, with where each glyph's outline lies (no copies made)."""
+@dataclass
+class FontFiles:
+    """The original font files behind a build's parts: file key ("sha256:index") -> bytes, and per part
+    the key of every font (BaseFont without its slash) it embeds."""
 
-    def __init__(self, data: bytes):
-        (self.version, count) = struct.unpack(">IH", data[:6])
-        self.tables: dict[bytes, memoryview] = {}
-        view = memoryview(data)
-        for index in range(count):
-            tag, _checksum, offset, length = struct.unpack(">4sIII", data[12 + 16 * index:28 + 16 * index])
-            self.tables[tag] = view[offset:offset + length]
-        head, maxp = self.tables[b"head"], self.tables[b"maxp"]
-        self.glyph_count = struct.unpack(">H", maxp[4:6])[0]
-        count = self.glyph_count + 1
-        if struct.unpack(">h", head[50:52])[0] == 1:
-            self.offsets = struct.unpack(f">{count}I", self.tables[b"loca"][:4 * count])
-        else:
-            self.offsets = tuple(2 * o for o in struct.unpack(f">{count}H", self.tables[b"loca"][:2 * count]))
-        self.metrics_count = struct.unpack(">H", self.tables[b"hhea"][34:36])[0]
+    files: dict[str, bytes] = field(default_factory=dict)
+    parts: list[dict[str, str]] = field(default_factory=list)
 
-    def has(self, gid: int) -> bool:
-        return gid < self.glyph_count and self.offsets[gid + 1] > self.offsets[gid]
-
-    def glyph(self, gid: int) -> bytes:
-        return bytes(self.tables[b"glyf"][self.offsets[gid]:self.offsets[gid + 1]]) if gid < self.glyph_count else b""
-
-    def metric(self, gid: int) -> tuple[int, int]:
-        """(advance width, left side bearing) of a glyph, from hmtx."""
-        hmtx, count = self.tables[b"hmtx"], self.metrics_count
-        if gid >= self.glyph_count or not count:
-            return 0, 0
-        if gid < count:
-            return struct.unpack(">Hh", hmtx[4 * gid:4 * gid + 4])
-        at = 4 * count + 2 * (gid - count)
-        lsb = struct.unpack(">h", hmtx[at:at + 2])[0] if at + 2 <= len(hmtx) else 0
-        return struct.unpack(">H", hmtx[4 * count - 4:4 * count - 2])[0], lsb
-
-    def identity(self) -> bytes:
-        """What subsets of the same font file share: revision, dates, units per em."""
-        head = self.tables[b"head"]
-        return bytes(head[4:8]) + bytes(head[18:36])
+    def by_name(self) -> dict[str, str]:
+        """BaseFont -> file key over all parts; a name two parts give different files is left out."""
+        names: dict[str, str] = {}
+        clash: set[str] = set()
+        for fonts in self.parts:
+            for name, key in fonts.items():
+                if names.setdefault(name, key) != key:
+                    clash.add(name)
+        return {name: key for name, key in names.items() if name not in clash and key in self.files}
 
 
-class _Union:
-    """The glyphs of one font gathered from its subsets, one subset at a time (nothing else is kept)."""
-
-    def __init__(self, first: _Font):
-        self.version = first.version
-        self.identity = first.identity()
-        self.tables = {tag: bytes(data) for tag, data in first.tables.items()
-                       if tag not in _DROP_TABLES and tag not in (b"glyf", b"loca", b"hmtx")}
-        self.count = 0
-        self.widest = first
-        self.glyphs: dict[int, tuple[bytes, tuple[int, int]]] = {}
-
-    def add(self, font: _Font) -> bool:
-        """Take the glyphs `font` has that the union lacks; False if it is a subset of another font."""
-        if font.identity() != self.identity or font.version != self.version:
-            return False
-        if font.glyph_count > self.count:  # metrics of glyphs without outlines (spaces) come from here
-            self.count, self.widest = font.glyph_count, font
-        offsets = font.offsets
-        for gid in [g for g, (a, b) in enumerate(zip(offsets, offsets[1:])) if b > a and g not in self.glyphs]:
-            self.glyphs[gid] = (font.glyph(gid), font.metric(gid))
-        return True
-
-    def program(self) -> bytes:
-        glyf, offsets, metrics = bytearray(), [], []
-        for gid in range(self.count):
-            glyph, metric = self.glyphs.get(gid) or (b"", self.widest.metric(gid))
-            offsets.append(len(glyf))
-            glyf += glyph + b"\0" * (-len(glyph) % 4)
-            metrics.append(metric)
-        offsets.append(len(glyf))
-        tables = dict(self.tables)
-        tables[b"glyf"] = bytes(glyf)
-        tables[b"loca"] = struct.pack(f">{len(offsets)}I", *offsets)
-        tables[b"hmtx"] = b"".join(struct.pack(">Hh", advance, lsb) for advance, lsb in metrics)
-        head = bytearray(tables[b"head"])
-        head[8:12] = b"\0\0\0\0"
-        head[50:52] = struct.pack(">h", 1)  # long loca offsets
-        tables[b"head"] = bytes(head)
-        maxp = bytearray(tables[b"maxp"])
-        maxp[4:6] = struct.pack(">H", self.count)
-        tables[b"maxp"] = bytes(maxp)
-        hhea = bytearray(tables[b"hhea"])
-        hhea[34:36] = struct.pack(">H", self.count)
-        tables[b"hhea"] = bytes(hhea)
-        if b"post" in tables:  # glyph names would no longer match the glyph count: version 3 keeps none
-            tables[b"post"] = struct.pack(">I", 0x00030000) + tables[b"post"][4:32]
-        return _sfnt(self.version, tables)
+def file_key(data: bytes, index: int) -> str:
+    return f"{hashlib.sha256(data).hexdigest()}:{index}"
 
 
-def _checksum(data: bytes) -> int:
-    data += b"\0" * (-len(data) % 4)
-    return sum(struct.unpack(f">{len(data) // 4}I", data)) & 0xFFFFFFFF
+def part_fonts(document, known: set[str]) -> tuple[dict[str, str], dict[str, bytes]]:
+    """The font files a written WeasyPrint document used: BaseFont -> file key, and the bytes of the
+    files whose key is not in `known` (a worker sends each file once)."""
+    from weasyprint.text.fonts import get_hb_object_data
+
+    names: dict[str, str] = {}
+    files: dict[str, bytes] = {}
+    for font in getattr(document, "fonts", {}).values():
+        if getattr(font, "bitmap", False) or "fvar" in getattr(font, "tables", ()):
+            continue  # bitmap (Type 3) and variable fonts stay as WeasyPrint embedded them
+        data = get_hb_object_data(font.hb_face)  # the original file: font.file_content is the subset now
+        if not data:
+            continue
+        key = file_key(data, font.index)
+        names[font.name.decode().lstrip("/")] = key
+        if key not in known:
+            files[key] = data
+    return names, files
 
 
-def _sfnt(version: int, tables: dict[bytes, bytes]) -> bytes:
-    tags = sorted(tables)
-    count = len(tags)
-    power = 1
-    while power * 2 <= count:
-        power *= 2
-    header = struct.pack(">IHHHH", version, count, power * 16, power.bit_length() - 1, count * 16 - power * 16)
-    offset = 12 + 16 * count
-    records, body = [], bytearray()
-    for tag in tags:
-        data = tables[tag]
-        records.append(struct.pack(">4sIII", tag, _checksum(data), offset + len(body), len(data)))
-        body += data + b"\0" * (-len(data) % 4)
-    font = bytearray(header + b"".join(records) + body)
-    head_at = offset + sum(len(tables[t]) + (-len(tables[t]) % 4) for t in tags[:tags.index(b"head")])
-    adjustment = (0xB1B0AFBA - _checksum(bytes(font))) & 0xFFFFFFFF
-    font[head_at + 8:head_at + 12] = struct.pack(">I", adjustment)
-    return bytes(font)
+def subset(data: bytes, index: int, glyphs: set[int]) -> bytes:
+    """The font file `data` cut to `glyphs` (and the glyphs they are built from), glyph ids kept."""
+    face = hb.Face(hb.Blob(data), index)
+    wanted = hb.SubsetInput()
+    for gid in sorted(glyphs | {0}):
+        wanted.glyph_set.add(gid)
+    drop = wanted.sets(hb.SubsetInputSets.DROP_TABLE_TAG)
+    for tag in _DROP_TABLES:
+        drop.add(int.from_bytes(tag.encode(), "big"))
+    wanted.flags = (hb.SubsetFlags.RETAIN_GIDS | hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED
+                    | hb.SubsetFlags.DESUBROUTINIZE | hb.SubsetFlags.NO_HINTING | hb.SubsetFlags.NOTDEF_OUTLINE)
+    result = hb.subset(face, wanted)
+    if result is None:
+        raise ValueError("HarfBuzz could not subset the font")
+    return result.blob.data
 
 
 def _widths(array) -> dict[int, float]:
@@ -153,7 +104,9 @@ def _widths(array) -> dict[int, float]:
 
 
 def _width_array(widths: dict[int, float]) -> pikepdf.Array:
-    array, run, previous = [], None, None
+    array: list = []
+    run: list = []
+    previous = None
     for cid in sorted(widths):
         if previous is None or cid != previous + 1:
             run = []
@@ -191,14 +144,13 @@ def _mergeable(font) -> bool:
 
 
 class _Joined:
-    """One font of the joined PDF: its glyph union, widths and ToUnicode map, and the dictionary for it."""
+    """One font (BaseFont) of the joined PDF: widths and ToUnicode map gathered from the parts."""
 
-    def __init__(self, font, union: _Union):
+    def __init__(self, font, key: str):
         self.template = font
-        self.union = union
+        self.key = key
         self.widths: dict[int, float] = {}
         self.mapping: dict[bytes, bytes] = {}
-        self.box = [float(v) for v in font.DescendantFonts[0].FontDescriptor.FontBBox]
         self.reference = None
 
     def add(self, font) -> None:
@@ -207,19 +159,24 @@ class _Joined:
             for glyph, text in _BFCHAR.findall(font.ToUnicode.read_bytes()):
                 self.mapping.setdefault(glyph.lower().rjust(4, b"0"), text.lower())
 
+    def glyphs(self) -> set[int]:
+        return set(self.widths) | {int(glyph, 16) for glyph in self.mapping}
+
 
 class FontJoiner:
-    """Takes each part's TrueType fonts out before its pages are copied into the joined PDF, and puts one
-    merged font per BaseFont back in after: the parts' font objects are never copied, and the glyphs of
-    the fonts are gathered part by part (the memory this needs does not grow with the number of parts)."""
+    """Takes the fonts of known files out of each part before its pages are copied into the joined PDF,
+    and puts one font per BaseFont back in after, all fonts of one file sharing one subset of it: the
+    parts' font objects and programs are never copied."""
 
     MARK = "/WorkbookJoinedFont"
 
-    def __init__(self) -> None:
+    def __init__(self, fonts: FontFiles) -> None:
+        self.files = fonts.files
+        self.names = fonts.by_name()
         self.fonts: dict[str, _Joined] = {}
 
     def take(self, pdf: pikepdf.Pdf) -> None:
-        """Replace the part's mergeable fonts in its page resources by placeholders, keeping their glyphs."""
+        """Replace the part's fonts of known files in its resources by placeholders, keeping their glyph lists."""
         kept: dict[tuple[int, int], pikepdf.Dictionary | None] = {}
 
         def placeholder(font):
@@ -227,18 +184,13 @@ class FontJoiner:
             if key is not None and key in kept:
                 return kept[key]
             mark = None
-            if _mergeable(font):
-                name = str(font.BaseFont)
-                try:
-                    program = _Font(font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes())
-                    joined = self.fonts.get(name)
-                    if joined is None:
-                        joined = self.fonts[name] = _Joined(font, _Union(program))
-                    if joined.union.add(program):
-                        joined.add(font)
-                        mark = pikepdf.Dictionary({self.MARK: pikepdf.Name("/" + name.lstrip("/"))})
-                except (KeyError, struct.error, IndexError):
-                    mark = None
+            name = str(font.get("/BaseFont", "")).lstrip("/")
+            if name in self.names and _mergeable(font):
+                joined = self.fonts.get(name)
+                if joined is None:
+                    joined = self.fonts[name] = _Joined(font, self.names[name])
+                joined.add(font)
+                mark = pikepdf.Dictionary({self.MARK: pikepdf.Name("/" + name)})
             if key is not None:
                 kept[key] = mark
             return mark
@@ -249,22 +201,25 @@ class FontJoiner:
                 if mark is not None:
                     fonts[name] = mark
 
-        _walk_font_resources(pdf, visit)
+        walk_font_resources(pdf, visit)
 
     def put_back(self, pdf: pikepdf.Pdf) -> None:
-        """Make the merged fonts in the joined PDF and point every placeholder at its font."""
-        for name, joined in self.fonts.items():
+        """Cut one subset per font file, make the fonts in the joined PDF and point every placeholder at its font."""
+        glyphs: dict[str, set[int]] = {}
+        for joined in self.fonts.values():
+            glyphs.setdefault(joined.key, set()).update(joined.glyphs())
+        programs = {}
+        for key, used in glyphs.items():
+            data = subset(self.files[key], int(key.rsplit(":", 1)[1]), used)
+            programs[key] = pdf.make_stream(data, Length1=len(data))
+        for joined in self.fonts.values():
             template = joined.template
             font = template if template.is_owned_by(pdf) else pdf.copy_foreign(template)
             descendant = font.DescendantFonts[0]
             descriptor = descendant.FontDescriptor
-            program = joined.union.program()
-            descriptor.FontFile2 = pdf.make_stream(program, Length1=len(program))
+            descriptor.FontFile2 = programs[joined.key]
             if "/CIDSet" in descriptor:
                 del descriptor["/CIDSet"]
-            box = list(joined.box)
-            box[2] = max(joined.widths.values(), default=box[2])
-            descriptor.FontBBox = pikepdf.Array(box)
             descendant.W = _width_array(joined.widths)
             font.ToUnicode = pdf.make_stream(_to_unicode(joined.mapping))
             joined.reference = font
@@ -273,12 +228,12 @@ class FontJoiner:
             for key in list(fonts.keys()):
                 value = fonts[key]
                 if isinstance(value, pikepdf.Dictionary) and self.MARK in value:
-                    fonts[key] = self.fonts[str(value[self.MARK])].reference
+                    fonts[key] = self.fonts[str(value[self.MARK]).lstrip("/")].reference
 
-        _walk_font_resources(pdf, visit)
+        walk_font_resources(pdf, visit)
 
 
-def _walk_font_resources(pdf: pikepdf.Pdf, visit) -> None:
+def walk_font_resources(pdf: pikepdf.Pdf, visit) -> None:
     """Call `visit(font dictionary)` for every /Font resource dictionary: pages, form XObjects, patterns,
     annotation appearances (each once)."""
     seen: set = set()

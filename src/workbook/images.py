@@ -9,9 +9,12 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageFile, UnidentifiedImageError
 
+from .svgcheck import MAX_SVG_BYTES, ImageProblem, check_svg
+
+__all__ = ["MAX_IMAGE_BYTES", "MAX_PIXELS", "MAX_SVG_BYTES", "ImageInfo", "ImageProblem", "check_svg", "inspect_image", "looks_like_image"]
+
 MAX_IMAGE_BYTES = 20_000_000
 MAX_PIXELS = 40_000_000
-MAX_SVG_BYTES = 2_000_000
 # Pillow's own guard (a warning above, an error at twice this) also protects WeasyPrint's decoding.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
@@ -20,16 +23,33 @@ MEDIA_TYPES = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg"), "GIF"
 _SVG_START = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*(<!DOCTYPE[^>]*>\s*)?<svg[\s>]", re.S | re.I)
 
 
-class ImageProblem(ValueError):
-    """An image that must not go into the book; the message says why and what to do."""
-
-
 @dataclass(frozen=True)
 class ImageInfo:
     media_type: str
     extension: str
     width: int
     height: int
+
+
+_TEXT_SUFFIXES = {".css", ".html", ".htm", ".xhtml", ".xml", ".txt", ".md", ".csv", ".json", ".yaml", ".yml"}
+
+
+def looks_like_image(data: bytes, suffix: str = "") -> bool:
+    """Whether a renderer would take these bytes for a picture whatever the file is called: Pillow
+    recognises the header, or it is markup that WeasyPrint would try as SVG (not for text file types)."""
+    if _SVG_START.match(data[:4096]):
+        return True
+    if data[:4].lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n")[:1] == b"<" and suffix.lower() not in _TEXT_SUFFIXES:
+        return True
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            Image.open(io.BytesIO(data)).close()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            return True
+        except Exception:  # noqa: BLE001 - any failure means Pillow does not take it for a picture
+            return False
+    return True
 
 
 def inspect_image(data: bytes, *, decode: bool = True) -> ImageInfo:
@@ -69,37 +89,3 @@ def inspect_image(data: bytes, *, decode: bool = True) -> ImageInfo:
                 ImageFile.LOAD_TRUNCATED_IMAGES = truncated_ok
     media_type, extension = MEDIA_TYPES[image.format]
     return ImageInfo(media_type, extension, width, height)
-
-
-_SVG_BAD_TAGS = {"script", "foreignobject", "iframe", "object", "embed", "audio", "video", "handler", "listener"}
-
-
-def check_svg(data: bytes) -> None:
-    """An SVG may draw, not run or fetch: no scripts, event handlers, entities or outside references."""
-    import lxml.etree
-
-    if len(data) > MAX_SVG_BYTES:
-        raise ImageProblem(f"is an SVG of {len(data) / 1_000_000:.1f} MB; the limit is {MAX_SVG_BYTES // 1_000_000} MB")
-    if b"<!ENTITY" in data.upper():
-        raise ImageProblem("is an SVG that declares entities; remove the <!DOCTYPE …> part")
-    parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-    try:
-        root = lxml.etree.fromstring(data, parser)
-    except lxml.etree.XMLSyntaxError as exc:
-        raise ImageProblem(f"is not a well-formed SVG file ({exc.msg})") from None
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
-        tag = lxml.etree.QName(element).localname.lower()
-        if tag in _SVG_BAD_TAGS:
-            raise ImageProblem(f"is an SVG with a <{tag}> element; pictures may not run code or embed documents")
-        if tag == "style" and re.search(r"url\s*\(|@import", element.text or "", re.I):
-            raise ImageProblem("is an SVG whose style loads other files; remove url(…) and @import")
-        for name, value in element.attrib.items():
-            local = lxml.etree.QName(name).localname.lower()
-            if local.startswith("on"):
-                raise ImageProblem(f"is an SVG with an event handler ({local}); remove it")
-            if local == "href" and not value.strip().startswith("#"):
-                raise ImageProblem(f"is an SVG that refers to another file ({value[:60]}); embed only its own shapes")
-            if local == "style" and re.search(r"url\s*\(\s*['\"]?(?!#)", value, re.I):
-                raise ImageProblem("is an SVG whose style loads other files; remove url(…)")

@@ -1,19 +1,26 @@
 """Keys and bytes in, entries of the content-keyed build cache under `.workbook-cache/` out (and the
 cached cover PNG, and writing-line hints for a whole-book layout).
 
-Entries are written atomically; an unreadable or corrupt entry is ignored and recomputed, never trusted.
+Entries are written atomically, each with the SHA-256 of its bytes in front: an unreadable, cut short or
+changed entry is ignored and recomputed, never trusted. Entries are bytes or JSON, never code. The cache only
+saves time: a folder that cannot be read or written (read-only, full, a file in its place) is recorded once
+(`take_cache_warning` turns it into the build's one warning) and the build goes on without it.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 from pathlib import Path
 
+from .errors import Diagnostic, OutputError
 from .manuscript import Manuscript
 from .output import write_bytes
 from .render import Renderer
 
 CACHE_NAME = ".workbook-cache"
+_DIGEST = 32  # bytes of SHA-256 before each entry's own bytes
+_unusable: dict[Path, str] = {}  # cache folder -> why it could not be used (this process, this build)
 
 
 def cache_dir(renderer: Renderer) -> Path | None:
@@ -31,23 +38,51 @@ def _key(*parts: str | bytes) -> str:
 
 
 def read_entry(folder: Path | None, kind: str, key: str) -> bytes | None:
-    """A cache entry's bytes, or None when missing or unreadable (the caller recomputes)."""
-    if folder is None:
+    """A cache entry's bytes, or None when missing, unreadable or not whole (the caller recomputes)."""
+    if folder is None or folder in _unusable:
         return None
     try:
-        return (folder / kind / key).read_bytes()
-    except OSError:
+        entry = (folder / kind / key).read_bytes()
+    except OSError as exc:
+        if exc.errno != errno.ENOENT:
+            _unusable.setdefault(folder, _why(folder, exc))
         return None
+    digest, data = entry[:_DIGEST], entry[_DIGEST:]
+    return data if len(entry) > _DIGEST and hashlib.sha256(data).digest() == digest else None
 
 
 def write_entry(folder: Path | None, kind: str, key: str, data: bytes) -> None:
-    """Store a cache entry atomically; a cache that cannot be written only costs speed."""
-    if folder is None:
+    """Store a cache entry atomically; a cache that cannot be written only costs speed (noted once, then skipped)."""
+    if folder is None or folder in _unusable:
         return
     try:
-        write_bytes(folder / kind / key, data)
-    except OSError:
-        pass
+        write_bytes(folder / kind / key, hashlib.sha256(data).digest() + data)
+    except (OutputError, OSError) as exc:
+        _unusable.setdefault(folder, _why(folder, exc))
+
+
+def _why(folder: Path, exc: Exception) -> str:
+    if folder.is_symlink() and not folder.exists():
+        return "it is a link to a folder that does not exist"
+    if folder.exists() and not folder.is_dir():
+        return "it is a file, not a folder"
+    if isinstance(exc, OutputError) and exc.diagnostics:
+        return exc.diagnostics[0].message.removeprefix("cannot write here: ").removeprefix("cannot write: ")
+    return getattr(exc, "strerror", None) or str(exc)
+
+
+def forget_cache_problems(folder: Path | None) -> None:
+    """Start a build afresh: a folder that failed before (and was fixed since) is tried again."""
+    _unusable.pop(folder, None)
+
+
+def take_cache_warning(folder: Path | None) -> Diagnostic | None:
+    """The one warning for a cache folder that could not be used in this build, or None (and forget it)."""
+    reason = _unusable.pop(folder, None)
+    if reason is None:
+        return None
+    return Diagnostic(str(folder), None, f"cache {CACHE_NAME}/ not writable: {reason}; building without it "
+                                         "(same output, only slower)", "warning")
 
 
 def picture_hashes(manuscript: Manuscript, images: list, cover: bool = False) -> str:

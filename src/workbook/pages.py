@@ -1,14 +1,17 @@
-"""A trim size and an edition in, the page geometry (margins, bleed, type size) and its @page CSS out.
+"""A trim size in, the page geometry of the book (margins, bleed, type size) and its @page CSS out.
 
 Type and margins scale with the page: about 11 pt on A4/Letter and about 9.75 pt on A5/6x9in,
 with a measure of roughly 65 characters. Writing lines never scale (handwriting does not shrink).
-The print edition mirrors its margins (inner edge toward the binding) and adds bleed and crop marks.
+The book is laid out once, at its trim size, with margins mirrored (inner edge toward the binding);
+the reader's PDF shows those pages as they are and the print PDF adds bleed and crop marks around
+them (derive.py), so both editions share every page and every page number.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-EDITIONS = ("screen", "print")
+EDITIONS = ("screen", "print")  # the PDFs made from the one layout: the reader's and the printer's
+LAYOUT = "book"  # the name of that layout (in the cache, the scheduler and the templates)
 SMALL, LARGE = 148.0, 210.0  # page widths (mm) of the small and the large reference size
 SMALL_PT, LARGE_PT = 9.75, 11.0
 MEASURE_PER_PT = 11.6  # mm of measure per pt of type: ~65 characters of Source Serif
@@ -18,9 +21,8 @@ LINE_RULE_PT = 0.5  # its bottom rule, as in book.css
 
 @dataclass(frozen=True)
 class PageGeometry:
-    """Trim size, margins (mm), bleed (mm) and body type size (pt) of one edition."""
+    """Trim size, margins (mm), the print edition's bleed (mm) and body type size (pt) of the book."""
 
-    edition: str
     width: float
     height: float
     top: float
@@ -49,8 +51,6 @@ class PageGeometry:
             "@page cover { margin: 0; }",
             f"html {{ font-size: {self.font_size:.2f}pt; }}",
         ]
-        if self.edition == "print":
-            rules.append(f"@page {{ bleed: {self.bleed:g}mm; marks: crop; }}")
         return "\n".join(rules)
 
 
@@ -60,17 +60,11 @@ def type_size(width: float) -> float:
     return round(min(max(SMALL_PT + t * (LARGE_PT - SMALL_PT), 9.5), 11.5), 2)
 
 
-def geometry(width: float, height: float, edition: str = "screen", bleed: float = 3.2) -> PageGeometry:
-    """The page design for a trim size (mm) and an edition ("screen" or "print")."""
-    if edition not in EDITIONS:
-        raise ValueError(f"unknown edition {edition!r}; choose from {', '.join(EDITIONS)}")
+def geometry(width: float, height: float, bleed: float = 3.2) -> PageGeometry:
+    """The page design for a trim size (mm); `bleed` is what the print edition adds around each page."""
     size = type_size(width)
     margins = width - size * MEASURE_PER_PT
     margins = min(max(margins, 30.0), width * 0.4)  # at least 15 mm a side, at most 20 % each
-    if edition == "print":
-        inner, outer = margins * 0.54, margins * 0.46  # the binding eats part of the inner margin
-    else:
-        inner = outer = margins / 2  # printed single-sided at home: symmetric
-    return PageGeometry(edition, width, height, top=round(height * 0.085, 1), bottom=round(height * 0.095, 1),
-                        inner=round(inner, 1), outer=round(outer, 1), font_size=size,
-                        bleed=bleed if edition == "print" else 0.0)
+    inner, outer = margins * 0.54, margins * 0.46  # the binding eats part of the inner margin
+    return PageGeometry(width, height, top=round(height * 0.085, 1), bottom=round(height * 0.095, 1),
+                        inner=round(inner, 1), outer=round(outer, 1), font_size=size, bleed=bleed)

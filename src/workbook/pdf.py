@@ -14,6 +14,7 @@ import weasyprint
 from .errors import Diagnostic, OutputError
 from .fetcher import BookFetchError, SafeFetcher
 from .manuscript import Manuscript
+from .pages import EDITIONS, LAYOUT
 from .render import Renderer
 
 
@@ -92,8 +93,10 @@ def declared_attachments(manuscript: Manuscript, fetcher: SafeFetcher) -> list[w
 
 
 def _problems(manuscript: Manuscript, fetcher: SafeFetcher, records: list[logging.LogRecord]) -> None:
-    """Raise OutputError for WeasyPrint errors; record missing glyphs as warnings of the manuscript."""
-    problems = []
+    """Raise OutputError for WeasyPrint errors; record missing glyphs as one warning of the manuscript."""
+    from .glyphs import fold_notdef
+
+    problems, notdef = [], []
     for record in records:
         message = record.getMessage()
         if record.levelno >= logging.ERROR:
@@ -104,11 +107,21 @@ def _problems(manuscript: Manuscript, fetcher: SafeFetcher, records: list[loggin
                     message = f"{url}: {reason}"
             problems.append(Diagnostic(file, line, message))
         elif ".notdef glyph" in message:
-            warning = Diagnostic("pdf", None, f"{message}; the book fonts have no such character", "warning")
-            if warning not in manuscript.warnings:
-                manuscript.warnings.append(warning)
+            notdef.append(message)
+    warning = fold_notdef(manuscript, notdef)  # the text check reported the chapters' own characters
+    if warning is not None and warning not in manuscript.warnings:
+        manuscript.warnings.append(warning)
     if problems:
         raise OutputError(problems)
+
+
+def _overflows(manuscript: Manuscript, document: weasyprint.Document) -> None:
+    """Record tables and lines wider than the page as warnings of the manuscript (overflow.py)."""
+    from .overflow import overflow_warnings
+
+    for warning in overflow_warnings(manuscript, document):
+        if warning not in manuscript.warnings:
+            manuscript.warnings.append(warning)
 
 
 def _stylesheet(text: str, base_url: str, fetcher: SafeFetcher) -> weasyprint.CSS:
@@ -153,6 +166,7 @@ def html_to_document(manuscript: Manuscript, html: str, fetcher: SafeFetcher | N
             file, line = locate(manuscript, exc.url)
             raise OutputError([Diagnostic(file, line, f"{exc.url}: {exc.reason}")]) from None
     _problems(manuscript, fetcher, log.records)
+    _overflows(manuscript, document)
     return document
 
 
@@ -194,23 +208,23 @@ def html_to_pdf(manuscript: Manuscript, html: str, fetcher: SafeFetcher | None =
 # Laid-out documents per renderer, so a build that makes both the PDF and the EPUB (whose page list
 # needs the print PDF's pages) lays each edition out once.
 _DOCUMENTS: "weakref.WeakKeyDictionary[Renderer, dict[str, weasyprint.Document]]" = weakref.WeakKeyDictionary()
-EDITIONS = ("screen", "print")
 
 
 def render_document(manuscript: Manuscript, renderer: Renderer | None = None,
-                    edition: str = "screen") -> weasyprint.Document:
-    """One edition of the book laid out as pages, cached per renderer (see `layout_edition`)."""
-    if edition not in EDITIONS:
+                    edition: str = LAYOUT) -> weasyprint.Document:
+    """The book laid out as pages, cached per renderer (see `layout_edition`); every edition ("screen",
+    "print") is made of these pages."""
+    if edition not in (LAYOUT, *EDITIONS):
         raise ValueError(f"unknown PDF edition {edition!r}; choose from {', '.join(EDITIONS)}")
     renderer = renderer or Renderer(manuscript)
     cache = _DOCUMENTS.setdefault(renderer, {})
-    if edition not in cache:
-        cache[edition] = layout_edition(manuscript, renderer, edition)
-    return cache[edition]
+    if LAYOUT not in cache:
+        cache[LAYOUT] = layout_edition(manuscript, renderer)
+    return cache[LAYOUT]
 
 
-def layout_edition(manuscript: Manuscript, renderer: Renderer, edition: str) -> weasyprint.Document:
-    """Lay out one edition ("screen" or "print") of the whole book as a WeasyPrint Document.
+def layout_edition(manuscript: Manuscript, renderer: Renderer, edition: str = LAYOUT) -> weasyprint.Document:
+    """Lay out the whole book as one WeasyPrint Document (the pages of every PDF edition).
 
     `{fill=page}` prompts and notes pages get as many writing lines as fill the rest of their page:
     the book is laid out, the free space under each is measured, lines are added and the book is
@@ -222,10 +236,10 @@ def layout_edition(manuscript: Manuscript, renderer: Renderer, edition: str) -> 
     fill_ids = fill_targets(manuscript)
     # The previous build's line counts as a first guess (checked like any other pass): after an edit
     # the book is usually laid out once instead of twice.
-    extra = fill_hint(manuscript, renderer, edition, fill_ids)
-    document, extra = lay_out_filled(manuscript, renderer.pdf_html(edition), fill_ids,
-                                     renderer.geometry(edition).line_pitch_px, renderer.fetcher, extra)
-    store_fill_hint(manuscript, renderer, edition, fill_ids, extra)
+    extra = fill_hint(manuscript, renderer, LAYOUT, fill_ids)
+    document, extra = lay_out_filled(manuscript, renderer.pdf_html(), fill_ids,
+                                     renderer.geometry().line_pitch_px, renderer.fetcher, extra)
+    store_fill_hint(manuscript, renderer, LAYOUT, fill_ids, extra)
     return document
 
 
@@ -289,15 +303,15 @@ def add_lines(html: str, extra: dict[str, int]) -> str:
 
 
 def build_pdf(manuscript: Manuscript, renderer: Renderer | None = None) -> bytes:
-    """The reader's PDF of the whole book (screen edition: live links, symmetric margins), laid out in
-    parts over all cores and joined (editions.py)."""
+    """The reader's PDF of the whole book (the cover, live links, attachments), made from the book's one
+    layout (editions.py)."""
     from .editions import edition_pdf
 
     return edition_pdf(manuscript, renderer or Renderer(manuscript), "screen")
 
 
 def build_print_pdf(manuscript: Manuscript, renderer: Renderer | None = None) -> bytes:
-    """The printer's PDF: trim size with bleed and crop marks, mirrored margins, right-hand openers."""
+    """The printer's PDF: the same pages with bleed and crop marks, no live links (editions.py)."""
     from .editions import edition_pdf
 
     return edition_pdf(manuscript, renderer or Renderer(manuscript), "print")

@@ -1,5 +1,5 @@
 """The PDFs of an edition's parts in, one PDF out: pages in order (with the blank pages right-hand openers
-need), one set of named destinations and bookmarks, page labels, and one subset per font.
+need), one set of named destinations and bookmarks, page labels, and one subset per font file (fontmerge.py).
 
 The first part (the front matter) is the base: its document information, language, viewer settings
 and attached files stay. Links between parts were written as links to named destinations; the joined
@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pikepdf
 
-from .fontmerge import FontJoiner
+from .derive import Edition
+from .fontmerge import FontFiles, FontJoiner
 
 
 @dataclass
@@ -87,7 +88,8 @@ CHUNK = 16  # parts joined at a time: a long book is joined in runs of this many
 
 
 def merge_parts(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghosts: list[set[str]],
-                labels: list[tuple[int, str]], cache: Path | None = None) -> bytes:
+                labels: list[tuple[int, str]], cache: Path | None = None, fonts: FontFiles | None = None,
+                edition: Edition | None = None) -> bytes:
     """Join the parts' PDFs into one.
 
     `blanks[i]`: a blank page (the first page of `blank_page`) goes before part i. `ghosts[i]`: names
@@ -95,7 +97,9 @@ def merge_parts(parts: list[bytes], blanks: list[bool], blank_page: bytes | None
     A joined PDF keeps its sources open until it is written, so more than CHUNK parts are joined in
     runs first: what is open at once stays about the same for a book of any length. With a `cache`
     folder, joined runs are kept there (keyed by the bytes of their parts): after an edit only the run
-    with the edited chapter is joined again.
+    with the edited chapter is joined again. `fonts`: the font files behind the parts' fonts; the joined
+    PDF gets one subset of each, cut once when the last run is joined (runs keep the parts' own fonts).
+    `edition`: what makes the joined pages one edition (derive.py), done in the last join.
     """
     if len(parts) > CHUNK:
         from .editions import release_memory
@@ -105,8 +109,9 @@ def merge_parts(parts: list[bytes], blanks: list[bool], blank_page: bytes | None
             runs.append(_cached_join(parts[at:at + CHUNK], blanks[at:at + CHUNK], blank_page, ghosts[at:at + CHUNK],
                                      cache))
             release_memory()
-        return merge_parts(runs, [False] * len(runs), None, [set() for _ in runs], labels)
-    return _join(parts, blanks, blank_page, ghosts, labels)
+        return merge_parts(runs, [False] * len(runs), None, [set() for _ in runs], labels, fonts=fonts,
+                           edition=edition)
+    return _join(parts, blanks, blank_page, ghosts, labels, fonts, edition)
 
 
 def _cached_join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghosts: list[set[str]],
@@ -118,23 +123,28 @@ def _cached_join(parts: list[bytes], blanks: list[bool], blank_page: bytes | Non
     digest, data = entry[:32], entry[32:]  # a run is used only if it is whole: its SHA-256 comes first
     if data and hashlib.sha256(data).digest() == digest:
         return data
-    data = _join(parts, blanks, blank_page, ghosts, [])
+    data = _join(parts, blanks, blank_page, ghosts, [], None, None)
     write_entry(cache, "runs", key, hashlib.sha256(data).digest() + data)
     return data
 
 
 def _join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghosts: list[set[str]],
-          labels: list[tuple[int, str]]) -> bytes:
+          labels: list[tuple[int, str]], fonts: FontFiles | None, edition: Edition | None) -> bytes:
     sources = [pikepdf.open(io.BytesIO(data)) for data in parts]
     blank = pikepdf.open(io.BytesIO(blank_page)) if blank_page and any(blanks) else None
+    cover = pikepdf.open(io.BytesIO(edition.cover)) if edition is not None and edition.cover else None
     try:
         out = sources[0]
         destinations: list[tuple[str, int, list]] = []
         bookmarks: list[Bookmark] = []
         page_count = 0
-        fonts = FontJoiner()
+        joiner = FontJoiner(fonts) if fonts is not None else None
+        for single in (cover, blank):
+            if joiner is not None and single is not None:
+                joiner.take(single)
         for index, source in enumerate(sources):
-            fonts.take(source)
+            if joiner is not None:
+                joiner.take(source)
             own_pages = len(source.pages)
             offset = page_count + int(blanks[index] and blank is not None)
             destinations += [(name, offset + page, rest) for name, page, rest in _destinations(source, ghosts[index])]
@@ -146,14 +156,20 @@ def _join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghos
                     warnings.simplefilter("ignore", getattr(pikepdf, "PageCopyWarning", UserWarning))
                     out.pages.extend(source.pages)
             page_count = offset + own_pages
+        if cover is not None:  # the reader's cover in place of the half-title
+            out.pages.insert(0, cover.pages[0])
+            del out.pages[1]
         _write_destinations(out, destinations)
         _write_bookmarks(out, bookmarks)
+        if edition is not None:
+            edition.finish(out)
         if labels:
             nums = []
             for first, style in labels:
                 nums += [first, pikepdf.Dictionary(S=pikepdf.Name(style))]
             out.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(nums))
-        fonts.put_back(out)
+        if joiner is not None:
+            joiner.put_back(out)
         buffer = io.BytesIO()
         out.save(buffer, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
                  deterministic_id=True)
@@ -163,6 +179,8 @@ def _join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghos
             source.close()
         if blank is not None:
             blank.close()
+        if cover is not None:
+            cover.close()
 
 
 def _write_destinations(out: pikepdf.Pdf, destinations: list[tuple[str, int, list]]) -> None:

@@ -43,6 +43,8 @@ class PartResult:
     pdf: bytes | None = None
     warnings: list[Diagnostic] = field(default_factory=list)
     toc: dict[str, str] = field(default_factory=dict)  # the contents' numbers it was laid out with (front)
+    fonts: dict[str, str] = field(default_factory=dict)  # BaseFont -> key of the font file it was cut from
+    font_files: dict[str, bytes] = field(default_factory=dict)  # bytes of files the worker sends the first time
 
     def labels_at(self, folio: int) -> list[str | None]:
         """The labels the pages print when the part starts at `folio` (arabic folios shift, roman don't)."""
@@ -167,19 +169,30 @@ def init_worker(manuscript: Manuscript, exclude: list[Path], parent: int | None 
 
 def lay_out_part(html: str, css: list[str], start: Start, fill_ids: list[str], pitch: float,
                  extra_hint: dict[str, int], need: str, attachments: bool, manuscript: Manuscript | None = None,
-                 fetcher=None) -> PartResult:
-    """Lay one part out (with the fill passes), read where its ids land, and write its PDF if needed."""
+                 fetcher=None, known_fonts: set[str] | None = None) -> PartResult:
+    """Lay one part out (with the fill passes), read where its ids land, and write its PDF if needed.
+
+    With the PDF come the font files its fonts were cut from (fontmerge.py joins by them): their keys,
+    and the bytes of those not in `known_fonts` (in a worker: those it has not sent yet).
+    """
+    from .fontmerge import part_fonts
     from .pagelist import anchor_pages, page_labels
     from .pdf import document_to_pdf, lay_out_filled
 
     manuscript = manuscript or _WORKER["manuscript"]
     fetcher = fetcher or _WORKER["fetcher"]
+    known = _WORKER.setdefault("sent_fonts", set()) if known_fonts is None else known_fonts
     before = list(manuscript.warnings)
     document, extra = lay_out_filled(manuscript, html, fill_ids, pitch, fetcher, dict(extra_hint), css)
-    pdf = document_to_pdf(manuscript, document, fetcher=fetcher, attachments=attachments) if need == "pdf" else None
+    pdf, fonts, files = None, {}, {}
+    if need == "pdf":
+        pdf = document_to_pdf(manuscript, document, fetcher=fetcher, attachments=attachments)
+        fonts, files = part_fonts(document, known)
+        if known_fonts is None:
+            known.update(files)
     warnings = [w for w in manuscript.warnings if w not in before]
     return PartResult(start, len(document.pages), anchor_pages(document), page_labels(document), extra, pdf,
-                      warnings)
+                      warnings, fonts=fonts, font_files=files)
 
 
 # -- the cache ---------------------------------------------------------------------------------------
@@ -192,7 +205,7 @@ def encode_result(result: PartResult) -> bytes:
     head = json.dumps({"start": [result.start.folio, result.start.right], "pages": result.pages,
                        "anchors": result.anchors, "labels": result.labels, "extra": result.extra,
                        "toc": result.toc, "warnings": [[w.file, w.line, w.message, w.severity] for w in result.warnings],
-                       }).encode()
+                       "fonts": result.fonts}).encode()
     return struct.pack(">I", len(head)) + head + (result.pdf or b"")
 
 
@@ -212,7 +225,8 @@ def decode_result(data: bytes | None, need: str) -> PartResult | None:
                             [None if v is None else str(v) for v in head["labels"]],
                             {str(k): int(v) for k, v in head["extra"].items()}, pdf,
                             [Diagnostic(f, ln, m, s) for f, ln, m, s in head["warnings"]],
-                            {str(k): str(v) for k, v in head["toc"].items()})
+                            {str(k): str(v) for k, v in head["toc"].items()},
+                            {str(k): str(v) for k, v in head["fonts"].items()})
         if result.pages != len(result.labels) or result.pages < 1:
             return None
         return result

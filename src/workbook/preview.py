@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from typing import Callable
 
 from .build import check_out_dir, set_page_size
 from .errors import Diagnostic, WorkbookError
@@ -38,7 +39,8 @@ def parse_pages(spec: str | None, count: int) -> list[int]:
 
 
 def preview(book_dir: str | Path, out_dir: str | Path | None = None, edition: str = "screen",
-            pages: str | None = None, *, page_size: str | None = None, dpi: int = 80) -> list[Path]:
+            pages: str | None = None, *, page_size: str | None = None, dpi: int = 80,
+            on_warning: Callable[[Diagnostic], None] | None = None) -> list[Path]:
     """Render `edition` of the book and write the chosen pages as PNG files; return their paths.
 
     Files are named `SLUG[-print]-pNNN.png` (NNN: the PDF page, from 1) in `out_dir`
@@ -48,7 +50,7 @@ def preview(book_dir: str | Path, out_dir: str | Path | None = None, edition: st
 
     from .editions import edition_pdf
     from .fetcher import SafeFetcher
-    from .pagecache import CACHE_NAME
+    from .pagecache import CACHE_NAME, forget_cache_problems, take_cache_warning
 
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}; choose from {', '.join(EDITIONS)}")
@@ -64,7 +66,11 @@ def preview(book_dir: str | Path, out_dir: str | Path | None = None, edition: st
     renderer.fetcher = SafeFetcher.for_book(manuscript.config, exclude=[out])
     # beside the output folder as for a build (by default beside dist/, so it shares a build's parts)
     renderer.cache_dir = (out.resolve().parent if out_dir is not None else book_dir.resolve().parent) / CACHE_NAME
+    forget_cache_problems(renderer.cache_dir)
     pdf = edition_pdf(manuscript, renderer, edition)
+    cache_warning = take_cache_warning(renderer.cache_dir)  # the cache only saves time: say so, go on
+    if cache_warning and on_warning:
+        on_warning(cache_warning)
     document = pypdfium2.PdfDocument(pdf)
     written = []
     try:

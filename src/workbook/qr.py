@@ -61,8 +61,3 @@ def _with_codes(match: re.Match) -> str:
 def print_links(html: str) -> str:
     """Add a QR code and a short URL after each web link of further reading and calls to action."""
     return _BLOCK.sub(_with_codes, html)
-
-
-def edition_links(html: str, edition: str) -> str:
-    """Jinja filter: the print edition gets QR codes; the screen edition keeps its live links as they are."""
-    return print_links(html) if edition == "print" else html

@@ -3,17 +3,22 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from .assets import FAMILIES, font_face_css, project_dir
+from .assets import FAMILIES, book_css, project_dir
 from .errors import Diagnostic, OutputError
 from .fetcher import SafeFetcher
 from .icons import icon_markup
 from .manuscript import Manuscript
-from .pages import PageGeometry, geometry
-from .qr import edition_links
+from .pages import LAYOUT, PageGeometry, geometry
+from .qr import print_links
+from .sandbox import TemplateSandbox
+
+
+MAX_STYLE_BYTES = 2_000_000  # one stylesheet (the project's largest is a few kB)
 
 
 def book_date(manuscript: Manuscript) -> dt.datetime:
@@ -35,15 +40,16 @@ class Renderer:
         # One resource fetcher per build: its network deadline and download cache are shared by all targets.
         self.fetcher = SafeFetcher.for_book(manuscript.config)
         self.style_dirs = [d for d in (root / "styles", project_dir("styles")) if d.is_dir()]
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(d) for d in (root / "layouts", project_dir("layouts")) if d.is_dir()]),
+        # Sandboxed: a book's own layouts are data, they can show values but not run code (sandbox.py).
+        self.env = TemplateSandbox(
+            [d for d in (root / "layouts", project_dir("layouts")) if d.is_dir()], root,
             autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
         )
         self.env.filters["css_string"] = css_string
-        self.env.filters["edition_links"] = edition_links
+        self.env.filters["print_links"] = print_links
         self.env.globals["icon"] = lambda name, label: jinja2.utils.markupsafe.Markup(icon_markup(name, label))
 
     def stylesheet(self, *names: str) -> str:
@@ -53,14 +59,30 @@ class Renderer:
             for directory in self.style_dirs:
                 path = directory / name
                 if path.is_file():
-                    parts.append(path.read_text(encoding="utf-8"))
+                    parts.append(self._read_style(path, name))
                     break
             else:
                 raise OutputError([Diagnostic(f"styles/{name}", None, "stylesheet not found")])
         extra = self.manuscript.config.root / "styles" / "extra.css"
         if extra.is_file():
-            parts.append(extra.read_text(encoding="utf-8"))
+            parts.append(self._read_style(extra, "extra.css"))
         return "\n".join(parts)
+
+    def _read_style(self, path: Path, name: str) -> str:
+        """A stylesheet's text: a book's from inside the book folder only (links resolved), at most MAX_STYLE_BYTES."""
+        root = self.manuscript.config.root
+        bound = root.resolve() if path.absolute().is_relative_to(root.absolute()) else path.parent.resolve()
+        problem = None
+        if not path.resolve().is_relative_to(bound):
+            problem = f"leads outside {bound} (a link?); stylesheets are read from the book folder only"
+        elif path.stat().st_size > MAX_STYLE_BYTES:
+            problem = f"is larger than {MAX_STYLE_BYTES:,} bytes"
+        else:
+            try:
+                return path.read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                problem = f"is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        raise OutputError([Diagnostic(f"styles/{name}", None, f"stylesheet {problem}")])
 
     def context(self, **extra: Any) -> dict[str, Any]:
         config = self.manuscript.config
@@ -73,6 +95,7 @@ class Renderer:
             "authors": config.authors,
             "author_line": ", ".join(config.authors),
             "language": config.language,
+            "direction": config.direction,
             "identifier": config.identifier,
             "words": config.words,
             "chapters": self.manuscript.chapters,
@@ -86,30 +109,28 @@ class Renderer:
 
     def render(self, template: str, **extra: Any) -> str:
         try:
-            return self.env.get_template(template).render(self.context(**extra))
-        except jinja2.TemplateSyntaxError as exc:
-            raise OutputError([Diagnostic(f"layouts/{exc.name or template}", exc.lineno, f"template error: {exc.message}")]) from None
-        except jinja2.TemplateError as exc:
-            raise OutputError([Diagnostic(f"layouts/{template}", None, f"template error: {exc}")]) from None
+            return self.env.render_page(template, self.context(**extra))
+        except (jinja2.TemplateError, ArithmeticError, MemoryError, RecursionError) as exc:
+            raise OutputError([self.env.problem(exc, template)]) from None
 
-    def geometry(self, edition: str = "screen") -> PageGeometry:
-        """The page design of an edition at the book's trim size."""
+    def geometry(self, edition: str = LAYOUT) -> PageGeometry:
+        """The page design of the book at its trim size (one for every edition: they share their pages)."""
         width, height = self.manuscript.config.page_size_mm
-        return geometry(width, height, edition, self.manuscript.config.settings.bleed)
+        return geometry(width, height, self.manuscript.config.settings.bleed)
 
-    def pdf_html(self, edition: str = "screen", **part: Any) -> str:
-        """The whole book as one HTML document for WeasyPrint: the screen or the print edition.
+    def pdf_html(self, edition: str = LAYOUT, **part: Any) -> str:
+        """The whole book as one HTML document for WeasyPrint: the pages both PDF editions are made of.
 
         `part_front`, `part_chapters` and `toc_pages` render one part of it instead (pdfparts.py).
         """
-        if edition not in self._pdf_css:  # read once per build: every part of the edition uses it
-            sheets = ["book.css", "cover.css", "pdf.css"] + (["print.css"] if edition == "print" else [])
-            self._pdf_css[edition] = font_face_css() + "\n" + self.stylesheet(*sheets)
-        return self.render("pdf.html", css=self._pdf_css[edition], edition=edition, geometry=self.geometry(edition),
+        if LAYOUT not in self._pdf_css:  # read once per build: every part uses it
+            sheets = ["book.css", "cover.css", "pdf.css", "print.css"]
+            self._pdf_css[LAYOUT] = book_css(self.manuscript.config.settings.fonts, self.stylesheet(*sheets))
+        return self.render("pdf.html", css=self._pdf_css[LAYOUT], edition=LAYOUT, geometry=self.geometry(),
                            how_to_use=self.manuscript.how_to_use, **part)
 
     def cover_html(self) -> str:
-        css = font_face_css() + "\n" + self.stylesheet("book.css", "cover.css")
+        css = book_css(self.manuscript.config.settings.fonts, self.stylesheet("book.css", "cover.css"))
         return self.render("cover.html", css=css)
 
 

@@ -7,13 +7,11 @@ import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from pathlib import Path
 
+from .bookfiles import IMAGE_TYPES, BookFileProblem, picture_file
 from .errors import Report
 
-# EPUB core media types for pictures: what every reading system shows.
-IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
-               ".webp": "image/webp", ".svg": "image/svg+xml"}
-_MAGIC = {"image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",), "image/gif": (b"GIF87a", b"GIF89a"),
-          "image/webp": (b"RIFF",), "image/svg+xml": (b"<",)}
+__all__ = ["IMAGE_TYPES", "ImageRef", "check_image_file", "check_images", "check_internal_links", "check_links", "image_path"]
+
 WEB_SCHEMES = ("http", "https", "mailto", "tel")
 
 
@@ -52,19 +50,12 @@ class _Locator:
 
 
 def check_image_file(root: Path, relative: str) -> str | None:
-    """Why the picture at `relative` (inside the book folder) cannot be used, or None if it can."""
-    path = (root / relative).resolve()
-    if not path.is_relative_to(root.resolve()):
-        return "is outside the book folder; only files inside the book may be used"
-    if not path.is_file():
-        return "file not found"
-    suffix = path.suffix.lower()
-    if suffix not in IMAGE_TYPES:
-        return f"{suffix or 'this file type'} is not a picture format e-readers show; use JPEG, PNG, GIF, WebP or SVG"
-    with open(path, "rb") as handle:
-        head = handle.read(512).lstrip() if suffix == ".svg" else handle.read(12)
-    if not head.startswith(_MAGIC[IMAGE_TYPES[suffix]]):
-        return f"is not a {IMAGE_TYPES[suffix].split('/')[1].upper()} file (the content does not match its name)"
+    """Why the picture at `relative` (inside the book folder) cannot be used, or None if it can
+    (bookfiles.picture_file: inside the book, size by stat, Pillow's header and decoding, format)."""
+    try:
+        picture_file(root, relative)
+    except BookFileProblem as exc:
+        return str(exc)
     return None
 
 

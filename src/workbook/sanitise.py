@@ -19,8 +19,8 @@ from typing import Callable
 import lxml.etree
 import nh3
 
+from .bookfiles import BookFileProblem, check_picture
 from .config import MAX_CHAPTER_BYTES
-from .images import ImageProblem, inspect_image
 
 MAX_QUOTE_DEPTH = 20
 MAX_LIST_DEPTH = 20
@@ -368,12 +368,9 @@ def _image(element, line_of: Callable[..., int | None], chapter_dir: Path, book_
         problems.append((line, "error", f"image {src}: {reason}"))
         return None
     try:
-        inspect_image(path.read_bytes())
-    except ImageProblem as exc:
+        check_picture(path)
+    except BookFileProblem as exc:
         problems.append((line, "error", f"image {src} {exc}"))
-        return None
-    except OSError as exc:
-        problems.append((line, "error", f"image {src}: cannot be read ({exc.strerror})"))
         return None
     canonical = path.relative_to(root).as_posix()
     element.set("src", urllib.parse.quote(canonical))

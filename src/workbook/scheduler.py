@@ -16,6 +16,7 @@ import os
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
+from .fontmerge import file_key
 from .manuscript import Manuscript
 from .pagecache import cache_dir, read_entry, write_entry
 from .pdfparts import (Part, PartResult, Start, decode_result, encode_result, init_worker, lay_out_part, part_html,
@@ -64,8 +65,8 @@ class Edition:
     def starts(self, counts: list[int | None]) -> list[Start | None]:
         """Every part's start from the page counts of the parts before it (None where one is unknown).
 
-        The front matter starts the book; the first chapter prints 1; in print a chapter that would
-        open on a left-hand page gets a blank page before it (counted, as a single render counts it).
+        The front matter starts the book; the first chapter prints 1; a chapter that would open on a
+        left-hand page gets a blank page before it (counted, as a single render counts it).
         """
         starts: list[Start | None] = [Start()]
         page, folio = counts[0], 1
@@ -77,18 +78,18 @@ class Edition:
             if page is None:
                 starts.append(None)
                 continue
-            if self.name == "print" and page % 2:
+            if page % 2:
                 page += 1
                 folio += 1 if index > 1 else 0
             starts.append(Start(folio, page % 2 == 0))
         return starts
 
     def blank_before(self, counts: list[int]) -> list[bool]:
-        """For each part: does a blank left-hand page precede it (print, a chapter after an odd page)?"""
+        """For each part: does a blank left-hand page precede it (a chapter after an odd page)?"""
         blanks, page = [False], counts[0]
         for index in range(1, len(self.parts)):
             page += counts[index - 1] if index > 1 else 0
-            blanks.append(self.name == "print" and page % 2 == 1)
+            blanks.append(page % 2 == 1)
             page += blanks[-1]
         return blanks
 
@@ -142,6 +143,7 @@ class Scheduler:
         self.laid_out = 0  # layouts made (a part whose start moved is laid out again)
         self.from_cache = 0  # parts taken from .workbook-cache
         self._guesses: dict[str, tuple] = {}  # edition -> (version, guessed counts, starts from them)
+        self.font_files: dict[str, bytes] = {}  # the font files behind the parts' fonts (fontmerge.py)
 
     # what to lay out next
     def _wanted(self, edition: Edition, index: int) -> tuple[Start, dict | None] | None:
@@ -258,7 +260,19 @@ class Scheduler:
         result = decode_result(read_entry(self.folder, "parts", result_key(part, start, toc)), edition.need)
         if result is None and edition.need == "pages":
             result = decode_result(read_entry(self.folder, "pages", part.key), "pages")
+        if result is not None and not all(self._font_file(key) for key in result.fonts.values()):
+            return None  # a font file it needs is gone or corrupt: lay the part out again
         return result
+
+    def _font_file(self, key: str) -> bool:
+        """Is the font file with this key at hand (or whole in the cache, checked by its SHA-256)?"""
+        if key in self.font_files:
+            return True
+        data = read_entry(self.folder, "fonts", key.replace(":", "-"))
+        if data is None or file_key(data, int(key.rsplit(":", 1)[1])) != key:
+            return False
+        self.font_files[key] = data
+        return True
 
     def _store(self, edition: Edition, index: int, start: Start, toc: dict | None, result: PartResult,
                write: bool = True) -> None:
@@ -272,6 +286,12 @@ class Scheduler:
             self.on_progress(done, sum(len(e.parts) for e in self.editions), f"{chapter} ({edition.name})")
         self.manuscript.warnings.extend(w for w in result.warnings if w not in self.manuscript.warnings)
         self.from_cache += not write
+        for key, data in result.font_files.items():
+            if key not in self.font_files:
+                self.font_files[key] = data
+                if write:
+                    write_entry(self.folder, "fonts", key.replace(":", "-"), data)
+        result.font_files = {}
         if self.folder is None or not write:
             return
         write_entry(self.folder, "parts", result_key(part, start, toc), encode_result(result))
@@ -317,7 +337,7 @@ class Scheduler:
                 self._store(edition, index, start, toc, result, write=False)
                 continue
             result = lay_out_part(*self._submit_args(edition, index, start, toc), manuscript=self.manuscript,
-                                  fetcher=fetcher)
+                                  fetcher=fetcher, known_fonts=set(self.font_files))
             self.laid_out += 1
             self._store(edition, index, start, toc, result)
 

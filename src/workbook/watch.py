@@ -193,6 +193,20 @@ RELOAD_SCRIPT = """
 """
 
 
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+def host_allowed(hosts: list[str], port: int) -> bool:
+    """True when a request names exactly one Host and it is a loopback name with the server's port (or none)."""
+    if len(hosts) != 1:
+        return False
+    host = hosts[0].strip().lower().removesuffix(".")
+    if host in LOCAL_HOSTS:
+        return True
+    name, sep, given = host.rpartition(":")
+    return bool(sep) and name.removesuffix(".") in LOCAL_HOSTS and given == str(port)
+
+
 def make_handler(preview: LivePreview) -> type[http.server.BaseHTTPRequestHandler]:
     """The request handler: the page, its build number, an event stream, dist/ files and book images."""
 
@@ -203,6 +217,11 @@ def make_handler(preview: LivePreview) -> type[http.server.BaseHTTPRequestHandle
             pass
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            if not host_allowed(self.headers.get_all("Host") or [], self.server.server_address[1]):
+                # DNS rebinding: a web page whose name now points at 127.0.0.1 must not read the book.
+                self._send(421, b"this preview answers only to 127.0.0.1, localhost and [::1]",
+                           "text/plain; charset=utf-8")
+                return
             path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
             if path in ("/", "/index.html"):
                 with preview.changed:

@@ -61,12 +61,12 @@ def worksheet_lines(manuscript: Manuscript, prompt: PromptInfo) -> int:
 
 def worksheets_html(manuscript: Manuscript, renderer: Renderer, options: WorksheetOptions) -> str:
     """The worksheets as one HTML document (layouts/worksheets.html + styles/worksheets.css)."""
-    from .assets import font_face_css
+    from .assets import book_css
 
     sheets = select_chapters(manuscript, options.chapters)
     if not sheets:
         raise WorkbookError([Diagnostic("book.yaml", None, "the book has no prompts (💡 paragraphs), so there are no worksheets to make")])
-    css = font_face_css() + "\n" + renderer.stylesheet("worksheets.css")
+    css = book_css(manuscript.config.settings.fonts, renderer.stylesheet("worksheets.css"))
     return renderer.render(
         "worksheets.html", css=css, sheets=sheets, fillable=options.fillable, with_context=options.with_context,
         client_name=options.client_name, client_date=options.client_date, line_mm=LINE_MM,

@@ -1,0 +1,112 @@
+"""A file the book names (cover, picture, attachment, how_to_use, a style's url()) in, its checked path or
+bytes out: inside the book folder, a regular file, its size read by stat before any byte is read, and
+pictures through Pillow's header check (size, pixels, format). Every such check goes through here."""
+from __future__ import annotations
+
+import os
+import posixpath
+import stat
+from pathlib import Path
+
+from .images import MAX_IMAGE_BYTES, ImageInfo, ImageProblem, inspect_image
+
+# EPUB core media types for pictures: what every reading system shows.
+IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
+               ".webp": "image/webp", ".svg": "image/svg+xml"}
+MAX_ATTACHMENT_BYTES = 40_000_000
+MAX_TEXT_BYTES = 1_000_000  # a Markdown file the book names (the chapter limit, config.MAX_CHAPTER_BYTES)
+
+
+class BookFileProblem(ValueError):
+    """A named file that cannot be used; the message (without the name) says why and what to do.
+    `kind`: "outside", "missing" or "bad", for callers that word the first two their own way."""
+
+    def __init__(self, message: str, kind: str = "bad"):
+        super().__init__(message)
+        self.kind = kind
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1_000_000:.0f} MB" if size >= 1_000_000 else f"{size / 1000:.0f} kB"
+
+
+def locate(root: Path, relative: str | Path) -> Path:
+    """The resolved path of `relative` (from the book folder), if it is a regular file inside the book."""
+    if not str(relative).strip() or Path(relative).is_absolute():
+        raise BookFileProblem("must be a path inside the book folder, e.g. images/cover.jpg", "outside")
+    root = Path(root).resolve()
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root):
+        raise BookFileProblem("is outside the book folder; only files inside the book may be used", "outside")
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        raise BookFileProblem("file not found", "missing") from None
+    if not stat.S_ISREG(mode):
+        raise BookFileProblem("is not a regular file (a folder, device or pipe); name a file")
+    return path
+
+
+def check_size(path: Path, limit: int, advice: str) -> int:
+    """The size of `path` by stat (nothing is read); BookFileProblem if it is above `limit`."""
+    try:
+        size = os.stat(path).st_size
+    except OSError as exc:
+        raise BookFileProblem(f"cannot be read ({exc.strerror})") from None
+    if size > limit:
+        raise BookFileProblem(f"is {_mb(size)}; the limit is {_mb(limit)} — {advice}")
+    return size
+
+
+def read_bounded(path: Path, limit: int, advice: str) -> bytes:
+    """The bytes of `path`: its size checked by stat first, and never more than `limit` bytes read
+    (a file that grew after the stat is refused too)."""
+    check_size(path, limit, advice)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise BookFileProblem(f"cannot be read ({exc.strerror})") from None
+    if len(data) > limit:
+        raise BookFileProblem(f"is larger than {_mb(limit)}; {advice}")
+    return data
+
+
+def check_picture(path: Path, *, decode: bool = True) -> tuple[bytes, ImageInfo]:
+    """A picture's bytes and what Pillow found (format, pixels), checked like every picture of the book:
+    a picture type e-readers show, at most MAX_IMAGE_BYTES on disk (by stat, before reading), within the
+    pixel limit, and its content of the kind its name says."""
+    suffix = path.suffix.lower()
+    if suffix not in IMAGE_TYPES:
+        raise BookFileProblem(f"{suffix or 'this file type'} is not a picture format e-readers show; "
+                              "use JPEG, PNG, GIF, WebP or SVG")
+    data = read_bounded(path, MAX_IMAGE_BYTES, "make the picture smaller")
+    try:
+        info = inspect_image(data, decode=decode)
+    except ImageProblem as exc:
+        raise BookFileProblem(str(exc)) from None
+    if info.media_type != IMAGE_TYPES[suffix]:
+        raise BookFileProblem(f"is not a {IMAGE_TYPES[suffix].split('/')[1].upper()} file (it holds a "
+                              f"{info.media_type.split('/')[1].upper()} picture); rename it to .{info.extension}")
+    return data, info
+
+
+def picture_file(root: Path, relative: str) -> tuple[Path, bytes, ImageInfo]:
+    """`relative` located inside the book and checked as a picture (see check_picture)."""
+    path = locate(root, posixpath.normpath(relative))
+    data, info = check_picture(path)
+    return path, data, info
+
+
+def attachment_file(root: Path, relative: str) -> Path:
+    """A file to embed in the PDF: inside the book, regular, at most MAX_ATTACHMENT_BYTES (by stat)."""
+    path = locate(root, relative)
+    check_size(path, MAX_ATTACHMENT_BYTES, "attach a smaller file or link to it")
+    return path
+
+
+def text_file(root: Path, relative: str, limit: int = MAX_TEXT_BYTES) -> Path:
+    """A Markdown file the book names (how_to_use): inside the book, regular, at most `limit` (by stat)."""
+    path = locate(root, relative)
+    check_size(path, limit, "split it or shorten it")
+    return path

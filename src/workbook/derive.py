@@ -1,0 +1,96 @@
+"""The book's laid-out pages (joined, as a pikepdf.Pdf) and an edition in, that edition's pages out.
+
+The book is laid out once. Each PDF edition is made from those pages after joining, without laying
+anything out again:
+- the reader's PDF ("screen") keeps the pages as they are, with live links and bookmarks; its first
+  page, the half-title, is replaced by the cover (cover.html, laid out on its own), and the files
+  book.yaml lists under `attachments:` are embedded;
+- the print PDF grows every page by the bleed on all sides (MediaBox and BleedBox around the
+  TrimBox, which stays the trim), draws crop marks in that bleed, and drops link annotations
+  (print has no live links: further reading carries QR codes and short addresses instead).
+Both keep every page and so every page number: a coach's "page 14" is page 14 in each.
+Form fields, a structure tree or a personal title page are more of the same: page objects and
+dictionaries added to the joined pages, per edition or per copy, after the one layout.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pikepdf
+
+MM = 72 / 25.4
+MARK_LENGTH = 1.6 * MM  # as long as the gap between the trim and the mark's start (never inside the trim)
+MARK_WIDTH = 0.25  # pt, in registration colour: every separation gets it
+
+
+@dataclass
+class Edition:
+    """What to do to the joined pages to make one edition."""
+
+    name: str
+    bleed_mm: float = 0.0  # print: grow each page by this much on every side, with crop marks
+    links: bool = True  # keep link annotations
+    cover: bytes | None = None  # a one-page PDF to put in place of the first page (the reader's cover)
+    attachments: list[tuple[str, bytes, str]] = field(default_factory=list)  # (name, data, date D:…)
+
+    def finish(self, out: pikepdf.Pdf) -> None:
+        """Turn the joined pages in `out` into this edition (the cover page is swapped in by the join)."""
+        if not self.links:
+            _drop_links(out)
+        if self.bleed_mm > 0:
+            for page in out.pages:
+                _add_bleed(out, page, self.bleed_mm * MM)
+        for name, data, when in self.attachments:
+            spec = pikepdf.AttachedFileSpec(out, data, filename=name, mime_type="application/octet-stream",
+                                            creation_date=when, mod_date=when)
+            out.attachments[name] = spec
+
+
+def _drop_links(out: pikepdf.Pdf) -> None:
+    for page in out.pages:
+        annotations = page.obj.get("/Annots")
+        if annotations is None:
+            continue
+        kept = [a for a in annotations if a.get("/Subtype") != "/Link"]
+        if kept:
+            page.obj.Annots = pikepdf.Array(kept)
+        else:
+            del page.obj["/Annots"]
+
+
+def _add_bleed(out: pikepdf.Pdf, page: pikepdf.Page, bleed: float) -> None:
+    """MediaBox = BleedBox = the trim grown by `bleed` (the TrimBox stays), and crop marks in the bleed."""
+    x0, y0, x1, y1 = (float(v) for v in page.obj.get("/TrimBox", page.obj.MediaBox))
+    box = pikepdf.Array([x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed])
+    page.obj.MediaBox = box
+    page.obj.BleedBox = box
+    page.obj.TrimBox = pikepdf.Array([x0, y0, x1, y1])
+    if "/CropBox" in page.obj:
+        del page.obj["/CropBox"]
+    gap = min(MARK_LENGTH, bleed / 2)
+    length = max(bleed - gap - MARK_WIDTH, 0)  # the stroke ends inside the bleed, not on the sheet's edge
+    if length <= 0:
+        return
+    lines = []
+    for x, dx in ((x0, -1), (x1, 1)):
+        for y, dy in ((y0, -1), (y1, 1)):
+            # a horizontal mark on the line of the trim's top or bottom, a vertical one on its side
+            lines.append(f"{x + dx * gap:.3f} {y:.3f} m {x + dx * (gap + length):.3f} {y:.3f} l S")
+            lines.append(f"{x:.3f} {y + dy * gap:.3f} m {x:.3f} {y + dy * (gap + length):.3f} l S")
+    marks = ("q /WorkbookRegistration CS 1 SCN " + f"{MARK_WIDTH} w 0 J [] 0 d " + " ".join(lines) + " Q\n").encode()
+    resources = page.obj.get("/Resources")
+    if resources is None:
+        page.obj.Resources = resources = pikepdf.Dictionary()
+    spaces = resources.get("/ColorSpace")
+    if spaces is None:
+        resources.ColorSpace = spaces = pikepdf.Dictionary()
+    spaces.WorkbookRegistration = _registration(out)
+    page.contents_add(pikepdf.Stream(out, b"q\n"), prepend=True)
+    page.contents_add(pikepdf.Stream(out, b"Q\n" + marks))
+
+
+def _registration(out: pikepdf.Pdf) -> pikepdf.Array:
+    """The All separation (registration colour): crop marks print on every plate."""
+    function = pikepdf.Dictionary(FunctionType=2, Domain=[0, 1], C0=[0, 0, 0, 0], C1=[1, 1, 1, 1], N=1)
+    return pikepdf.Array([pikepdf.Name.Separation, pikepdf.Name("/All"), pikepdf.Name.DeviceCMYK,
+                          out.make_indirect(function)])
