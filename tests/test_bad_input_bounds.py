@@ -86,7 +86,7 @@ QUADRATIC = {
                             "footnote references and notes ([^…]); the limit is 2,000"),
     "unclosed <a": ("<a " * 33_000, "markup characters"),
     "unclosed <a inside the markup limit": ("<a " * 2_500, "starts an HTML tag that no '>' closes"),
-    "smart quotes": ("'\"" * 40_000, "Markdown markup characters (* _ ` [ < & | and quotes); the limit is 20,000"),
+    "smart quotes": ("'\"" * 40_000, "Markdown markup characters (* _ ` [ < & | \\ and quotes); the limit is 20,000"),
     "prompts": ("\n\n".join(["💡 Why?"] * 20_000), "💡 prompts; the limit is 500"),
     "paragraphs": ("x\n\n" * 20_000, "paragraphs, headings and list items; the limit is 5,000"),
 }
@@ -111,7 +111,7 @@ def test_chapter_near_several_limits_at_once_is_refused(tmp_path):
 
 
 def test_chapter_at_the_footnote_limit_checks_in_seconds(tmp_path):
-    body = "# One\n\n" + "\n\n".join(["x[^1]" * 199] * 10) + "\n\n[^1]: note\n"
+    body = "# One\n\n" + "\n\n".join(["x[^1] " * 199] * 10) + "\n\n[^1]: note\n"
     result = run("check", book_with(tmp_path, body), timeout=30)
     assert result.returncode == 0, result.stdout
     assert result.stdout.strip().endswith("no problems found")

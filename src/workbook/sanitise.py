@@ -31,14 +31,14 @@ MAX_BRACKETS = 1_000  # '[' in one paragraph: Python-Markdown's link search is q
 # next '>', every inline element is re-scanned by each inline pattern), so each is bounded such
 # that a chapter at every limit at once still converts in a few seconds.
 MAX_BLOCKS = 5_000  # paragraphs, headings and list items
-MAX_MARKUP = 20_000  # * _ ` [ < & | " ' outside code blocks
+MAX_MARKUP = 20_000  # * _ ` [ < & | \ " ' outside code blocks
 MAX_PROMPTS = 500  # 💡 prompts (each becomes a dozen elements)
 MAX_FOOTNOTE_REFS = 2_000  # [^…] references and definitions (each reference adds a back-link)
 MAX_HTML_TAGS = 2_000  # raw HTML tags (<b>, </b>, <!-- …), each sanitised on its own
 MAX_TABLE_ROWS = 1_000  # lines holding '|' (each table cell is a paragraph's work)
 MAX_TAG_SCAN = 5_000_000  # characters from each '<' to the next '>', summed
 MAX_SHARE = 1.5  # the shares of all those limits a chapter uses, added up: no chapter at every limit at once
-_MARKUP = re.compile(r"""[*_`\[<&|"']""")
+_MARKUP = re.compile(r"""[*_`\[<&|"'\\]""")
 _TAG_START = re.compile(r"<[A-Za-z!/?]")
 
 Problem = tuple  # (line or None, "error" | "warning", message)
@@ -116,7 +116,7 @@ def prescan(body: str, line_offset: int = 0) -> list[Problem]:
                                                    f"the limit is {MAX_BLOCKS:,} (reached here){split}"))
     if first["markup"]:
         problems.append((first["markup"], "error", f"chapter holds {markup:,} Markdown markup characters "
-                                                   f"(* _ ` [ < & | and quotes); the limit is {MAX_MARKUP:,} "
+                                                   f"(* _ ` [ < & | \\ and quotes); the limit is {MAX_MARKUP:,} "
                                                    f"(reached here){split}"))
     if first["prompts"]:
         problems.append((first["prompts"], "error", f"chapter holds {prompts:,} 💡 prompts; the limit is "
