@@ -218,7 +218,8 @@ def _parse_file(path: Path, language: str | None, fallback: str) -> _Plan:
 
 def _front_slug(path: Path) -> str | None:
     try:
-        head = path.read_text("utf-8", errors="replace")[:2000]
+        with open(path, "rb") as handle:  # the front matter only, however large the file
+            head = handle.read(8000).decode("utf-8", errors="replace")[:2000]
     except OSError:
         return None
     m = re.search(r"^slug:\s*[\"']?([a-z0-9-]+)", head, re.M) if head.startswith("---") else None
