@@ -2,6 +2,8 @@
 
 The size is taken from stat first (a 5 GB sparse file is refused without reading it); files that
 have no size (a pipe, /dev/zero) are read up to limit + 1 bytes and refused if that much arrives.
+Used for text whose path is already settled (book.yaml, chapters, the clients CSV, files to import);
+files a book names in book.yaml (cover, attachments, how_to_use) are located and checked by bookfiles.py.
 """
 from __future__ import annotations
 
