@@ -13,6 +13,7 @@ import urllib.parse
 from pathlib import Path
 
 import pdfplumber
+import pypdf
 import pytest
 from lxml import etree
 
@@ -291,3 +292,44 @@ def test_page_map_places_each_page_before_its_first_block():
         ("4", "ch1.xhtml", "c"), ("5", "ch2.xhtml", "ch2"), ("6", "ch2.xhtml", "d"),
         ("7", "ch2.xhtml", None),  # after the last block: at the end of the last document
     ]
+
+
+def _chapter_labels_in_pdf(pdf: Path) -> list[str]:
+    """The printed number of every chapter's first page, in order, from the PDF's first-level bookmarks
+    and its page labels."""
+    reader = pypdf.PdfReader(str(pdf))
+    labels = reader.page_labels
+    starts = []
+    for item in reader.outline:
+        if isinstance(item, list):
+            continue
+        title = item.title
+        if re.match(r"\d+\. ", title):
+            starts.append(labels[reader.get_destination_page_number(item)])
+    return starts
+
+
+def _chapter_labels_in_epub(files: dict[str, bytes]) -> list[str]:
+    """The page number each chapter document of the EPUB starts on: of the page-break markers before its
+    first words (a page on which no block starts shares the next block's place), the last."""
+    starts = []
+    documents = dict.fromkeys(link.get("href").partition("#")[0] for link in _nav(files, "page-list"))
+    for target in (t for t in documents if t.startswith("chapter-")):
+        root = etree.fromstring(files["EPUB/" + target])
+        leading = [m for m in root.iterfind(f".//*[@{{{NS['epub']}}}type='pagebreak']", NS)
+                   if not "".join(m.xpath("preceding::text()[ancestor::x:body]", namespaces=NS)).strip()]
+        starts.append(leading[-1].get("aria-label"))
+    return starts
+
+
+@pytest.mark.parametrize("name", ["demo", *ROOT_BOOKS])
+def test_chapters_start_on_the_same_page_in_every_edition(name, demo_build, root_builds):
+    """One layout: every chapter opens on the same page number in the reader's PDF, the print PDF and
+    the EPUB's page list."""
+    result = demo_build if name == "demo" else root_builds[name]
+    screen = next(p for p in result.outputs if p.suffix == ".pdf" and not p.name.endswith("-print.pdf"))
+    printed = next(p for p in result.outputs if p.name.endswith("-print.pdf"))
+    in_screen, in_print = _chapter_labels_in_pdf(screen), _chapter_labels_in_pdf(printed)
+    in_epub = _chapter_labels_in_epub(epub_files(output(result, ".epub")))
+    assert in_screen and in_screen[0] == "1"
+    assert in_screen == in_print == in_epub, (in_screen, in_print, in_epub)

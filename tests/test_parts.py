@@ -14,7 +14,7 @@ from pypdf import PdfReader
 import workbook
 from workbook.pagecache import CACHE_NAME
 
-from conftest import REPO, ROOTS, copy_root
+from conftest import BROKEN_ROOTS, REPO, ROOTS, copy_root
 from helpers import page_pixels, single_and_joined
 
 pytestmark = pytest.mark.build
@@ -248,3 +248,18 @@ def test_fresh_workers_after_their_share_of_parts_give_the_same_pdf(monkeypatch)
     monkeypatch.setattr(workbook.scheduler, "PARTS_PER_WORKER", 1)
     _single, recycled = single_and_joined(ROOTS / "linked", "print")
     assert recycled == joined
+
+
+OTHER_BOOKS = sorted(p.name for p in ROOTS.iterdir() if (p / "book.yaml").is_file() and p.name not in BROKEN_ROOTS
+                     and p.name not in ("linked", "glyphs"))
+
+
+@pytest.mark.parametrize("name", OTHER_BOOKS)
+def test_every_test_book_joined_is_pixel_for_pixel_one_render(name):
+    """The pixel test on every other book of tests/roots/ (the pair tests above cover the demo, linked
+    and glyphs in both editions): the reader's PDF from parts renders as the one from one render."""
+    single, joined = single_and_joined(ROOTS / name, "screen")
+    a, b = page_pixels(single), page_pixels(joined)
+    assert len(a) == len(b)
+    differ = [index + 1 for index, (x, y) in enumerate(zip(a, b)) if x != y]
+    assert not differ, f"pages that render differently: {differ}"
