@@ -339,7 +339,7 @@ def test_300_deep_list(tmp_path):
 
 def test_5_mb_paragraph(tmp_path):
     book = make_book(tmp_path, {"01-one.md": chapter("word " * 1_000_000)})
-    assert errors_of(book) == ["chapters/01-one.md: error: chapter is 5 MB; split it (limit 4 MB)"]
+    assert errors_of(book) == ["chapters/01-one.md: error: chapter is 5 MB; split it (limit 1 MB)"]
 
 
 def test_300_kb_paragraph(tmp_path):

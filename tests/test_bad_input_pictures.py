@@ -128,7 +128,7 @@ def test_sparse_attachments_and_how_to_use_are_refused_by_their_size(tmp_path):
     os.mkfifo(book / "files" / "pipe")
     started = time.monotonic()
     assert config_errors(book) == [
-        "book.yaml:5: error: how_to_use: how.md is 5000 MB; the limit is 4 MB — split it or shorten it",
+        "book.yaml:5: error: how_to_use: how.md is 5000 MB; the limit is 1 MB — split it or shorten it",
         "book.yaml:6: error: attachments[0]: files/big.pdf is 5000 MB; the limit is 40 MB — attach a smaller file or link to it",
         "book.yaml:6: error: attachments[1]: files/pipe is not a regular file (a folder, device or pipe); name a file",
     ]

@@ -14,7 +14,7 @@ from .images import MAX_IMAGE_BYTES, ImageInfo, ImageProblem, inspect_image
 IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
                ".webp": "image/webp", ".svg": "image/svg+xml"}
 MAX_ATTACHMENT_BYTES = 40_000_000
-MAX_TEXT_BYTES = 4_000_000  # a Markdown file the book names (the chapter limit)
+MAX_TEXT_BYTES = 1_000_000  # a Markdown file the book names (the chapter limit, config.MAX_CHAPTER_BYTES)
 
 
 class BookFileProblem(ValueError):

@@ -10,7 +10,7 @@ import click
 from . import __version__
 from .build import build as build_book
 from .build import parse_formats
-from .errors import Diagnostic, WorkbookError
+from .errors import Diagnostic, WorkbookError, escape_controls
 from .progress import BuildReporter
 from .scaffold import scaffold_languages
 
@@ -266,7 +266,7 @@ def main() -> None:
     except Exception as exc:  # a bug in workbook, not in the book: say so without a traceback
         if os.environ.get("WORKBOOK_DEBUG"):
             raise
-        click.echo(f"workbook: internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo(escape_controls(f"workbook: internal error: {type(exc).__name__}: {exc}"), err=True)
         click.echo("This is a bug in workbook; set WORKBOOK_DEBUG=1 to see the traceback and report it.", err=True)
         sys.exit(1)
     sys.exit(0)

@@ -22,10 +22,12 @@ from typing import BinaryIO, Callable, Iterator
 from .errors import Diagnostic, OutputError, Report, WorkbookError
 from .manuscript import Manuscript, load_book
 from .output import clean_stale_temps, write_bytes
+from .textfile import TooLarge, read_bounded
 from .worksheets import WorksheetOptions, chapter_choices, resolve_chapter
 
 CLIENTS_FOLDER = "worksheets"
 MAX_CLIENTS = 10_000
+MAX_CLIENTS_BYTES = 10_000_000  # read no more than this from disk: 1 kB for each of MAX_CLIENTS rows
 
 
 class ClientsError(WorkbookError):
@@ -77,7 +79,9 @@ def read_clients(path: str | Path, manuscript: Manuscript) -> list[Client]:
 def _read_csv_bytes(path: Path) -> bytes:
     """The bytes of the clients file (ClientsError if it cannot be read)."""
     try:
-        return path.read_bytes()
+        return read_bounded(path, MAX_CLIENTS_BYTES)
+    except TooLarge as exc:
+        raise ClientsError([Diagnostic(path.name, None, exc.describe(MAX_CLIENTS_BYTES, "a clients list"))]) from None
     except OSError as exc:
         raise ClientsError([Diagnostic(path.name, None, f"cannot read: {exc.strerror}")]) from None
 

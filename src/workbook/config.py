@@ -12,10 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ConfigError, Diagnostic, Report
 from .locales import known_words, locale_for
+from .textfile import TooLarge, read_bounded, size_on_disk
 from .yamlsource import YamlProblem, line_for, load_with_lines
 
 CONFIG_NAME = "book.yaml"
 MAX_CONFIG_BYTES = 256_000
+MAX_CHAPTER_BYTES = 1_000_000  # a chapter or the how_to_use page (a long novel fits in one)
+MAX_SLUG = 100  # "SLUG-cover-PROFILE.pdf" and the like must fit a 255-byte file name
+YEARS = (1000, 9999)  # four-digit years: what EPUB's dcterms:modified (xsd:dateTime) and PDF dates can hold
 FORMATS = ("pdf", "epub", "print", "worksheets", "site")  # build order; formats that read other outputs (site) last
 DEFAULT_FORMATS = FORMATS
 PAGE_SIZES = {  # name -> (width mm, height mm)
@@ -67,6 +71,14 @@ class Settings(BaseModel):
             raise ValueError("must be a language code such as nl, en or nl-BE")
         return value
 
+    @field_validator("slug", mode="before")
+    @classmethod
+    def _slug_length(cls, value: Any) -> Any:
+        if isinstance(value, str) and len(value.strip()) > MAX_SLUG:
+            raise ValueError(f"is {len(value.strip())} characters long; the limit is {MAX_SLUG} "
+                             "(output file names are made from it and must stay short)")
+        return value
+
     @field_validator("formats")
     @classmethod
     def _formats(cls, value: list[str]) -> list[str]:
@@ -108,6 +120,14 @@ class Settings(BaseModel):
     def _date(cls, value: Any) -> Any:
         if isinstance(value, dt.datetime):
             return value.date()
+        return value
+
+    @field_validator("date")
+    @classmethod
+    def _date_range(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None and not YEARS[0] <= value.year <= YEARS[1]:
+            raise ValueError(f"year {value.year} is out of range; EPUB and PDF dates need a four-digit year "
+                             f"({YEARS[0]}–{YEARS[1]}), e.g. {dt.date.today().year}-01-31")
         return value
 
     @field_validator("words")
@@ -207,6 +227,13 @@ def _message(error: dict[str, Any]) -> str:
     return msg[0].lower() + msg[1:] if msg else msg
 
 
+def _refuse_large(report: Report, path: Path, rel: str) -> None:
+    """A chapter larger than the limit is refused by its size on disk, before anything reads it."""
+    size = size_on_disk(path)
+    if size is not None and size > MAX_CHAPTER_BYTES:
+        report.error(rel, None, f"chapter is {size // 1_000_000} MB; split it (limit {MAX_CHAPTER_BYTES // 1_000_000} MB)")
+
+
 def _check_named_files(root: Path, settings: Settings, lines: dict, report: Report, attachment_files: list[Path]) -> None:
     """how_to_use, cover and attachments checked by bookfiles (inside the book, size by stat, pictures by Pillow)."""
     from .bookfiles import BookFileProblem, attachment_file, picture_file, text_file
@@ -252,13 +279,16 @@ def load_config(book_dir: str | Path) -> BookConfig:
         raise ConfigError([Diagnostic(str(book_dir), None, "book folder not found; pass the folder that holds book.yaml")])
     if not path.is_file():
         raise ConfigError([Diagnostic(CONFIG_NAME, None, f"not found in {root}; create it (see `workbook new`)")])
-    if path.stat().st_size > MAX_CONFIG_BYTES:
-        raise ConfigError([Diagnostic(CONFIG_NAME, None, f"is {path.stat().st_size // 1000} kB; settings fit in far less "
+    try:
+        data = read_bounded(path, MAX_CONFIG_BYTES)
+    except TooLarge as exc:
+        size = f"is {exc.size // 1000} kB" if exc.size is not None else f"holds more than {MAX_CONFIG_BYTES // 1000} kB"
+        raise ConfigError([Diagnostic(CONFIG_NAME, None, f"{size}; settings fit in far less "
                                                          f"(limit {MAX_CONFIG_BYTES // 1000} kB) — is this the right file?")])
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        line = data[: exc.start].count(b"\n") + 1
         raise ConfigError([Diagnostic(CONFIG_NAME, line, "is not UTF-8 text; save it as UTF-8")]) from None
     try:
         data, lines = load_with_lines(text)
@@ -305,6 +335,7 @@ def load_config(book_dir: str | Path) -> BookConfig:
         if candidate in seen:
             report.error(CONFIG_NAME, line, f"chapters[{index}]: {name} is listed twice (first on line {seen[candidate]})")
             continue
+        _refuse_large(report, candidate, candidate.relative_to(root).as_posix())
         seen[candidate] = line
         chapter_files.append(candidate)
         chapter_lines.append(line)

@@ -53,7 +53,13 @@ def parse(file_name: str, data: bytes) -> Content:
     try:
         root = lxml.etree.fromstring(data)
     except lxml.etree.XMLSyntaxError as exc:
-        raise OutputError([Diagnostic(file_name, exc.lineno, f"EPUB document is not well-formed XHTML: {exc.msg}")]) from None
+        # The position is in a file workbook generated, which the author never sees: name it as such
+        # and point at what it is made from.
+        raise OutputError([Diagnostic("epub", None, (
+            f"generated file {file_name} could not be written because it is not well-formed XHTML "
+            f"({exc.msg}, at line {exc.lineno} of the generated file); it is made from the book's "
+            "chapters, book.yaml values and the EPUB layouts (a book's own layouts/ if it has them) — "
+            "look there for raw HTML or template text that does not close"))]) from None
     return Content(file_name, root)
 
 

@@ -1,8 +1,15 @@
 """Problems found in a book in, `file:line: severity: message` reports out."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable
+
+# Characters XML cannot hold or a terminal would act on: C0 controls but tab and newline, DEL, C1
+# controls, lone surrogates and the non-characters U+FFFE/U+FFFF. They reach the EPUB's XML and
+# the terminal's messages, so they are refused wherever a book's text is loaded and escaped in
+# every message (Diagnostic.__str__).
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -15,8 +22,9 @@ class Diagnostic:
     severity: str = "error"  # "error" or "warning"
 
     def __str__(self) -> str:
+        """The report line; control characters (a terminal would obey ESC sequences) shown as escapes."""
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.severity}: {self.message}"
+        return escape_controls(f"{where}: {self.severity}: {self.message}")
 
 
 class WorkbookError(Exception):
@@ -64,3 +72,13 @@ class Report:
     def raise_if_errors(self, cls: type[WorkbookError] = WorkbookError) -> None:
         if self.errors:
             raise cls(self.errors)
+
+
+def escape_controls(text: str) -> str:
+    """`text` with control characters (see CONTROL_CHARACTERS) written as visible escapes: \\x1b, \\ufffe."""
+    def escape(match: re.Match) -> str:
+        code = ord(match[0])
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return CONTROL_CHARACTERS.sub(escape, text)
+

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import yaml
 
-from .config import slugify
+from .config import MAX_CONFIG_BYTES, slugify
 from .errors import Diagnostic, OutputError, WorkbookError
 from .importer_html import copy_images, parse_html
 from .importer_text import BULB, KEYWORDS, LINK, Block, detect_language, parse_text, section_heading, words_for
 from .locales import LOCALES
 from .output import write_bytes
+from .textfile import TooLarge, read_bounded
+from .yamlsource import YamlProblem, load_with_lines
 
 MAX_BYTES = {"text": 4_000_000, "html": 30_000_000}
 COUNT_KEYS = ("headings", "subheadings", "prompts", "examples", "quotes", "definitions", "faq",
@@ -183,7 +185,10 @@ def _parse_file(path: Path, language: str | None, fallback: str) -> _Plan:
     name = str(path)
     if not path.is_file():
         raise ArticleImportError([Diagnostic(name, None, "not found (or not a file)")])
-    data = path.read_bytes()
+    try:
+        data = read_bounded(path, max(MAX_BYTES.values()))
+    except TooLarge as exc:
+        raise ArticleImportError([Diagnostic(name, None, exc.describe(max(MAX_BYTES.values()), "one article"))]) from None
     html = _is_html(path, data)
     if len(data) > MAX_BYTES["html" if html else "text"]:
         raise ArticleImportError([Diagnostic(name, None, f"is {len(data) // 1_000_000} MB; that is not one article")])
@@ -213,7 +218,8 @@ def _parse_file(path: Path, language: str | None, fallback: str) -> _Plan:
 
 def _front_slug(path: Path) -> str | None:
     try:
-        head = path.read_text("utf-8", errors="replace")[:2000]
+        with open(path, "rb") as handle:  # the front matter only, however large the file
+            head = handle.read(8000).decode("utf-8", errors="replace")[:2000]
     except OSError:
         return None
     m = re.search(r"^slug:\s*[\"']?([a-z0-9-]+)", head, re.M) if head.startswith("---") else None
@@ -225,14 +231,14 @@ def _read_book(into: Path) -> tuple[str, dict]:
     if not path.is_file():
         raise ArticleImportError([Diagnostic(str(path), None, "not found; --into needs a book folder with book.yaml")])
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-        data = yaml.safe_load(text)
+        text = read_bounded(path, MAX_CONFIG_BYTES).decode("utf-8-sig")
+        data, _lines = load_with_lines(text)  # no aliases: add_chapters parses this text again
+    except TooLarge as exc:
+        raise ArticleImportError([Diagnostic(str(path), None, exc.describe(MAX_CONFIG_BYTES, "book.yaml"))]) from None
     except UnicodeDecodeError:
         raise ArticleImportError([Diagnostic(str(path), None, "is not UTF-8 text; save it as UTF-8")]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ArticleImportError([Diagnostic(str(path), mark.line + 1 if mark else None,
-                                             f"is not valid YAML; fix it first ({getattr(exc, 'problem', exc)})")]) from None
+    except YamlProblem as exc:
+        raise ArticleImportError([Diagnostic(str(path), exc.line, f"is not valid; fix it first ({exc.message})")]) from None
     if not isinstance(data, dict) or not isinstance(data.get("chapters") or [], list):
         raise ArticleImportError([Diagnostic(str(path), None, "must be a mapping with a `chapters:` list")])
     return text, data

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape as escape_text
 
+import bisect
+import html as html_lib
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
@@ -17,18 +19,19 @@ import markdown
 from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from .config import BookConfig, load_config, slugify
+from .config import MAX_CHAPTER_BYTES, MAX_SLUG, BookConfig, load_config, slugify
 from .context import attach_prompt_context
 from .conventions import BlockIds, ChapterState, PromptInfo, WorkbookExtension
 from .errors import Diagnostic, ManuscriptError, Report
+from .footnotes import Footnotes
 from .resources import ImageRef, check_images, check_links
 from .sanitise import prescan, secure_fragment
 from .sanitise import sanitise_html as _nh3_clean
+from .textfile import read_chapter_text
 from .typography import refine_html
 from .yamlsource import YamlProblem, line_for, load_with_lines
 
 FRONT_MATTER_KEYS = {"title", "slug", "lines", "summary", "language", "source", "author"}
-MAX_CHAPTER_BYTES = 4_000_000
 
 
 @dataclass
@@ -128,7 +131,7 @@ def _read_how_to_use(config: BookConfig, report: Report) -> Chapter | None:
         return None
     if page.prompts:
         report.warning(rel, page.prompts[0].line, "prompts on the how-to-use page are not numbered or collected in worksheets")
-    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    text = read_chapter_text(path, rel, Report(), MAX_CHAPTER_BYTES) or ""
     front, _body, _offset = split_front_matter(text)
     if front is None or not re.search(r"^title\s*:", front, re.M):
         page.title = str(config.words["how_to_use"])
@@ -175,30 +178,13 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
     raise YamlProblem(1, "front matter starts with --- but never ends; close it with a line of ---")
 
 
-def _read_text(path: Path, rel: str, report: Report) -> str | None:
-    data = path.read_bytes()
-    if len(data) > MAX_CHAPTER_BYTES:
-        report.error(rel, None, f"chapter is {len(data) // 1_000_000} MB; split it (limit {MAX_CHAPTER_BYTES // 1_000_000} MB)")
-        return None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        report.error(rel, line, "is not UTF-8 text; save the file as UTF-8")
-        return None
-    if "\x00" in text:
-        report.error(rel, text[: text.index("\x00")].count("\n") + 1, "contains NUL bytes; is this a text file?")
-        return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
 def _read_chapter(config: BookConfig, path: Path, rel: str, number: int, report: Report) -> Chapter | None:
-    text = _read_text(path, rel, report)
+    text = read_chapter_text(path, rel, report, MAX_CHAPTER_BYTES)
     if text is None:
         return None
     try:
         front_text, body, offset = split_front_matter(text)
-        meta, lines = load_with_lines(front_text) if front_text is not None else ({}, {})
+        meta, lines = load_with_lines(front_text, "front matter") if front_text is not None else ({}, {})
     except YamlProblem as exc:
         line = exc.line + 1 if exc.line and text.startswith("---") and "never ends" not in exc.message else exc.line
         report.error(rel, line, f"front matter: {exc.message}")
@@ -228,6 +214,8 @@ def _read_chapter(config: BookConfig, path: Path, rel: str, number: int, report:
         report.error(rel, line_for(lines, ("lines",)) + 1, "lines: must be from 1 to 40")
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
         report.error(rel, line_for(lines, ("slug",)) + 1, f"slug: {slug!r} may hold only a-z, 0-9 and -")
+    elif len(slug) > MAX_SLUG:
+        report.error(rel, line_for(lines, ("slug",)) + 1, f"slug: is {len(slug)} characters long; the limit is {MAX_SLUG}")
     if not body.strip():
         report.error(rel, offset + 1, "chapter has no text; write it or remove it from book.yaml's chapters")
     if len(report.errors) > problems_before:
@@ -308,19 +296,29 @@ class _Sanitiser(Postprocessor):
         for index, raw in enumerate(stash):
             if not isinstance(raw, str) or _ENTITY.fullmatch(raw.strip()):
                 continue
+            if "<" not in raw:  # text such as smarty's quotes: nothing to sanitise, only to escape
+                stash[index] = escape_text(html_lib.unescape(raw))
+                continue
             clean = sanitise_html(raw)
+            first = raw.strip().split("\n", 1)[0][:60]
             if _normalise(clean) != _normalise(raw):
-                first = raw.strip().split("\n", 1)[0][:60]
-                at = self.source.find(first)
-                line = self.source[:at].count("\n") + 1 + self.state.line_offset if at >= 0 else None
-                self.state.problems.append((line, "warning", f"raw HTML {first[:40]!r} was sanitised (scripts, styles, frames, event handlers and unsafe links are removed)"))
-            line = None
-            if clean.strip():
-                first = raw.strip().split("\n", 1)[0][:60]
-                at = self.source.find(first)
-                line = self.source[:at].count("\n") + 1 + self.state.line_offset if at >= 0 else None
-            stash[index] = html_to_xhtml(clean, self.state, line)
+                self.state.problems.append((self._line(first), "warning", f"raw HTML {first[:40]!r} was sanitised (scripts, styles, frames, event handlers and unsafe links are removed)"))
+            stash[index] = html_to_xhtml(clean, self.state, self._line(first) if clean.strip() else None)
         return text
+
+    def _line(self, needle: str) -> int | None:
+        """The line of `needle` in the chapter, searched onwards from the last one found (stash order is
+        text order), so that a chapter of many raw tags is searched once rather than once per tag."""
+        if not hasattr(self, "_starts"):
+            self._starts = [0] + [m.end() for m in re.finditer("\n", self.source)]
+            self._cursor = 0
+        at = self.source.find(needle, self._cursor)
+        if at < 0:
+            at = self.source.find(needle)
+        if at < 0:
+            return None
+        self._cursor = at
+        return bisect.bisect_right(self._starts, at) + self.state.line_offset
 
 
 _ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|\w+);")
@@ -415,12 +413,11 @@ def convert(body: str, state: ChapterState, language: str, rel: str = "chapter")
     quotes = state.words.get("quotes", ("“", "”", "‘", "’"))
     md = markdown.Markdown(
         extensions=[
-            "tables", "footnotes", "attr_list", "def_list", "abbr", "sane_lists", "fenced_code",
-            "toc", "smarty", WorkbookExtension(state),
+            "tables", Footnotes(BACKLINK_TEXT="↑", BACKLINK_TITLE=str(state.words.get("back_to_text", ""))),
+            "attr_list", "def_list", "abbr", "sane_lists", "fenced_code", "toc", "smarty", WorkbookExtension(state),
         ],
         extension_configs={
             "smarty": {"substitutions": dict(zip(_SMART_KEYS, quotes))},
-            "footnotes": {"BACKLINK_TEXT": "↑", "BACKLINK_TITLE": str(state.words.get("back_to_text", ""))},
             "toc": {"permalink": False},
         },
         output_format="xhtml",

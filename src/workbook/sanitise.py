@@ -20,11 +20,26 @@ import lxml.etree
 import nh3
 
 from .bookfiles import BookFileProblem, check_picture
+from .config import MAX_CHAPTER_BYTES
 
 MAX_QUOTE_DEPTH = 20
 MAX_LIST_DEPTH = 20
 MAX_PARAGRAPH_BYTES = 100_000
 MAX_BRACKETS = 1_000  # '[' in one paragraph: Python-Markdown's link search is quadratic in them
+# Per chapter: Python-Markdown's work grows with each of these faster than with the chapter's size
+# (its tree processors look siblings up by list.index, html.parser scans an unclosed tag to the
+# next '>', every inline element is re-scanned by each inline pattern), so each is bounded such
+# that a chapter at every limit at once still converts in a few seconds.
+MAX_BLOCKS = 5_000  # paragraphs, headings and list items
+MAX_MARKUP = 20_000  # * _ ` [ < & | \ " ' outside code blocks
+MAX_PROMPTS = 500  # 💡 prompts (each becomes a dozen elements)
+MAX_FOOTNOTE_REFS = 2_000  # [^…] references and definitions (each reference adds a back-link)
+MAX_HTML_TAGS = 2_000  # raw HTML tags (<b>, </b>, <!-- …), each sanitised on its own
+MAX_TABLE_ROWS = 1_000  # lines holding '|' (each table cell is a paragraph's work)
+MAX_TAG_SCAN = 5_000_000  # characters from each '<' to the next '>', summed
+MAX_SHARE = 1.5  # the shares of all those limits a chapter uses, added up: no chapter at every limit at once
+_MARKUP = re.compile(r"""[*_`\[<&|"'\\]""")
+_TAG_START = re.compile(r"<[A-Za-z!/?]")
 
 Problem = tuple  # (line or None, "error" | "warning", message)
 
@@ -38,6 +53,8 @@ def prescan(body: str, line_offset: int = 0) -> list[Problem]:
     problems: list[Problem] = []
     fence = None
     para_start, para_bytes, para_brackets = None, 0, 0
+    blocks, markup, prompts, footnotes, tags, rows = 0, 0, 0, 0, 0, 0
+    first: dict[str, int | None] = dict.fromkeys(("blocks", "markup", "prompts", "footnotes", "tags", "rows"))
 
     def close_paragraph() -> None:
         if para_start is None:
@@ -63,10 +80,21 @@ def prescan(body: str, line_offset: int = 0) -> list[Problem]:
             continue
         if para_start is None:
             para_start = number
+            blocks += 1
         para_bytes += len(line.encode("utf-8")) + 1
         if fence is not None:
             continue
         para_brackets += line.count("[")
+        markup += len(_MARKUP.findall(line))
+        prompts += line.count("💡")
+        footnotes += line.count("[^")
+        tags += len(_TAG_START.findall(line))
+        rows += "|" in line
+        for name, value, limit in (("blocks", blocks, MAX_BLOCKS), ("markup", markup, MAX_MARKUP),
+                                   ("prompts", prompts, MAX_PROMPTS), ("footnotes", footnotes, MAX_FOOTNOTE_REFS),
+                                   ("tags", tags, MAX_HTML_TAGS), ("rows", rows, MAX_TABLE_ROWS)):
+            if value > limit and first[name] is None:
+                first[name] = number
         quotes = _QUOTE_PREFIX.match(line)
         depth = quotes[0].count(">") if quotes else 0
         if depth > MAX_QUOTE_DEPTH:
@@ -78,9 +106,66 @@ def prescan(body: str, line_offset: int = 0) -> list[Problem]:
             problems.append((number, "error", f"list is nested {len(item[1]) // 4 + 1} levels deep; "
                                               f"the limit is {MAX_LIST_DEPTH}"))
             break
+        if item and para_start != number:
+            blocks += 1
     else:
         close_paragraph()
+    split = "; split the chapter into two or more chapters"
+    if first["blocks"]:
+        problems.append((first["blocks"], "error", f"chapter holds {blocks:,} paragraphs, headings and list items; "
+                                                   f"the limit is {MAX_BLOCKS:,} (reached here){split}"))
+    if first["markup"]:
+        problems.append((first["markup"], "error", f"chapter holds {markup:,} Markdown markup characters "
+                                                   f"(* _ ` [ < & | \\ and quotes); the limit is {MAX_MARKUP:,} "
+                                                   f"(reached here){split}"))
+    if first["prompts"]:
+        problems.append((first["prompts"], "error", f"chapter holds {prompts:,} 💡 prompts; the limit is "
+                                                    f"{MAX_PROMPTS:,} (reached here){split}"))
+    if first["footnotes"]:
+        problems.append((first["footnotes"], "error", f"chapter holds {footnotes:,} footnote references and notes "
+                                                      f"([^…]); the limit is {MAX_FOOTNOTE_REFS:,} (reached here){split}"))
+    if first["tags"]:
+        problems.append((first["tags"], "error", f"chapter holds {tags:,} raw HTML tags; the limit is "
+                                                 f"{MAX_HTML_TAGS:,} (reached here); write them in Markdown{split[1:]}"))
+    if first["rows"]:
+        problems.append((first["rows"], "error", f"chapter holds {rows:,} table rows (lines with '|'); the limit is "
+                                                 f"{MAX_TABLE_ROWS:,} (reached here){split}"))
+    problems.extend(_unclosed_tags(body, line_offset))
+    if not problems:
+        used = {"size": len(body.encode("utf-8")) / MAX_CHAPTER_BYTES, "paragraphs": blocks / MAX_BLOCKS,
+                "markup": markup / MAX_MARKUP, "prompts": prompts / MAX_PROMPTS,
+                "footnotes": footnotes / MAX_FOOTNOTE_REFS, "HTML tags": tags / MAX_HTML_TAGS,
+                "table rows": rows / MAX_TABLE_ROWS}
+        if sum(used.values()) > MAX_SHARE:
+            shares = ", ".join(f"{name} {share:.0%}" for name, share in sorted(used.items(), key=lambda i: -i[1])
+                               if share >= 0.05)
+            problems.append((1 + line_offset, "error", f"chapter is too much to convert in one piece: it uses {shares} "
+                                                       f"of the limits for a chapter, {sum(used.values()):.0%} together "
+                                                       f"(at most {MAX_SHARE:.0%}){split}"))
     return problems
+
+
+def _unclosed_tags(body: str, line_offset: int) -> list[Problem]:
+    """html.parser (inside Python-Markdown) scans from every '<' that may start a tag to the next
+    '>': a chapter of '<a ' without '>' is quadratic. Sum those distances (linear) and refuse a
+    chapter where they exceed MAX_TAG_SCAN, naming the line of the worst '<'."""
+    total, worst, worst_at = 0, 0, 0
+    next_close = previous = len(body)
+    for match in reversed(list(_TAG_START.finditer(body))):
+        at = match.start()
+        found = body.find(">", at, previous)  # the spans [at, previous) do not overlap: linear in all
+        if found >= 0:
+            next_close = found
+        previous = at
+        total += next_close - at
+        if next_close - at >= worst:
+            worst, worst_at = next_close - at, at
+    if total <= MAX_TAG_SCAN:
+        return []
+    line = body.count("\n", 0, worst_at) + 1 + line_offset
+    return [(line, "error", f"'<' here starts an HTML tag that no '>' closes for {worst:,} characters, and such "
+                            f"'<' in this chapter add up to {total:,} characters to scan (the limit is "
+                            f"{MAX_TAG_SCAN:,}); write a lone < as &lt; or \\<, or close the tag")]
 
 
 # -- the converted fragment ------------------------------------------------------------------
