@@ -63,13 +63,17 @@ class Edition:
         return self._starts[1][index]
 
     def starts(self, counts: list[int | None]) -> list[Start | None]:
-        """Every part's start from the page counts of the parts before it (None where one is unknown).
+        """Every part's start from the page counts of the chapters before it (None where one is unknown).
 
-        The front matter starts the book; the first chapter prints 1; a chapter that would open on a
-        left-hand page gets a blank page before it (counted, as a single render counts it).
+        The front matter starts the book. The first chapter opens on a right-hand page and prints 1,
+        whatever the front matter's length (a blank page goes before it where needed), so no chapter's
+        start depends on the front matter: it is laid out once, last, with the contents' numbers. A
+        chapter that would open on a left-hand page gets a blank page before it (counted, as a single
+        render counts it).
         """
         starts: list[Start | None] = [Start()]
-        page, folio = counts[0], 1
+        page: int | None = 0  # pages since the first chapter's first page (a right-hand page)
+        folio = 1
         for index in range(1, len(self.parts)):
             if index > 1 and page is not None:
                 previous = counts[index - 1]
@@ -80,8 +84,8 @@ class Edition:
                 continue
             if page % 2:
                 page += 1
-                folio += 1 if index > 1 else 0
-            starts.append(Start(folio, page % 2 == 0))
+                folio += 1
+            starts.append(Start(folio, True))
         return starts
 
     def blank_before(self, counts: list[int]) -> list[bool]:
@@ -160,10 +164,8 @@ class Scheduler:
         toc = None
         if part.front:
             toc = edition.toc()
-            if toc is None:  # first only to count its pages (its contents' numbers come later)
-                if results or self._flying(edition, index):
-                    return None
-                toc = self._guess_toc(edition)
+            if toc is None:  # laid out once its contents' numbers are known (no chapter waits for it)
+                return None
         if self._has(edition, index, start, toc):
             return None
         return start, toc
@@ -199,11 +201,6 @@ class Scheduler:
     def _guess(self, edition: Edition, index: int) -> Start | None:
         self._guess_counts(edition)
         return self._guesses[edition.name][2][index]
-
-    def _guess_toc(self, edition: Edition) -> dict[str, str]:
-        starts = edition.starts(self._guess_counts(edition))
-        return {part.chapter.anchor: str(start.folio) if start else "" for part, start in
-                zip(edition.parts[1:], starts[1:])}
 
     def next_task(self, speculate: bool) -> tuple[Edition, int, Start, dict | None] | None:
         busy = {id(e): 0 for e in self.editions}
