@@ -136,6 +136,14 @@ def _build(book: Path, out: Path, formats=("pdf", "epub")) -> workbook.BuildResu
     return workbook.build(book, out, list(formats))
 
 
+@pytest.mark.parametrize("name", ["linked", "book"])
+def test_a_cold_build_of_every_format_lays_each_part_out_once(name, tmp_path):
+    """Reader's PDF, print PDF and EPUB page list from one layout: as many layouts as parts, none twice."""
+    book = copy_root(name, tmp_path) if name != "book" else shutil.copytree(REPO / "book", tmp_path / "book")
+    result = workbook.build(book, tmp_path / "dist", ["pdf", "print", "epub"])
+    assert result.parts >= 4 and result.layouts == result.parts and result.cached == 0
+
+
 def test_cache_relays_only_what_an_edit_touches(tmp_path):
     book = copy_root("linked", tmp_path)
     out = tmp_path / "dist"
@@ -165,7 +173,7 @@ def test_an_edit_that_moves_later_chapters_relays_them(tmp_path):
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\n## More\n\n" + "A longer chapter now. " * 400,
                        encoding="utf-8")
     edited = _build(book, out, ["pdf"])
-    assert edited.layouts >= 3  # the chapter, the chapters after it (new folios), the contents
+    assert edited.layouts == 2  # the chapter and the contents: the later chapters' folios are stamped, not laid out
     single, _joined = single_and_joined(book, "screen")
     assert _texts((out / "linked-steps.pdf").read_bytes()) == _texts(single)
 

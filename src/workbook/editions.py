@@ -12,6 +12,7 @@ import weakref
 from dataclasses import dataclass
 
 from .derive import Edition
+from .pdfmerge import Folios
 from .fontmerge import FontFiles, part_fonts
 from .manuscript import Manuscript
 from .pagecache import _key, cache_dir, read_entry, write_entry
@@ -124,22 +125,28 @@ def edition_pdf(manuscript: Manuscript, renderer: Renderer, edition: str, *, who
         first = manuscript.chapters and anchor_pages(document).get(manuscript.chapters[0].anchor)
         labels = [(0, "/r")] + ([(first, "/D")] if first else [])
         parts, blanks, ghosts, fonts, blank = [pdf], [False], [set()], FontFiles(files, [names]), None
+        stamps = None
     else:
         labels = [(0, "/r")]  # roman front matter, then arabic from the first chapter (as the folios print)
         if len(result.results) > 1:
             labels.append((result.results[0].pages + int(result.blanks[1]), "/D"))
         parts, blanks, ghosts = [r.pdf for r in result.results], result.blanks, result.ghosts
         fonts = FontFiles(dict(result.fonts.files), list(result.fonts.parts))
-        blank = None
+        blank, stamps = None, None
         if any(result.blanks):
             blank, names, files = blank_page(manuscript, renderer)
             fonts.files.update(files)
             fonts.parts.append(names)
+        if len(result.results) > 1:
+            folios = folio_pages(manuscript, renderer, result)
+            fonts.files.update(folios[2])
+            fonts.parts.append(folios[1])
+            stamps = folios[0]
     if edition == "screen":
         derived.cover, names, files = cover_page(manuscript, renderer)
         fonts.files.update(files)
         fonts.parts.append(names)
-    return merge_parts(parts, blanks, blank, ghosts, labels, cache_dir(renderer), fonts, derived)
+    return merge_parts(parts, blanks, blank, ghosts, labels, cache_dir(renderer), fonts, derived, stamps)
 
 
 def _edition(manuscript: Manuscript, renderer: Renderer, edition: str) -> Edition:
@@ -163,6 +170,28 @@ def cover_page(manuscript: Manuscript, renderer: Renderer) -> tuple[bytes, dict[
                      picture_hashes(manuscript, [], cover=True))
 
 
+def folio_pages(manuscript: Manuscript, renderer: Renderer, result: LaidOut) -> tuple[Folios, dict[str, str],
+                                                                                    dict[str, bytes]]:
+    """The chapters' folios for the joined pages (chapters are laid out without them, pdfparts.py): one
+    document of empty pages laid out like the book's, from the first chapter's first page on, that
+    print only their folio (none on the notes pages that go before chapters), with its font files."""
+    prints: list[bool] = []
+    for index, (part, blank) in enumerate(zip(result.results[1:], result.blanks[1:])):
+        if blank and index:  # the page before the first chapter is not counted: that chapter prints 1
+            prints.append(False)
+        prints += [True] * part.pages
+    html = renderer.pdf_html(LAYOUT, part_front=False, part_chapters=[])
+    style = ("<style>html, body { background: none; } @page { background: none; }"
+             " @page :left { @top-left { content: none; } } @page :right { @top-right { content: none; } }"
+             " .folio { break-before: page; height: 1px; } .folio.none { page: nofolio; }"
+             " @page nofolio { @bottom-left { content: none; } @bottom-right { content: none; } }</style>")
+    body = "".join('<div class="folio"></div>' if on else '<div class="folio none"></div>' for on in prints)
+    html = html.replace("</head>", style + "</head>", 1).replace("</body>", body + "</body>", 1)
+    pdf, names, files = _one_page(manuscript, renderer, "folios", html, None, "")
+    first = result.results[0].pages + int(result.blanks[1])
+    return Folios(pdf, first, prints), names, files
+
+
 def blank_page(manuscript: Manuscript, renderer: Renderer) -> tuple[bytes, dict[str, str], dict[str, bytes]]:
     """A one-page PDF of the left-hand page before a chapter that would open on the left (ruled for
     notes, see pdf.css), with the font files it uses: laid out as a right-hand page with nothing on it,
@@ -172,10 +201,10 @@ def blank_page(manuscript: Manuscript, renderer: Renderer) -> tuple[bytes, dict[
     return _one_page(manuscript, renderer, "blank-page", html, 1, "")
 
 
-def _one_page(manuscript: Manuscript, renderer: Renderer, kind: str, html: str, index: int,
+def _one_page(manuscript: Manuscript, renderer: Renderer, kind: str, html: str, index: int | None,
               pictures: str) -> tuple[bytes, dict[str, str], dict[str, bytes]]:
-    """Page `index` of `html` laid out, as a PDF with the font files it uses; kept in the cache by its
-    HTML and pictures (an entry whose font files are gone or corrupt is laid out again)."""
+    """Page `index` of `html` (None: every page) laid out, as a PDF with the font files it uses; kept in
+    the cache by its HTML and pictures (an entry whose font files are gone or corrupt is laid out again)."""
     import json
     import struct
 
@@ -195,7 +224,7 @@ def _one_page(manuscript: Manuscript, renderer: Renderer, kind: str, html: str, 
     except (ValueError, struct.error, UnicodeDecodeError, AttributeError):
         pass
     document = html_to_document(manuscript, html, renderer.fetcher)
-    page = document.copy(document.pages[index:index + 1])
+    page = document if index is None else document.copy(document.pages[index:index + 1])
     pdf = document_to_pdf(manuscript, page, fetcher=renderer.fetcher)
     names, files = part_fonts(page, set())
     for font_key, data in files.items():

@@ -21,6 +21,17 @@ from .fontmerge import FontFiles, FontJoiner
 
 
 @dataclass
+class Folios:
+    """The chapters' folios, stamped on the joined pages: a PDF of pages that print only their folio
+    (laid out like the book's pages), from page `first` of the joined PDF on; `prints[j]` is False for
+    a page that prints none (a notes page before a chapter)."""
+
+    pdf: bytes
+    first: int
+    prints: list[bool]
+
+
+@dataclass
 class Bookmark:
     title: str
     page: int  # index in the joined PDF
@@ -89,7 +100,7 @@ CHUNK = 16  # parts joined at a time: a long book is joined in runs of this many
 
 def merge_parts(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghosts: list[set[str]],
                 labels: list[tuple[int, str]], cache: Path | None = None, fonts: FontFiles | None = None,
-                edition: Edition | None = None) -> bytes:
+                edition: Edition | None = None, folios: Folios | None = None) -> bytes:
     """Join the parts' PDFs into one.
 
     `blanks[i]`: a blank page (the first page of `blank_page`) goes before part i. `ghosts[i]`: names
@@ -99,7 +110,8 @@ def merge_parts(parts: list[bytes], blanks: list[bool], blank_page: bytes | None
     folder, joined runs are kept there (keyed by the bytes of their parts): after an edit only the run
     with the edited chapter is joined again. `fonts`: the font files behind the parts' fonts; the joined
     PDF gets one subset of each, cut once when the last run is joined (runs keep the parts' own fonts).
-    `edition`: what makes the joined pages one edition (derive.py), done in the last join.
+    `edition`: what makes the joined pages one edition (derive.py), done in the last join; `folios`:
+    the chapters' folios, stamped in the last join (chapters are laid out without them).
     """
     if len(parts) > CHUNK:
         from .editions import release_memory
@@ -110,8 +122,8 @@ def merge_parts(parts: list[bytes], blanks: list[bool], blank_page: bytes | None
                                      cache))
             release_memory()
         return merge_parts(runs, [False] * len(runs), None, [set() for _ in runs], labels, fonts=fonts,
-                           edition=edition)
-    return _join(parts, blanks, blank_page, ghosts, labels, fonts, edition)
+                           edition=edition, folios=folios)
+    return _join(parts, blanks, blank_page, ghosts, labels, fonts, edition, folios)
 
 
 def _cached_join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghosts: list[set[str]],
@@ -123,23 +135,25 @@ def _cached_join(parts: list[bytes], blanks: list[bool], blank_page: bytes | Non
     digest, data = entry[:32], entry[32:]  # a run is used only if it is whole: its SHA-256 comes first
     if data and hashlib.sha256(data).digest() == digest:
         return data
-    data = _join(parts, blanks, blank_page, ghosts, [], None, None)
+    data = _join(parts, blanks, blank_page, ghosts, [], None, None, None)
     write_entry(cache, "runs", key, hashlib.sha256(data).digest() + data)
     return data
 
 
 def _join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghosts: list[set[str]],
-          labels: list[tuple[int, str]], fonts: FontFiles | None, edition: Edition | None) -> bytes:
+          labels: list[tuple[int, str]], fonts: FontFiles | None, edition: Edition | None,
+          folios: Folios | None) -> bytes:
     sources = [pikepdf.open(io.BytesIO(data)) for data in parts]
     blank = pikepdf.open(io.BytesIO(blank_page)) if blank_page and any(blanks) else None
     cover = pikepdf.open(io.BytesIO(edition.cover)) if edition is not None and edition.cover else None
+    stamps = pikepdf.open(io.BytesIO(folios.pdf)) if folios is not None else None
     try:
         out = sources[0]
         destinations: list[tuple[str, int, list]] = []
         bookmarks: list[Bookmark] = []
         page_count = 0
         joiner = FontJoiner(fonts) if fonts is not None else None
-        for single in (cover, blank):
+        for single in (cover, blank, stamps):
             if joiner is not None and single is not None:
                 joiner.take(single)
         for index, source in enumerate(sources):
@@ -159,6 +173,8 @@ def _join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghos
         if cover is not None:  # the reader's cover in place of the half-title
             out.pages.insert(0, cover.pages[0])
             del out.pages[1]
+        if stamps is not None and folios is not None:
+            _stamp(out, stamps, folios)
         _write_destinations(out, destinations)
         _write_bookmarks(out, bookmarks)
         if edition is not None:
@@ -179,8 +195,29 @@ def _join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghos
             source.close()
         if blank is not None:
             blank.close()
-        if cover is not None:
-            cover.close()
+        for single in (cover, stamps):
+            if single is not None:
+                single.close()
+
+
+def _stamp(out: pikepdf.Pdf, stamps: pikepdf.Pdf, folios: Folios) -> None:
+    """Draw each folio page over its page of the joined PDF, as a form XObject with a name of its own
+    (pages of a part share one resource dictionary; the names are fixed, so the bytes are too)."""
+    for offset, prints in enumerate(folios.prints):
+        if not prints:
+            continue
+        page = out.pages[folios.first + offset]
+        form = out.copy_foreign(stamps.pages[offset].as_form_xobject())
+        resources = page.obj.get("/Resources")
+        if resources is None:
+            page.obj.Resources = resources = pikepdf.Dictionary()
+        xobjects = resources.get("/XObject")
+        if xobjects is None:
+            resources.XObject = xobjects = pikepdf.Dictionary()
+        name = pikepdf.Name(f"/WorkbookFolio{offset}")
+        xobjects[name] = form
+        page.contents_add(pikepdf.Stream(out, b"q\n"), prepend=True)
+        page.contents_add(pikepdf.Stream(out, b"Q q " + bytes(name) + b" Do Q\n"))
 
 
 def _write_destinations(out: pikepdf.Pdf, destinations: list[tuple[str, int, list]]) -> None:

@@ -1,12 +1,14 @@
-"""A Manuscript and an edition in, the edition cut into parts (the front matter, one part per chapter with
-its notes page) out, each with its HTML for a given start; laying one part out (in a worker process);
-and the content-keyed cache of laid-out parts.
+"""A Manuscript in, the book's layout cut into parts (the front matter, one part per chapter with its
+notes page) out, each with its HTML; laying one part out (in a worker process); and the content-keyed
+cache of laid-out parts.
 
-A part's layout depends on where it starts: the folio its first page prints and whether that page is a
-left or a right one (scheduler.py works out the starts). Links to ids in other parts get invisible
-stand-ins so WeasyPrint keeps them; the joined PDF points them at the real place (pdfmerge.py).
-Laid-out parts are kept in `.workbook-cache/parts/`, keyed by a hash of their HTML (chapter, templates,
-styles, settings), the pictures they show and their start; a corrupt entry is laid out again.
+A chapter is laid out once, wherever it lands: it opens on a right-hand page and prints no folio of
+its own (the joined PDF stamps the folios, pdfmerge.py), so its pages are the same at any start. The
+front matter is laid out with the contents' page numbers, once the chapters' page counts are known
+(scheduler.py). Links to ids in other parts get invisible stand-ins so WeasyPrint keeps them; the
+joined PDF points them at the real place. Laid-out parts are kept in `.workbook-cache/parts/`, keyed
+by a hash of their HTML (chapter, templates, styles, settings), the pictures they show and their
+start; a corrupt entry is laid out again.
 """
 from __future__ import annotations
 
@@ -29,6 +31,9 @@ class Start:
 
     folio: int = 1
     right: bool = True
+
+
+CHAPTER = Start(1, True)  # where every chapter is laid out: a right-hand page; its folios come later
 
 
 @dataclass
@@ -129,8 +134,8 @@ def part_html(part: Part, start: Start, toc: dict[str, str] | None = None) -> tu
     css = [f"html {{ break-before: {'right' if start.right else 'left'}; }}",
            ".toc a[data-page]::after { content: leader('. ') attr(data-page); }",
            ".workbook-ghosts { position: absolute; top: 0; left: 0; width: 0; height: 0; overflow: hidden; }"]
-    if not part.front:
-        css.append(f"@page :first {{ counter-reset: page {start.folio}; }}")
+    if not part.front:  # the joined PDF stamps a chapter's folios (they depend on where it lands)
+        css.append("@page :left { @bottom-left { content: none; } } @page :right { @bottom-right { content: none; } }")
     missing = sorted(part.ghosts)
     if missing:
         ghosts = '<div class="workbook-ghosts" aria-hidden="true">' + "".join(
@@ -168,10 +173,12 @@ def init_worker(manuscript: Manuscript, exclude: list[Path], parent: int | None 
 
 
 def lay_out_part(html: str, css: list[str], start: Start, fill_ids: list[str], pitch: float,
-                 extra_hint: dict[str, int], need: str, attachments: bool, manuscript: Manuscript | None = None,
-                 fetcher=None, known_fonts: set[str] | None = None) -> PartResult:
+                 extra_hint: dict[str, int], need: str, attachments: bool, numbered: bool = False,
+                 manuscript: Manuscript | None = None, fetcher=None, known_fonts: set[str] | None = None) -> PartResult:
     """Lay one part out (with the fill passes), read where its ids land, and write its PDF if needed.
 
+    `numbered`: a chapter, which prints no folios of its own; its pages' labels are counted from the
+    start's folio instead of read from the page.
     With the PDF come the font files its fonts were cut from (fontmerge.py joins by them): their keys,
     and the bytes of those not in `known_fonts` (in a worker: those it has not sent yet).
     """
@@ -191,7 +198,9 @@ def lay_out_part(html: str, css: list[str], start: Start, fill_ids: list[str], p
         if known_fonts is None:
             known.update(files)
     warnings = [w for w in manuscript.warnings if w not in before]
-    return PartResult(start, len(document.pages), anchor_pages(document), page_labels(document), extra, pdf,
+    labels = ([str(start.folio + page) for page in range(len(document.pages))] if numbered
+              else page_labels(document))
+    return PartResult(start, len(document.pages), anchor_pages(document), labels, extra, pdf,
                       warnings, fonts=fonts, font_files=files)
 
 

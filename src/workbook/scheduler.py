@@ -1,12 +1,12 @@
-"""The parts of the editions a build needs in, each part laid out at its exact start out: over a pool of
-processes (one per core) or in this one, with the cache first.
+"""The parts of the book's layout in, each part laid out once out: over a pool of processes (one per
+core) or in this one, with the cache first.
 
-Where a part starts depends on how many pages the parts before it have. Parts whose start is known
-are laid out first; idle workers lay out later parts at a start guessed from the last build's page
-counts (or from the length of their text), and a guess that proves wrong is laid out again. The front
-matter's contents list needs every chapter's first page number: it is laid out first to count its
-pages, and again (if the numbers it guessed were wrong) once the chapters are known. The result is
-what one render of the whole book gives, page for page.
+Every chapter opens on a right-hand page and prints no folio of its own (the joined PDF stamps the
+folios, pdfmerge.py), so a chapter's pages do not depend on where it lands: all chapters are laid
+out at once, each one time. Where each starts (its first folio, and whether a notes page goes before
+it) follows from their page counts. The front matter's contents list needs every chapter's first
+page number: it is laid out last, once. The result is what one render of the whole book gives,
+page for page.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from .fontmerge import file_key
 from .manuscript import Manuscript
 from .pagecache import cache_dir, read_entry, write_entry
-from .pdfparts import (Part, PartResult, Start, decode_result, encode_result, init_worker, lay_out_part, part_html,
+from .pdfparts import (CHAPTER, Part, PartResult, Start, decode_result, encode_result, init_worker, lay_out_part, part_html,
                        read_hint, result_key, slot_key, split)
 from .render import Renderer
 
@@ -32,7 +32,6 @@ class Edition:
     need: str
     parts: list[Part]
     done: list[dict[Start, PartResult]]
-    hints: list[int | None]  # page counts from the last build, for guessing starts
     fill_hints: list[dict] = field(default_factory=list)  # writing lines from the last build
     notes_lines: int | None = None  # writing lines a notes page took in a part laid out already
     version: int = 0
@@ -63,13 +62,17 @@ class Edition:
         return self._starts[1][index]
 
     def starts(self, counts: list[int | None]) -> list[Start | None]:
-        """Every part's start from the page counts of the parts before it (None where one is unknown).
+        """Every part's start from the page counts of the chapters before it (None where one is unknown).
 
-        The front matter starts the book; the first chapter prints 1; a chapter that would open on a
-        left-hand page gets a blank page before it (counted, as a single render counts it).
+        The front matter starts the book. The first chapter opens on a right-hand page and prints 1,
+        whatever the front matter's length (a blank page goes before it where needed), so no chapter's
+        start depends on the front matter: it is laid out once, last, with the contents' numbers. A
+        chapter that would open on a left-hand page gets a blank page before it (counted, as a single
+        render counts it).
         """
         starts: list[Start | None] = [Start()]
-        page, folio = counts[0], 1
+        page: int | None = 0  # pages since the first chapter's first page (a right-hand page)
+        folio = 1
         for index in range(1, len(self.parts)):
             if index > 1 and page is not None:
                 previous = counts[index - 1]
@@ -80,8 +83,8 @@ class Edition:
                 continue
             if page % 2:
                 page += 1
-                folio += 1 if index > 1 else 0
-            starts.append(Start(folio, page % 2 == 0))
+                folio += 1
+            starts.append(Start(folio, True))
         return starts
 
     def blank_before(self, counts: list[int]) -> list[bool]:
@@ -136,37 +139,34 @@ class Scheduler:
             parts = split(manuscript, renderer, name)
             hints = [read_hint(self.folder, part) for part in parts]
             edition = Edition(name, need, parts, [{} for _ in parts],
-                              [h.get("pages") if isinstance(h.get("pages"), int) else None for h in hints],
                               [h.get("fill") if isinstance(h.get("fill"), dict) else {} for h in hints])
             self.editions.append(edition)
         self.in_flight: dict[Future, tuple[Edition, int, Start, dict | None]] = {}
-        self.laid_out = 0  # layouts made (a part whose start moved is laid out again)
+        self.laid_out = 0  # layouts made: one per part
         self.from_cache = 0  # parts taken from .workbook-cache
-        self._guesses: dict[str, tuple] = {}  # edition -> (version, guessed counts, starts from them)
         self.font_files: dict[str, bytes] = {}  # the font files behind the parts' fonts (fontmerge.py)
 
     # what to lay out next
     def _wanted(self, edition: Edition, index: int) -> tuple[Start, dict | None] | None:
-        """The start (and contents' numbers) a part must be laid out at, if known and not done yet."""
+        """The start (and contents' numbers) a part must be laid out at, if known and not done yet.
+
+        A chapter is laid out once, at CHAPTER, wherever it lands: it prints no folio of its own (the
+        joined PDF stamps them, pdfmerge.py), so its pages do not depend on its start. The front
+        matter waits for the contents' numbers, i.e. for every chapter's page count.
+        """
         part = edition.parts[index]
-        results = edition.done[index]
-        if edition.need == "pages":  # where pages fall does not depend on the start: any layout will do
-            if results or self._flying(edition, index):
+        if not part.front:
+            if edition.done[index] or self._flying(edition, index):
                 return None
-            return edition.exact_start(index) or Start(), None
-        start = edition.exact_start(index)
-        if start is None:
+            return CHAPTER, None
+        if edition.need == "pages":  # the contents' numbers do not move pages: any layout will do
+            if edition.done[index] or self._flying(edition, index):
+                return None
+            return Start(), None
+        toc = edition.toc()
+        if toc is None or self._has(edition, index, Start(), toc):
             return None
-        toc = None
-        if part.front:
-            toc = edition.toc()
-            if toc is None:  # first only to count its pages (its contents' numbers come later)
-                if results or self._flying(edition, index):
-                    return None
-                toc = self._guess_toc(edition)
-        if self._has(edition, index, start, toc):
-            return None
-        return start, toc
+        return Start(), toc
 
     def _has(self, edition: Edition, index: int, start: Start, toc: dict | None) -> bool:
         result = edition.done[index].get(start)
@@ -178,34 +178,7 @@ class Scheduler:
     def _flying(self, edition: Edition, index: int) -> bool:
         return any(e is edition and i == index for e, i, _s, _t in self.in_flight.values())
 
-    def _guess_counts(self, edition: Edition) -> list[int | None]:
-        """Page counts as laid out so far, else from the last build, else from the length of the text."""
-        memo = self._guesses.get(edition.name)
-        if memo and memo[0] == edition.version:
-            return memo[1]
-        counts = edition.counts()
-        known = [(p.size, c) for p, c in zip(edition.parts[1:], counts[1:]) if c]
-        per_char = sum(c for _s, c in known) / max(sum(s for s, _c in known), 1) if known else None
-        guessed = []
-        for part, count, hint in zip(edition.parts, counts, edition.hints):
-            if count is None and hint is not None:
-                count = hint
-            if count is None and per_char and not part.front:
-                count = max(round(part.size * per_char), 1)
-            guessed.append(count)
-        self._guesses[edition.name] = (edition.version, guessed, edition.starts(guessed))
-        return guessed
-
-    def _guess(self, edition: Edition, index: int) -> Start | None:
-        self._guess_counts(edition)
-        return self._guesses[edition.name][2][index]
-
-    def _guess_toc(self, edition: Edition) -> dict[str, str]:
-        starts = edition.starts(self._guess_counts(edition))
-        return {part.chapter.anchor: str(start.folio) if start else "" for part, start in
-                zip(edition.parts[1:], starts[1:])}
-
-    def next_task(self, speculate: bool) -> tuple[Edition, int, Start, dict | None] | None:
+    def next_task(self) -> tuple[Edition, int, Start, dict | None] | None:
         busy = {id(e): 0 for e in self.editions}
         for e, *_rest in self.in_flight.values():
             busy[id(e)] += 1
@@ -214,17 +187,6 @@ class Scheduler:
                 wanted = self._wanted(edition, index)
                 if wanted:
                     return edition, index, *wanted
-        if not speculate:
-            return None
-        for edition in self.editions:
-            if edition.need != "pdf":
-                continue
-            for index in range(1, len(edition.parts)):
-                if edition.exact_start(index) is not None or edition.done[index] and len(edition.done[index]) > 1:
-                    continue
-                start = self._guess(edition, index)
-                if start is not None and not self._has(edition, index, start, None) and not self._flying(edition, index):
-                    return edition, index, start, None
         return None
 
     def complete(self) -> bool:
@@ -238,7 +200,7 @@ class Scheduler:
         return True
 
     def _final(self, edition: Edition, index: int) -> PartResult | None:
-        start = edition.exact_start(index)
+        start = edition.exact_start(index) if edition.parts[index].front else CHAPTER
         result = edition.done[index].get(start) if start else None
         if result is None or edition.need != "pdf" or not edition.parts[index].front:
             return result
@@ -253,7 +215,8 @@ class Scheduler:
         for ident in part.fill_ids:  # every notes page has the same room: what one needed, the others will
             if ident.startswith("notes-") and ident not in hint and edition.notes_lines is not None:
                 hint[ident] = edition.notes_lines
-        return (*part_html(part, start, toc), start, part.fill_ids, pitch, hint, edition.need, attachments)
+        return (*part_html(part, start, toc), start, part.fill_ids, pitch, hint, edition.need, attachments,
+                not part.front)
 
     def _cached(self, edition: Edition, index: int, start: Start, toc: dict | None) -> PartResult | None:
         part = edition.parts[index]
@@ -328,7 +291,7 @@ class Scheduler:
 
         fetcher = self.renderer.fetcher or SafeFetcher.for_book(self.manuscript.config)
         while not self.complete():
-            task = self.next_task(speculate=False)
+            task = self.next_task()
             if task is None:
                 raise RuntimeError("parts left that cannot be laid out")  # a bug: every part has a start in turn
             edition, index, start, toc = task
@@ -356,7 +319,7 @@ class Scheduler:
                                                initargs=(self.manuscript, exclude, os.getpid()))
                     submitted = 0
                 while len(self.in_flight) < self.workers and submitted < PARTS_PER_WORKER * self.workers:
-                    task = self.next_task(speculate=True)
+                    task = self.next_task()
                     if task is None:
                         break
                     edition, index, start, toc = task
