@@ -84,6 +84,11 @@ def glyph_problems(folder: Path) -> list[str]:
     problems = []
     for path in sorted(folder.rglob("*.pdf")):
         try:
+            if not path.is_file() or path.stat().st_size > 64_000_000:  # sparse giants of the bad-input tests
+                continue
+            with path.open("rb") as handle:
+                if handle.read(5) != b"%PDF-":
+                    continue
             data = path.read_bytes()
         except OSError:
             continue
