@@ -1,5 +1,5 @@
 # `book` and `tests` are also folders: every target here is phony.
-.PHONY: book test clean sysdeps venv bench bench-worksheets check-epub ace
+.PHONY: book test test-fast clean sysdeps venv bench bench-worksheets check-epub ace
 
 PYTHON ?= python3
 VENV   := .venv
@@ -25,6 +25,10 @@ book: venv sysdeps
 
 test: venv sysdeps $(VENV)/.test-deps ace
 	$(BIN)/python -m pytest -q
+
+# The edit loop: the tests that lay out no whole book (those are marked `build`).
+test-fast: venv sysdeps $(VENV)/.test-deps
+	$(BIN)/python -m pytest -q -m "not build"
 
 # EPUBCheck (0 errors, 0 warnings) and Ace (0 serious, 0 critical) on the demo book's EPUB.
 check-epub: venv sysdeps $(VENV)/.test-deps ace

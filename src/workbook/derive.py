@@ -78,15 +78,21 @@ def _add_bleed(out: pikepdf.Pdf, page: pikepdf.Page, bleed: float) -> None:
             lines.append(f"{x + dx * gap:.3f} {y:.3f} m {x + dx * (gap + length):.3f} {y:.3f} l S")
             lines.append(f"{x:.3f} {y + dy * gap:.3f} m {x:.3f} {y + dy * (gap + length):.3f} l S")
     marks = ("q /WorkbookRegistration CS 1 SCN " + f"{MARK_WIDTH} w 0 J [] 0 d " + " ".join(lines) + " Q\n").encode()
+    draw_over(out, page, "/ColorSpace", "/WorkbookRegistration", _registration(out), marks)
+
+
+def draw_over(out: pikepdf.Pdf, page: pikepdf.Page, category: str, name: str, value, drawing: bytes) -> None:
+    """Draw `drawing` over the page's own content (left as it was, in its own graphics state), with
+    `value` as resource `name` of `category` (/XObject, /ColorSpace, …) of the page."""
     resources = page.obj.get("/Resources")
     if resources is None:
         page.obj.Resources = resources = pikepdf.Dictionary()
-    spaces = resources.get("/ColorSpace")
-    if spaces is None:
-        resources.ColorSpace = spaces = pikepdf.Dictionary()
-    spaces.WorkbookRegistration = _registration(out)
+    group = resources.get(category)
+    if group is None:
+        resources[category] = group = pikepdf.Dictionary()
+    group[name] = value
     page.contents_add(pikepdf.Stream(out, b"q\n"), prepend=True)
-    page.contents_add(pikepdf.Stream(out, b"Q\n" + marks))
+    page.contents_add(pikepdf.Stream(out, b"Q\n" + drawing))
 
 
 def _registration(out: pikepdf.Pdf) -> pikepdf.Array:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pikepdf
 
-from .derive import Edition
+from .derive import Edition, draw_over
 from .fontmerge import FontFiles, FontJoiner
 
 
@@ -206,18 +206,9 @@ def _stamp(out: pikepdf.Pdf, stamps: pikepdf.Pdf, folios: Folios) -> None:
     for offset, prints in enumerate(folios.prints):
         if not prints:
             continue
-        page = out.pages[folios.first + offset]
-        form = out.copy_foreign(stamps.pages[offset].as_form_xobject())
-        resources = page.obj.get("/Resources")
-        if resources is None:
-            page.obj.Resources = resources = pikepdf.Dictionary()
-        xobjects = resources.get("/XObject")
-        if xobjects is None:
-            resources.XObject = xobjects = pikepdf.Dictionary()
-        name = pikepdf.Name(f"/WorkbookFolio{offset}")
-        xobjects[name] = form
-        page.contents_add(pikepdf.Stream(out, b"q\n"), prepend=True)
-        page.contents_add(pikepdf.Stream(out, b"Q q " + bytes(name) + b" Do Q\n"))
+        name = f"/WorkbookFolio{offset}"
+        draw_over(out, out.pages[folios.first + offset], "/XObject", name,
+                  out.copy_foreign(stamps.pages[offset].as_form_xobject()), f"q {name} Do Q\n".encode())
 
 
 def _write_destinations(out: pikepdf.Pdf, destinations: list[tuple[str, int, list]]) -> None:
