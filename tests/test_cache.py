@@ -75,3 +75,20 @@ def test_converted_chapters_come_from_the_cache_and_an_edit_is_seen(tmp_path):
     again = workbook.load_book(book, cache_dir=cache)
     assert again.chapters == workbook.load_book(book).chapters
     assert "Een nieuwe zin." in again.chapters[0].html and again.chapters[1] == first.chapters[1]
+
+
+def test_entries_of_other_code_are_not_used(tmp_path, monkeypatch):
+    """The cache is keyed by workbook's own code and its libraries' versions: after an upgrade nothing
+    converted or laid out by the old code (with its older checks) is taken from the cache."""
+    from workbook import pagecache
+
+    book = copy_root("mini", tmp_path)
+    first = workbook.build(book, tmp_path / "dist", ["pdf"])
+    pdf = (tmp_path / "dist" / "small-steps.pdf").read_bytes()
+    assert first.cached == 0
+    again = workbook.build(book, tmp_path / "dist", ["pdf"])
+    assert again.cached == again.parts and again.layouts == 0
+    monkeypatch.setattr(pagecache, "code_fingerprint", lambda: "another version of workbook")
+    upgraded = workbook.build(book, tmp_path / "dist", ["pdf"])
+    assert upgraded.cached == 0 and upgraded.layouts == upgraded.parts
+    assert (tmp_path / "dist" / "small-steps.pdf").read_bytes() == pdf

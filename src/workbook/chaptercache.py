@@ -66,11 +66,10 @@ def chapter_reader(config: BookConfig, folder: Path | None, read: Callable) -> C
     """`read(config, path, rel, number, report)` wrapped with the cache in `folder` (None: no cache)."""
     if folder is None:
         return read
-    from . import __version__
-    from .pagecache import read_entry, write_entry
+    from .pagecache import code_fingerprint, read_entry, write_entry
 
     common = hashlib.sha256("\0".join([
-        __version__, config.settings.model_dump_json(), json.dumps(config.words, sort_keys=True, default=str),
+        code_fingerprint(), config.settings.model_dump_json(), json.dumps(config.words, sort_keys=True, default=str),
         str(config.root), book_fingerprint(config)]).encode()).hexdigest()
 
     def cached(config: BookConfig, path: Path, rel: str, number: int, report: Report):

@@ -9,6 +9,7 @@ saves time: a folder that cannot be read or written (read-only, full, a file in 
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -28,10 +29,29 @@ def cache_dir(renderer: Renderer) -> Path | None:
     return getattr(renderer, "cache_dir", None)
 
 
-def _key(*parts: str | bytes) -> str:
+@functools.cache
+def code_fingerprint() -> str:
+    """What the cache's entries were made by: workbook's own code (every module's bytes) and the versions
+    of the libraries that shape its output. An upgrade of either makes every entry new, so nothing
+    converted or laid out by older code (with older checks) is taken from the cache."""
+    from importlib import metadata
+
     from . import __version__
 
     digest = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(b"\0" + path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    for library in ("weasyprint", "markdown", "nh3", "pydyf", "uharfbuzz"):
+        try:
+            digest.update(f"\0{library} {metadata.version(library)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"\0{library} -".encode())
+    return digest.hexdigest()
+
+
+def _key(*parts: str | bytes) -> str:
+    digest = hashlib.sha256(code_fingerprint().encode())
     for part in parts:
         digest.update(b"\0" + (part.encode() if isinstance(part, str) else part))
     return digest.hexdigest()
