@@ -271,3 +271,15 @@ def test_every_test_book_joined_is_pixel_for_pixel_one_render(name):
     assert len(a) == len(b)
     differ = [index + 1 for index, (x, y) in enumerate(zip(a, b)) if x != y]
     assert not differ, f"pages that render differently: {differ}"
+
+
+def test_folios_laid_out_a_few_pages_at_a_time_are_the_same(monkeypatch):
+    """A long book's folios are laid out FOLIO_CHUNK pages a document (both sides, any folio): with
+    chunks of 3 pages every page still renders as one render of the whole book."""
+    from workbook import editions
+
+    monkeypatch.setattr(editions, "FOLIO_CHUNK", 3)
+    single, joined = single_and_joined(ROOTS / "linked", "print")
+    a, b = page_pixels(single), page_pixels(joined)
+    assert len(a) == len(b) and len(a) > 8
+    assert [i + 1 for i, (x, y) in enumerate(zip(a, b)) if x != y] == []

@@ -170,11 +170,15 @@ def cover_page(manuscript: Manuscript, renderer: Renderer) -> tuple[bytes, dict[
                      picture_hashes(manuscript, [], cover=True))
 
 
+FOLIO_CHUNK = 128  # folio pages laid out at a time: a long book's folios need no more memory than a short one's
+
+
 def folio_pages(manuscript: Manuscript, renderer: Renderer, result: LaidOut) -> tuple[Folios, dict[str, str],
                                                                                     dict[str, bytes]]:
-    """The chapters' folios for the joined pages (chapters are laid out without them, pdfparts.py): one
-    document of empty pages laid out like the book's, from the first chapter's first page on, that
-    print only their folio (none on the notes pages that go before chapters), with its font files."""
+    """The chapters' folios for the joined pages (chapters are laid out without them, pdfparts.py):
+    empty pages laid out like the book's, from the first chapter's first page on, that print only their
+    folio (none on the notes pages that go before chapters), FOLIO_CHUNK pages a document, with the
+    font files they use."""
     prints: list[bool] = []
     for index, (part, blank) in enumerate(zip(result.results[1:], result.blanks[1:])):
         if blank and index:  # the page before the first chapter is not counted: that chapter prints 1
@@ -184,12 +188,20 @@ def folio_pages(manuscript: Manuscript, renderer: Renderer, result: LaidOut) -> 
     style = ("<style>html, body { background: none; } @page { background: none; }"
              " @page :left { @top-left { content: none; } } @page :right { @top-right { content: none; } }"
              " .folio { break-before: page; height: 1px; } .folio.none { page: nofolio; }"
-             " @page nofolio { @bottom-left { content: none; } @bottom-right { content: none; } }</style>")
-    body = "".join('<div class="folio"></div>' if on else '<div class="folio none"></div>' for on in prints)
-    html = html.replace("</head>", style + "</head>", 1).replace("</body>", body + "</body>", 1)
-    pdf, names, files = _one_page(manuscript, renderer, "folios", html, None, "")
+             " @page nofolio { @bottom-left { content: none; } @bottom-right { content: none; } }"
+             " html { break-before: %s; } @page :first { counter-reset: page %d; }</style>")
+    pdfs, names, files = [], {}, {}
+    for at in range(0, len(prints), FOLIO_CHUNK):  # page `at` prints folio at + 1, on the right when at is even
+        body = "".join('<div class="folio"></div>' if on else '<div class="folio none"></div>'
+                       for on in prints[at:at + FOLIO_CHUNK])
+        chunk = html.replace("</head>", style % ("left" if at % 2 else "right", at + 1) + "</head>", 1)
+        pdf, chunk_names, chunk_files = _one_page(manuscript, renderer, "folios",
+                                                  chunk.replace("</body>", body + "</body>", 1), None, "")
+        pdfs.append(pdf)
+        names.update(chunk_names)
+        files.update(chunk_files)
     first = result.results[0].pages + int(result.blanks[1])
-    return Folios(pdf, first, prints), names, files
+    return Folios(pdfs, FOLIO_CHUNK, first, prints), names, files
 
 
 def blank_page(manuscript: Manuscript, renderer: Renderer) -> tuple[bytes, dict[str, str], dict[str, bytes]]:

@@ -22,11 +22,12 @@ from .fontmerge import FontFiles, FontJoiner
 
 @dataclass
 class Folios:
-    """The chapters' folios, stamped on the joined pages: a PDF of pages that print only their folio
-    (laid out like the book's pages), from page `first` of the joined PDF on; `prints[j]` is False for
-    a page that prints none (a notes page before a chapter)."""
+    """The chapters' folios, stamped on the joined pages: PDFs of `chunk` pages each that print only
+    their folio (laid out like the book's pages), from page `first` of the joined PDF on; `prints[j]`
+    is False for a page that prints none (a notes page before a chapter)."""
 
-    pdf: bytes
+    pdfs: list[bytes]
+    chunk: int
     first: int
     prints: list[bool]
 
@@ -146,14 +147,14 @@ def _join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghos
     sources = [pikepdf.open(io.BytesIO(data)) for data in parts]
     blank = pikepdf.open(io.BytesIO(blank_page)) if blank_page and any(blanks) else None
     cover = pikepdf.open(io.BytesIO(edition.cover)) if edition is not None and edition.cover else None
-    stamps = pikepdf.open(io.BytesIO(folios.pdf)) if folios is not None else None
+    stamps = [pikepdf.open(io.BytesIO(data)) for data in folios.pdfs] if folios is not None else []
     try:
         out = sources[0]
         destinations: list[tuple[str, int, list]] = []
         bookmarks: list[Bookmark] = []
         page_count = 0
         joiner = FontJoiner(fonts) if fonts is not None else None
-        for single in (cover, blank, stamps):
+        for single in (cover, blank, *stamps):
             if joiner is not None and single is not None:
                 joiner.take(single)
         for index, source in enumerate(sources):
@@ -173,7 +174,7 @@ def _join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghos
         if cover is not None:  # the reader's cover in place of the half-title
             out.pages.insert(0, cover.pages[0])
             del out.pages[1]
-        if stamps is not None and folios is not None:
+        if folios is not None:
             _stamp(out, stamps, folios)
         _write_destinations(out, destinations)
         _write_bookmarks(out, bookmarks)
@@ -195,12 +196,12 @@ def _join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghos
             source.close()
         if blank is not None:
             blank.close()
-        for single in (cover, stamps):
+        for single in (cover, *stamps):
             if single is not None:
                 single.close()
 
 
-def _stamp(out: pikepdf.Pdf, stamps: pikepdf.Pdf, folios: Folios) -> None:
+def _stamp(out: pikepdf.Pdf, stamps: list[pikepdf.Pdf], folios: Folios) -> None:
     """Draw each folio page over its page of the joined PDF, as a form XObject with a name of its own
     (pages of a part share one resource dictionary; the names are fixed, so the bytes are too)."""
     for offset, prints in enumerate(folios.prints):
@@ -208,7 +209,8 @@ def _stamp(out: pikepdf.Pdf, stamps: pikepdf.Pdf, folios: Folios) -> None:
             continue
         name = f"/WorkbookFolio{offset}"
         draw_over(out, out.pages[folios.first + offset], "/XObject", name,
-                  out.copy_foreign(stamps.pages[offset].as_form_xobject()), f"q {name} Do Q\n".encode())
+                  out.copy_foreign(stamps[offset // folios.chunk].pages[offset % folios.chunk].as_form_xobject()),
+                  f"q {name} Do Q\n".encode())
 
 
 def _write_destinations(out: pikepdf.Pdf, destinations: list[tuple[str, int, list]]) -> None:
