@@ -146,6 +146,7 @@ def edition_pdf(manuscript: Manuscript, renderer: Renderer, edition: str, *, who
         derived.cover, names, files = cover_page(manuscript, renderer)
         fonts.files.update(files)
         fonts.parts.append(names)
+    release_memory()  # what laying out the cover, the blank page and the folios held is not stacked onto the join
     return merge_parts(parts, blanks, blank, ghosts, labels, cache_dir(renderer), fonts, derived, stamps)
 
 

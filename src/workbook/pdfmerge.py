@@ -110,7 +110,7 @@ def merge_parts(parts: list[bytes], blanks: list[bool], blank_page: bytes | None
     runs first: what is open at once stays about the same for a book of any length. With a `cache`
     folder, joined runs are kept there (keyed by the bytes of their parts): after an edit only the run
     with the edited chapter is joined again. `fonts`: the font files behind the parts' fonts; the joined
-    PDF gets one subset of each, cut once when the last run is joined (runs keep the parts' own fonts).
+    PDF gets one subset of each (a run's fonts are merged the same way, and cut again by the last join).
     `edition`: what makes the joined pages one edition (derive.py), done in the last join; `folios`:
     the chapters' folios, stamped in the last join (chapters are laid out without them).
     """
@@ -120,7 +120,7 @@ def merge_parts(parts: list[bytes], blanks: list[bool], blank_page: bytes | None
         runs = []
         for at in range(0, len(parts), CHUNK):
             runs.append(_cached_join(parts[at:at + CHUNK], blanks[at:at + CHUNK], blank_page, ghosts[at:at + CHUNK],
-                                     cache))
+                                     cache, fonts))
             release_memory()
         return merge_parts(runs, [False] * len(runs), None, [set() for _ in runs], labels, fonts=fonts,
                            edition=edition, folios=folios)
@@ -128,7 +128,9 @@ def merge_parts(parts: list[bytes], blanks: list[bool], blank_page: bytes | None
 
 
 def _cached_join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghosts: list[set[str]],
-                 cache: Path | None) -> bytes:
+                 cache: Path | None, fonts: FontFiles | None) -> bytes:
+    """A run of parts joined (its fonts too: one subset per font file, which the last join cuts again
+    for the whole book), kept in the cache by the bytes of its parts."""
     from .pagecache import _key, read_entry, write_entry
 
     key = _key("run", *parts, repr(blanks), repr([sorted(g) for g in ghosts]), blank_page or b"")
@@ -136,7 +138,7 @@ def _cached_join(parts: list[bytes], blanks: list[bool], blank_page: bytes | Non
     digest, data = entry[:32], entry[32:]  # a run is used only if it is whole: its SHA-256 comes first
     if data and hashlib.sha256(data).digest() == digest:
         return data
-    data = _join(parts, blanks, blank_page, ghosts, [], None, None, None)
+    data = _join(parts, blanks, blank_page, ghosts, [], fonts, None, None)
     write_entry(cache, "runs", key, hashlib.sha256(data).digest() + data)
     return data
 
