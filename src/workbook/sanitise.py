@@ -111,25 +111,16 @@ def prescan(body: str, line_offset: int = 0) -> list[Problem]:
     else:
         close_paragraph()
     split = "; split the chapter into two or more chapters"
-    if first["blocks"]:
-        problems.append((first["blocks"], "error", f"chapter holds {blocks:,} paragraphs, headings and list items; "
-                                                   f"the limit is {MAX_BLOCKS:,} (reached here){split}"))
-    if first["markup"]:
-        problems.append((first["markup"], "error", f"chapter holds {markup:,} Markdown markup characters "
-                                                   f"(* _ ` [ < & | \\ and quotes); the limit is {MAX_MARKUP:,} "
-                                                   f"(reached here){split}"))
-    if first["prompts"]:
-        problems.append((first["prompts"], "error", f"chapter holds {prompts:,} 💡 prompts; the limit is "
-                                                    f"{MAX_PROMPTS:,} (reached here){split}"))
-    if first["footnotes"]:
-        problems.append((first["footnotes"], "error", f"chapter holds {footnotes:,} footnote references and notes "
-                                                      f"([^…]); the limit is {MAX_FOOTNOTE_REFS:,} (reached here){split}"))
-    if first["tags"]:
-        problems.append((first["tags"], "error", f"chapter holds {tags:,} raw HTML tags; the limit is "
-                                                 f"{MAX_HTML_TAGS:,} (reached here); write them in Markdown{split[1:]}"))
-    if first["rows"]:
-        problems.append((first["rows"], "error", f"chapter holds {rows:,} table rows (lines with '|'); the limit is "
-                                                 f"{MAX_TABLE_ROWS:,} (reached here){split}"))
+    for name, count, what, limit, advice in (
+            ("blocks", blocks, "paragraphs, headings and list items", MAX_BLOCKS, split),
+            ("markup", markup, "Markdown markup characters (* _ ` [ < & | \\ and quotes)", MAX_MARKUP, split),
+            ("prompts", prompts, "💡 prompts", MAX_PROMPTS, split),
+            ("footnotes", footnotes, "footnote references and notes ([^…])", MAX_FOOTNOTE_REFS, split),
+            ("tags", tags, "raw HTML tags", MAX_HTML_TAGS, "; write them in Markdown" + split[1:]),
+            ("rows", rows, "table rows (lines with '|')", MAX_TABLE_ROWS, split)):
+        if first[name]:
+            problems.append((first[name], "error", f"chapter holds {count:,} {what}; the limit is {limit:,} "
+                                                   f"(reached here){advice}"))
     problems.extend(_unclosed_tags(body, line_offset))
     if not problems:
         used = {"size": len(body.encode("utf-8")) / MAX_CHAPTER_BYTES, "paragraphs": blocks / MAX_BLOCKS,
