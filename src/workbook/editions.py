@@ -15,7 +15,7 @@ from .derive import Edition
 from .pdfmerge import Folios
 from .fontmerge import FontFiles, part_fonts
 from .manuscript import Manuscript
-from .pagecache import _key, cache_dir, read_entry, write_entry
+from .pagecache import _key, cache_dir, read_entry, read_font_file, write_entry, write_font_file
 from .pages import EDITIONS, LAYOUT
 from .pdfparts import PartResult, Start, splittable
 from .scheduler import Scheduler, jobs
@@ -221,7 +221,6 @@ def _one_page(manuscript: Manuscript, renderer: Renderer, kind: str, html: str, 
     import json
     import struct
 
-    from .fontmerge import file_key
     from .pdf import document_to_pdf, html_to_document
 
     folder = cache_dir(renderer)
@@ -231,9 +230,9 @@ def _one_page(manuscript: Manuscript, renderer: Renderer, kind: str, html: str, 
         (length,) = struct.unpack(">I", entry[:4])
         names = {str(k): str(v) for k, v in json.loads(entry[4:4 + length]).items()}
         pdf = entry[4 + length:]
-        files = {k: read_entry(folder, "fonts", k.replace(":", "-")) or b"" for k in names.values()}
-        if pdf.startswith(b"%PDF-") and all(file_key(d, int(k.rsplit(":", 1)[1])) == k for k, d in files.items()):
-            return pdf, names, files
+        files = {k: read_font_file(folder, k) for k in names.values()}
+        if pdf.startswith(b"%PDF-") and all(data is not None for data in files.values()):
+            return pdf, names, {k: d for k, d in files.items() if d is not None}
     except (ValueError, struct.error, UnicodeDecodeError, AttributeError):
         pass
     document = html_to_document(manuscript, html, renderer.fetcher)
@@ -241,7 +240,7 @@ def _one_page(manuscript: Manuscript, renderer: Renderer, kind: str, html: str, 
     pdf = document_to_pdf(manuscript, page, fetcher=renderer.fetcher)
     names, files = part_fonts(page, set())
     for font_key, data in files.items():
-        write_entry(folder, "fonts", font_key.replace(":", "-"), data)
+        write_font_file(folder, font_key, data)
     head = json.dumps(names).encode()
     write_entry(folder, kind, key, struct.pack(">I", len(head)) + head + pdf)
     return pdf, names, files

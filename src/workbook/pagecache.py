@@ -105,6 +105,18 @@ def take_cache_warning(folder: Path | None) -> Diagnostic | None:
                                          "(same output, only slower)", "warning")
 
 
+def read_font_file(folder: Path | None, key: str) -> bytes | None:
+    """A font file kept in the cache by its key (fontmerge.file_key), or None when missing or not whole."""
+    from .fontmerge import file_key
+
+    data = read_entry(folder, "fonts", key.replace(":", "-"))
+    return data if data is not None and file_key(data, int(key.rsplit(":", 1)[1])) == key else None
+
+
+def write_font_file(folder: Path | None, key: str, data: bytes) -> None:
+    write_entry(folder, "fonts", key.replace(":", "-"), data)
+
+
 def picture_hashes(manuscript: Manuscript, images: list, cover: bool = False) -> str:
     """A hash of the pictures a part shows (their bytes: a picture replaced under the same name counts)."""
     root = manuscript.config.root

@@ -16,9 +16,8 @@ import os
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
-from .fontmerge import file_key
 from .manuscript import Manuscript
-from .pagecache import cache_dir, read_entry, write_entry
+from .pagecache import cache_dir, read_entry, read_font_file, write_entry, write_font_file
 from .pdfparts import (CHAPTER, Part, PartResult, Start, decode_result, encode_result, init_worker, lay_out_part, part_html,
                        read_hint, result_key, slot_key, split)
 from .render import Renderer
@@ -39,17 +38,10 @@ class Edition:
     _starts: tuple | None = None
 
     def counts(self) -> list[int | None]:
-        """Each part's page count so far: from its layout at the exact start where several disagree."""
+        """Each part's page count so far (each part is laid out once, at one start)."""
         if self._memo is not None and self._memo[0] == self.version:
             return self._memo[1]
-        counts: list[int | None] = []
-        for index, results in enumerate(self.done):
-            values = {result.pages for result in results.values()}
-            if len(values) > 1:
-                start = self.starts(counts + [0] * (len(self.parts) - index))[index]
-                counts.append(results[start].pages if start in results else min(values))
-            else:
-                counts.append(values.pop() if values else None)
+        counts = [next(iter(results.values())).pages if results else None for results in self.done]
         self._memo = (self.version, counts)
         return counts
 
@@ -231,8 +223,8 @@ class Scheduler:
         """Is the font file with this key at hand (or whole in the cache, checked by its SHA-256)?"""
         if key in self.font_files:
             return True
-        data = read_entry(self.folder, "fonts", key.replace(":", "-"))
-        if data is None or file_key(data, int(key.rsplit(":", 1)[1])) != key:
+        data = read_font_file(self.folder, key)
+        if data is None:
             return False
         self.font_files[key] = data
         return True
@@ -253,14 +245,14 @@ class Scheduler:
             if key not in self.font_files:
                 self.font_files[key] = data
                 if write:
-                    write_entry(self.folder, "fonts", key.replace(":", "-"), data)
+                    write_font_file(self.folder, key, data)
         result.font_files = {}
         if self.folder is None or not write:
             return
         write_entry(self.folder, "parts", result_key(part, start, toc), encode_result(result))
         write_entry(self.folder, "pages", part.key, encode_result(PartResult(result.start, result.pages, result.anchors,
                                                                        result.labels, result.extra)))
-        hint = json.dumps({"pages": result.pages, "fill": result.extra}).encode()
+        hint = json.dumps({"fill": result.extra}).encode()
         write_entry(self.folder, "hints", part.key, hint)
         write_entry(self.folder, "hints", slot_key(part), hint)
 
