@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def one_run(mode: str, clients: int, book: Path) -> dict:
-    from workbook.clients import build_client_worksheets
+    from workbook.targets.clients import build_client_worksheets
 
     with tempfile.TemporaryDirectory(prefix="wb-bench-") as tmp:
         csv_file = Path(tmp) / "clients.csv"

@@ -52,9 +52,9 @@ def output(result: workbook.BuildResult, suffix: str) -> Path:
 def demo_editions(tmp_path_factory) -> dict:
     """Both PDF editions of the demo book, made from one render of the whole book: edition -> (pdf path,
     the WeasyPrint Document both are made of, manuscript)."""
-    from workbook.editions import edition_pdf
-    from workbook.pdf import render_document
-    from workbook.render import Renderer
+    from workbook.layout.editions import edition_pdf
+    from workbook.layout.fill import render_document
+    from workbook.render.templates import Renderer
 
     out = tmp_path_factory.mktemp("demo-editions")
     manuscript = workbook.load_book(REPO / "book")

@@ -46,7 +46,7 @@ def _identity(font: TTFont) -> tuple:
 @functools.cache
 def _originals(extra: tuple[Path, ...] = ()) -> dict[tuple, Path]:
     """Every font file the project ships, the system has, or `extra` folders hold, by identity."""
-    from workbook.assets import font_files
+    from workbook.files.assets import font_files
 
     paths = list(font_files().values())
     for folder in [*_FONT_DIRS, *extra]:

@@ -284,8 +284,8 @@ def single_and_joined(book: Path, edition: str, workers: int = 2) -> tuple[bytes
     """The edition made from the book rendered as one document, and from its parts laid out (no cache)
     and joined."""
     import workbook
-    from workbook.editions import edition_pdf, lay_out
-    from workbook.render import Renderer
+    from workbook.layout.editions import edition_pdf, lay_out
+    from workbook.render.templates import Renderer
 
     manuscript = workbook.load_book(book)
     single = edition_pdf(manuscript, Renderer(manuscript), edition, whole=True)

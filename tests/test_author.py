@@ -202,7 +202,7 @@ def test_site_words_come_from_the_locale_and_book_overrides(tmp_path):
 
 
 def test_every_locale_has_every_word():
-    from workbook.locales import LOCALES
+    from workbook.model.locales import LOCALES
 
     keys = set(LOCALES["en"])
     for language, table in LOCALES.items():
@@ -211,7 +211,7 @@ def test_every_locale_has_every_word():
 
 def test_templates_print_no_hard_coded_words():
     """The reader-facing templates take their words from the locale table (words.*), not from literals."""
-    from workbook.assets import project_dir
+    from workbook.files.assets import project_dir
 
     for name in ("site.html", "pdf.html", "_cover.html", "epub-chapter.xhtml", "epub-titlepage.xhtml"):
         text = (project_dir("layouts") / name).read_text()
@@ -225,7 +225,7 @@ def test_watch_without_a_book_exits_1(tmp_path):
 
 
 def test_watch_rebuilds_only_for_the_book_inputs(tmp_path):
-    from workbook.watch import LivePreview
+    from workbook.author.watch import LivePreview
 
     book = copy_root("mini", tmp_path)
     preview = LivePreview(book, tmp_path / "dist")
@@ -238,7 +238,7 @@ def test_watch_rebuilds_only_for_the_book_inputs(tmp_path):
 def test_progress_bars_on_a_terminal_and_nothing_when_quiet():
     import io
 
-    from workbook.progress import BuildReporter
+    from workbook.author.progress import BuildReporter
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

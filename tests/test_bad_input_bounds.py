@@ -14,7 +14,7 @@ import pytest
 
 import workbook
 from conftest import REPO, copy_root
-from workbook.check import check_book
+from workbook.source.check import check_book
 from workbook.errors import Diagnostic
 
 CAP = 2_000_000_000

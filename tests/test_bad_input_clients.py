@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOTS
 from helpers import normalise, pdf_pages_text
 
-from workbook.clients import ClientsError, build_client_worksheets, client_filename, read_clients
+from workbook.targets.clients import ClientsError, build_client_worksheets, client_filename, read_clients
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 
@@ -66,7 +66,7 @@ def test_duplicates_and_bad_rows_name_the_csv_line(tmp_path, mini_manuscript, te
 
 RUN = textwrap.dedent("""
     import pathlib, sys, time
-    from workbook.clients import build_client_worksheets
+    from workbook.targets.clients import build_client_worksheets
     go = pathlib.Path(sys.argv[4])
     def progress(client):
         print("rendered", client.name, flush=True)

@@ -14,7 +14,7 @@ import pytest
 
 import workbook
 from workbook.errors import OutputError
-from workbook.pagecache import CACHE_NAME
+from workbook.cache.store import CACHE_NAME
 
 from conftest import REPO, copy_root
 
@@ -30,7 +30,7 @@ def _layout_book(tmp_path: Path, payload: str) -> Path:
 
 def _render_error(tmp_path: Path, payload: str):
     """Render the book's own pdf.html; return the one diagnostic its failure gives."""
-    from workbook.render import Renderer
+    from workbook.render.templates import Renderer
 
     book = _layout_book(tmp_path, payload)
     renderer = Renderer(workbook.load_book(book))
@@ -101,7 +101,7 @@ def test_a_layout_cannot_make_unbounded_work(tmp_path, payload, words):
 
 
 def test_a_layout_still_has_jinjas_helpers(tmp_path):
-    from workbook.render import Renderer
+    from workbook.render.templates import Renderer
 
     book = _layout_book(tmp_path, "{% set ns = namespace(n=0) %}{% set c = cycler('a', 'b') %}{% set j = joiner('+') %}"
                                   "{% for ch in chapters %}{% set ns.n = ns.n + ch.number %}{{ j() }}{{ c.next() }}"
@@ -130,7 +130,7 @@ def test_a_layout_reads_nothing_outside_the_book(tmp_path, how):
                 handle.truncate(5_000_000_000)  # sparse: reading it whole would need 5 GB
         else:
             (book / "layouts" / "x.html").symlink_to(secret)
-    from workbook.render import Renderer
+    from workbook.render.templates import Renderer
 
     with pytest.raises(OutputError) as caught:
         Renderer(workbook.load_book(book)).render("pdf.html")
@@ -147,7 +147,7 @@ def test_a_layout_reads_nothing_outside_the_book(tmp_path, how):
     ("latin-1", "styles/extra.css: error: stylesheet is not UTF-8 text (byte 18); save it as UTF-8"),
 ])
 def test_a_stylesheet_is_read_from_the_book_only_and_bounded(tmp_path, how, message):
-    from workbook.render import Renderer
+    from workbook.render.templates import Renderer
 
     book = copy_root("mini", tmp_path)
     (book / "styles").mkdir()
@@ -212,7 +212,7 @@ def test_a_poisoned_chapter_cache_is_rebuilt_never_run(tmp_path):
 
 
 def test_a_chapter_entry_of_the_wrong_shape_is_not_trusted(tmp_path):
-    from workbook.chaptercache import decode_entry, encode_entry
+    from workbook.cache.chapters import decode_entry, encode_entry
 
     chapter = workbook.load_book(copy_root("mini", tmp_path)).chapters[0]
     data = encode_entry(chapter, [])
@@ -265,24 +265,25 @@ def test_a_cache_that_cannot_be_used_only_warns(tmp_path, mini_cold, spoil):
 
 
 def test_a_full_disk_under_the_cache_only_warns(tmp_path, mini_cold, monkeypatch):
-    import workbook.output
+    import workbook.cache.store
+    import workbook.files.output
 
     book = copy_root("mini", tmp_path)
     cache = tmp_path / CACHE_NAME
-    real = workbook.output.write_bytes
+    real = workbook.files.output.write_bytes
 
     def full(target, data):
         if Path(target).is_relative_to(cache):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real(target, data)
 
-    monkeypatch.setattr(workbook.pagecache, "write_bytes", full)
+    monkeypatch.setattr(workbook.cache.store, "write_bytes", full)
     result = workbook.build(book, tmp_path / "dist", ["pdf", "epub"])
     warnings = [str(w) for w in result.warnings if "cache" in w.message]
     assert warnings == [f"{cache}: warning: cache {CACHE_NAME}/ not writable: No space left on device; "
                         "building without it (same output, only slower)"]
     assert {p.name: p.read_bytes() for p in (tmp_path / "dist").iterdir()} == mini_cold
-    monkeypatch.setattr(workbook.pagecache, "write_bytes", real)  # space again: the next build uses the cache
+    monkeypatch.setattr(workbook.cache.store, "write_bytes", real)  # space again: the next build uses the cache
     again = workbook.build(book, tmp_path / "dist", ["pdf", "epub"])
     assert not any("cache" in w.message for w in again.warnings) and any((cache / "chapters").iterdir())
 

@@ -6,7 +6,7 @@ import socket
 import pytest
 from conftest import copy_root
 
-from workbook.watch import LivePreview, start_server
+from workbook.author.watch import LivePreview, start_server
 
 
 @pytest.fixture(scope="module")

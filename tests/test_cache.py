@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 import workbook
-from workbook.pagecache import CACHE_NAME, read_entry
+from workbook.cache.store import CACHE_NAME, read_entry
 
 from conftest import copy_root
 
@@ -52,7 +52,7 @@ def test_a_warm_cache_gives_the_same_epub(mini_epubs):
 def test_a_corrupt_cache_entry_is_rebuilt_not_trusted(mini_epubs):
     assert mini_epubs["corrupt"] == mini_epubs["cold"]
     repaired = mini_epubs["repaired"]
-    from workbook.pdfparts import decode_result
+    from workbook.layout.parts import decode_result
 
     assert decode_result(repaired["pages"], "pages") is not None
     assert repaired["cover"].startswith(b"\x89PNG") and repaired["cover"].endswith(b"IEND\xaeB`\x82")
@@ -80,7 +80,7 @@ def test_converted_chapters_come_from_the_cache_and_an_edit_is_seen(tmp_path):
 def test_entries_of_other_code_are_not_used(tmp_path, monkeypatch):
     """The cache is keyed by workbook's own code and its libraries' versions: after an upgrade nothing
     converted or laid out by the old code (with its older checks) is taken from the cache."""
-    from workbook import pagecache
+    from workbook.cache import store as pagecache
 
     book = copy_root("mini", tmp_path)
     first = workbook.build(book, tmp_path / "dist", ["pdf"])

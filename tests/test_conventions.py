@@ -5,9 +5,9 @@ import xml.etree.ElementTree as etree
 
 import pytest
 
-from workbook.conventions import ChapterState
-from workbook.locales import locale_for
-from workbook.manuscript import convert
+from workbook.source.conventions import ChapterState
+from workbook.model.locales import locale_for
+from workbook.source.convert import convert
 
 SVG = "{http://www.w3.org/2000/svg}"
 

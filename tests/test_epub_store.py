@@ -280,7 +280,7 @@ def test_ace_reports_no_serious_or_critical_violations(name, demo_build, root_bu
 
 
 def test_page_map_places_each_page_before_its_first_block():
-    from workbook.pagelist import map_pages
+    from workbook.layout.pagelist import map_pages
 
     documents = [("title.xhtml", ["titlepage"]), ("ch1.xhtml", ["ch1", "a", "fnref", "b", "c"]), ("ch2.xhtml", ["ch2", "d"])]
     anchors = {"titlepage": 1, "ch1": 2, "a": 2, "b": 3, "fnref": 1, "c": 5, "ch2": 6, "d": 7}

@@ -12,8 +12,8 @@ import pytest
 from fontTools.ttLib import TTFont
 
 import workbook
-from workbook.importer import import_articles
-from workbook.scaffold import new_book
+from workbook.importers.articles import import_articles
+from workbook.author.new import new_book
 
 from conftest import ROOTS
 from glyphcheck import check_pdf

@@ -38,7 +38,7 @@ def test_sigkill_mid_build_leaves_previous_outputs_and_no_temp_files(tmp_path):
     before = {p.name: sha(p) for p in out.iterdir()}
     # A second build, paused right after it has started writing the PDF's bytes, is killed with SIGKILL.
     code = f"""
-        import os, sys, time, workbook.output as output
+        import os, sys, time, workbook.files.output as output
         real = os.fsync
         def slow_fsync(fd):
             print("writing", flush=True)
@@ -60,7 +60,7 @@ def test_sigkill_during_rendering(tmp_path):
     workbook.build(ROOTS / "mini", out, ["epub"])
     before = {p.name: sha(p) for p in out.iterdir()}
     code = f"""
-        import workbook, workbook.pdf as pdf
+        import workbook, workbook.layout.document as pdf
         real = pdf.html_to_document
         def announce(*args, **kwargs):
             print("rendering", flush=True)
@@ -221,9 +221,9 @@ def test_a_redirect_to_a_local_file_is_refused(tmp_path, server):
 
 
 def test_downloads_share_one_deadline(tmp_path, server, monkeypatch):
-    import workbook.fetcher
+    import workbook.render.fetcher
 
-    monkeypatch.setattr(workbook.fetcher, "REMOTE_DEADLINE", 1.0)
+    monkeypatch.setattr(workbook.render.fetcher, "REMOTE_DEADLINE", 1.0)
     book = remote_book(tmp_path, server + "/slow.png")
     began = time.monotonic()
     with pytest.raises(workbook.WorkbookError) as caught:

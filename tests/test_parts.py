@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 import workbook
-from workbook.pagecache import CACHE_NAME
+from workbook.cache.store import CACHE_NAME
 
 from conftest import BROKEN_ROOTS, REPO, ROOTS, copy_root
 from helpers import page_pixels, single_and_joined
@@ -195,7 +195,7 @@ def test_corrupt_part_entries_are_laid_out_again(tmp_path):
 
 
 def test_a_book_with_its_own_pdf_template_is_laid_out_whole(tmp_path):
-    from workbook.assets import project_dir
+    from workbook.files.assets import project_dir
 
     book = copy_root("linked", tmp_path)
     (book / "layouts").mkdir()
@@ -207,10 +207,10 @@ def test_a_book_with_its_own_pdf_template_is_laid_out_whole(tmp_path):
 
 def test_a_book_joined_in_runs_is_the_same(monkeypatch):
     """Long books are joined CHUNK parts at a time, then the runs: the same pages, links and bookmarks."""
-    import workbook.pdfmerge
+    import workbook.layout.join
 
     single, joined = single_and_joined(ROOTS / "linked", "print")
-    monkeypatch.setattr(workbook.pdfmerge, "CHUNK", 2)
+    monkeypatch.setattr(workbook.layout.join, "CHUNK", 2)
     _single, in_runs = single_and_joined(ROOTS / "linked", "print")
     assert _texts(in_runs) == _texts(single)
     assert _links(in_runs) == _links(single) and _destinations(in_runs) == _destinations(single)
@@ -220,9 +220,9 @@ def test_a_book_joined_in_runs_is_the_same(monkeypatch):
 
 
 def test_joined_runs_come_from_the_cache_and_a_corrupt_run_is_joined_again(tmp_path, monkeypatch):
-    import workbook.pdfmerge
+    import workbook.layout.join
 
-    monkeypatch.setattr(workbook.pdfmerge, "CHUNK", 2)
+    monkeypatch.setattr(workbook.layout.join, "CHUNK", 2)
     book = copy_root("linked", tmp_path)
     out = tmp_path / "dist"
     _build(book, out, ["print"])
@@ -250,10 +250,10 @@ def test_every_word_sits_where_one_render_puts_it(pair):
 
 
 def test_fresh_workers_after_their_share_of_parts_give_the_same_pdf(monkeypatch):
-    import workbook.scheduler
+    import workbook.layout.scheduler
 
     _single, joined = single_and_joined(ROOTS / "linked", "print")
-    monkeypatch.setattr(workbook.scheduler, "PARTS_PER_WORKER", 1)
+    monkeypatch.setattr(workbook.layout.scheduler, "PARTS_PER_WORKER", 1)
     _single, recycled = single_and_joined(ROOTS / "linked", "print")
     assert recycled == joined
 
@@ -276,7 +276,7 @@ def test_every_test_book_joined_is_pixel_for_pixel_one_render(name):
 def test_folios_laid_out_a_few_pages_at_a_time_are_the_same(monkeypatch):
     """A long book's folios are laid out FOLIO_CHUNK pages a document (both sides, any folio): with
     chunks of 3 pages every page still renders as one render of the whole book."""
-    from workbook import editions
+    from workbook.layout import editions
 
     monkeypatch.setattr(editions, "FOLIO_CHUNK", 3)
     single, joined = single_and_joined(ROOTS / "linked", "print")

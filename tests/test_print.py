@@ -13,12 +13,12 @@ import workbook
 from conftest import ROOTS, copy_root
 from helpers import (blank_pages, chapter_start_pages, footer_number, normalise, orphaned_lines, page_boxes,
                      pdf_pages_text, ruled_lines_below, toc_entries, writing_lines_per_prompt)
-from workbook.assets import font_files
+from workbook.files.assets import font_files
 from workbook.cli import cli
-from workbook.pages import LINE_PITCH_MM, geometry
-from workbook.pdf import free_lines, fill_targets
-from workbook.qr import print_links, short_url
-from workbook.typography import refine_text
+from workbook.model.pages import LINE_PITCH_MM, geometry
+from workbook.layout.fill import free_lines, fill_targets
+from workbook.render.qr import print_links, short_url
+from workbook.source.typography import refine_text
 
 MM = 72 / 25.4
 SIZES = {"A4": (210, 297), "A5": (148, 210), "Letter": (215.9, 279.4), "6x9in": (152.4, 228.6),
@@ -203,8 +203,8 @@ def _folio_x(path, index: int) -> float:
 
 
 def test_fill_blocks_stay_on_one_page_at_a_small_trim_size():
-    from workbook.pdf import render_document
-    from workbook.render import Renderer
+    from workbook.layout.fill import render_document
+    from workbook.render.templates import Renderer
 
     manuscript = workbook.load_book(ROOTS / "typo")
     manuscript.config.settings.page_size = "6x9in"

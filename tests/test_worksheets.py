@@ -13,8 +13,8 @@ import pytest
 import workbook
 from conftest import REPO, ROOTS
 from helpers import find_in_order, normalise, orphaned_lines, pdf_pages_text, writing_lines_per_prompt
-from workbook.clients import ClientsError, build_client_worksheets, read_clients
-from workbook.worksheets import WorksheetOptions, render_worksheets, worksheet_lines
+from workbook.targets.clients import ClientsError, build_client_worksheets, read_clients
+from workbook.targets.worksheets import WorksheetOptions, render_worksheets, worksheet_lines
 
 
 @pytest.fixture(scope="session")

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from .build import BuildResult, build
-from .config import BookConfig, load_config
 from .errors import ConfigError, Diagnostic, ManuscriptError, OutputError, WorkbookError
-from .manuscript import Chapter, Manuscript, load_book
+from .model.config import BookConfig, load_config
+from .model.manuscript import Chapter, Manuscript
+from .source.load import load_book
 
 __version__ = "0.1.0"
 __all__ = [

@@ -6,14 +6,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .config import FORMATS
+from .cache.store import CACHE_NAME, forget_cache_problems, take_cache_warning
 from .errors import Diagnostic, ManuscriptError, WorkbookError
-from .fetcher import SafeFetcher
-from .manuscript import Manuscript, load_book
-from .output import clean_stale_temps, write_bytes
-from .editions import lay_out, release_memory
-from .pagecache import CACHE_NAME, forget_cache_problems, take_cache_warning
-from .render import Renderer
+from .files.output import clean_stale_temps, write_bytes
+from .layout.editions import lay_out, release_memory
+from .model.config import FORMATS
+from .model.manuscript import Manuscript
+from .render.templates import Renderer, SafeFetcher
+from .source.load import load_book
 
 
 @dataclass
@@ -104,11 +104,11 @@ class Target:
 
 
 TARGETS: dict[str, Target] = {t.name: t for t in (
-    Target("pdf", "{slug}.pdf", ".pdf", "build_pdf"),
-    Target("epub", "{slug}.epub", ".epub", "build_epub"),
-    Target("print", "{slug}-print.pdf", ".pdf", "build_print_pdf"),
-    Target("worksheets", "{slug}-worksheets.pdf", ".worksheets", "build_worksheets"),
-    Target("site", "index.html", ".site", "build_site", uses_outputs=True),
+    Target("pdf", "{slug}.pdf", ".targets.pdf", "build_pdf"),
+    Target("epub", "{slug}.epub", ".targets.epub", "build_epub"),
+    Target("print", "{slug}-print.pdf", ".targets.pdf", "build_print_pdf"),
+    Target("worksheets", "{slug}-worksheets.pdf", ".targets.worksheets", "build_worksheets"),
+    Target("site", "index.html", ".targets.site", "build_site", uses_outputs=True),
 )}
 
 
@@ -132,7 +132,7 @@ def existing_outputs(out: Path, slug: str) -> dict[str, list[Path]]:
 def set_page_size(manuscript: Manuscript, page_size: str | None) -> None:
     """Override book.yaml's page_size (e.g. from --page-size); ValueError names the accepted sizes."""
     if page_size:
-        from .config import page_size_mm
+        from .model.config import page_size_mm
 
         page_size_mm(page_size)
         manuscript.config.settings.page_size = page_size
@@ -141,7 +141,7 @@ def set_page_size(manuscript: Manuscript, page_size: str | None) -> None:
 def edition_needs(wanted: list[str]) -> dict[str, str]:
     """What the wanted formats need of the book's one layout: its PDF parts for the reader's or the
     printer's PDF ({"book": "pdf"}), or only its page data for the EPUB's page list ({"book": "pages"})."""
-    from .pages import LAYOUT
+    from .model.pages import LAYOUT
 
     if "pdf" in wanted or "print" in wanted:
         return {LAYOUT: "pdf"}
@@ -162,7 +162,7 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
     `jobs` processes lay out the PDF editions' parts (default: one per core, or WORKBOOK_JOBS).
     Returns the files written. Raises WorkbookError (with file:line diagnostics) for problems in the book.
     """
-    from .check import check_manuscript
+    from .source.check import check_manuscript
 
     book_dir = Path(book_dir)
     out = Path(out_dir) if out_dir is not None else book_dir.resolve().parent / "dist"

@@ -8,11 +8,11 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .author.new import scaffold_languages
+from .author.progress import BuildReporter
 from .build import build as build_book
 from .build import parse_formats
 from .errors import Diagnostic, WorkbookError, escape_controls
-from .progress import BuildReporter
-from .scaffold import scaffold_languages
 
 
 def _print_diagnostics(items: list[Diagnostic]) -> None:
@@ -37,7 +37,7 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str | None) -> l
 def _page_size(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
-    from .config import page_size_mm
+    from .model.config import page_size_mm
 
     try:
         page_size_mm(value)
@@ -92,7 +92,7 @@ def build(book: Path, out_dir: Path | None, formats: list[str] | None, page_size
               help="Language of the sample book.")
 def new_command(directory: Path, language: str) -> None:
     """Start a book in DIRECTORY (new or empty): book.yaml, two sample chapters, a README."""
-    from .scaffold import new_book
+    from .author.new import new_book
 
     written = new_book(directory, language)
     for path in written:
@@ -109,7 +109,7 @@ def check_command(book: Path, strict: bool) -> None:
     Prints `file:line: error|warning: message` per problem and a summary; exit 1 on errors
     (and on warnings with --strict).
     """
-    from .check import check_book
+    from .source.check import check_book
 
     report = check_book(book)
     for item in report.diagnostics:
@@ -128,7 +128,7 @@ def check_command(book: Path, strict: bool) -> None:
 @click.option("-f", "--formats", callback=_formats, help="What to rebuild on change (default: pdf,epub).")
 def watch_command(book: Path, out_dir: Path | None, port: int, formats: list[str] | None) -> None:
     """Rebuild BOOK on every change and serve a live preview on http://127.0.0.1:PORT."""
-    from .watch import serve_and_watch
+    from .author.watch import serve_and_watch
 
     serve_and_watch(book, out_dir, port, formats)
 
@@ -143,7 +143,7 @@ def watch_command(book: Path, out_dir: Path | None, port: int, formats: list[str
 @click.option("--force", is_flag=True, help="Overwrite chapters that already exist.")
 def import_(files: tuple[Path, ...], out_dir: Path | None, language: str | None, into: Path | None, force: bool) -> None:
     """Turn plain-text or HTML articles (FILE...) into chapter files that build."""
-    from .importer import import_articles
+    from .importers.articles import import_articles
 
     for report in import_articles(list(files), out_dir, language=language, into=into, force=force):
         click.echo(report.summary())
@@ -165,16 +165,16 @@ def import_(files: tuple[Path, ...], out_dir: Path | None, language: str | None,
 def worksheets(book: Path, out_dir: Path | None, chapters: tuple[str, ...], fillable: bool, with_context: bool,
                clients_csv: Path | None, jobs: int | None, quiet: bool) -> None:
     """Worksheets for coaches: the prompts of BOOK by chapter, with writing lines and a name/date line."""
-    from .worksheets import WorksheetOptions
+    from .targets.worksheets import WorksheetOptions
 
     options = WorksheetOptions(chapters=chapters, fillable=fillable, with_context=with_context)
     if clients_csv is not None:
         _client_worksheets(book, clients_csv, out_dir, options, jobs, quiet)
         return
     from .build import check_out_dir
-    from .manuscript import load_book
-    from .output import write_bytes
-    from .worksheets import ChapterChoiceError, render_worksheets
+    from .files.output import write_bytes
+    from .source.load import load_book
+    from .targets.worksheets import ChapterChoiceError, render_worksheets
 
     out = out_dir if out_dir is not None else book.resolve().parent / "dist"
     check_out_dir(book, out)
@@ -191,11 +191,17 @@ def worksheets(book: Path, out_dir: Path | None, chapters: tuple[str, ...], fill
 
 
 def _client_worksheets(book: Path, clients_csv: Path, out_dir: Path | None, options, jobs: int | None, quiet: bool) -> None:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
-    from .clients import build_client_worksheets
-    from .worksheets import ChapterChoiceError
+    from .targets.clients import build_client_worksheets
+    from .targets.worksheets import ChapterChoiceError
 
     console = Console(stderr=True)
     with Progress(TextColumn("worksheets"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -228,8 +234,8 @@ def _client_worksheets(book: Path, clients_csv: Path, out_dir: Path | None, opti
 @click.option("--dpi", type=click.IntRange(20, 600), default=80, show_default=True, help="Resolution of the pictures.")
 def preview(book: Path, edition: str, pages: str | None, out_dir: Path | None, page_size: str | None, dpi: int) -> None:
     """Write PNG pictures of BOOK's pages, to look at without a PDF viewer."""
-    from .preview import parse_pages
-    from .preview import preview as preview_pages
+    from .author.preview import parse_pages
+    from .author.preview import preview as preview_pages
 
     if pages is not None:
         try:

@@ -1,0 +1,387 @@
+"""Plain-text or HTML blog articles in, chapter files (front matter + Markdown) and an ImportReport each out."""
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ..errors import Diagnostic, OutputError, WorkbookError
+from ..files.output import write_bytes
+from ..files.textfile import TooLarge, read_bounded
+from ..files.yamlsource import YamlProblem, load_with_lines
+from ..model.config import MAX_CONFIG_BYTES, slugify
+from ..model.locales import LOCALES
+from .html_page import copy_images, parse_html
+from .plain_text import (
+    BULB,
+    KEYWORDS,
+    LINK,
+    Block,
+    detect_language,
+    parse_text,
+    section_heading,
+    words_for,
+)
+
+MAX_BYTES = {"text": 4_000_000, "html": 30_000_000}
+COUNT_KEYS = ("headings", "subheadings", "prompts", "examples", "quotes", "definitions", "faq",
+              "further_reading", "calls_to_action")
+
+
+class ArticleImportError(WorkbookError):
+    """An article cannot be imported: unreadable, empty, binary, or its chapter already exists."""
+
+
+@dataclass
+class ImportReport:
+    """What one import found, where it went, and what it dropped or was unsure about (source line numbers)."""
+
+    source: Path
+    output: Path
+    title: str
+    slug: str
+    counts: dict[str, int] = field(default_factory=dict)
+    unsure: list[tuple[int, str]] = field(default_factory=list)
+    dropped: list[tuple[int, str]] = field(default_factory=list)
+    language: str = "nl"
+
+    def summary(self) -> str:
+        c = self.counts
+        found = ", ".join(f"{c.get(k, 0)} {k.replace('_', ' ')}" for k in COUNT_KEYS)
+        lines = [f"{self.source} -> {self.output} [{self.language}] “{self.title}”", f"  found: {found}"]
+        lines += [f"  dropped {self.source.name}:{n}: {what}" for n, what in self.dropped]
+        lines += [f"  unsure  {self.source.name}:{n}: {why}" for n, why in self.unsure]
+        return "\n".join(lines)
+
+
+# ---- reading --------------------------------------------------------------------------------------------------
+
+_MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u2013-\u203a\u20ac\u2122]|â€")
+_CONTROL = re.compile(b"[\x01-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+
+
+def decode_article(data: bytes, name: str) -> str:
+    """Bytes -> text: UTF-8 (with or without BOM), UTF-16 with BOM, or clean Windows-1252; else a clear error."""
+    def fail(line: int | None, message: str) -> ArticleImportError:
+        return ArticleImportError([Diagnostic(name, line, message)])
+
+    if not data.strip():
+        raise fail(None, "is empty; there is no article to import")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise fail(None, "starts with a UTF-16 byte-order mark but is not valid UTF-16; save it as UTF-8") from None
+    else:
+        if b"\x00" in data or len(_CONTROL.findall(data[:65536])) > max(2, len(data[:65536]) // 100):
+            at = data.find(b"\x00") if b"\x00" in data else _CONTROL.search(data).start()
+            raise fail(data[:at].count(b"\n") + 1, "is a binary file (NUL or control bytes), not a text or HTML article")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                text = ""
+            if not text or _MOJIBAKE.search(text) or sum(b >= 0x80 for b in data) > len(data) * 0.3:
+                raise fail(line, "is not UTF-8 text (nor UTF-16 with a byte-order mark, nor Windows-1252); "
+                                 "save it as UTF-8") from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    if "\x00" in text:
+        raise fail(text[: text.index("\x00")].count("\n") + 1, "contains NUL characters; is this a text file?")
+    if not text.strip():
+        raise fail(None, "is empty; there is no article to import")
+    return text
+
+
+# ---- Markdown out ---------------------------------------------------------------------------------------------
+
+_KIND_COUNT = {"prompt": "prompts", "example": "examples", "quote": "quotes", "faq_q": "faq", "cta": "calls_to_action",
+               "crossref": "cross_references", "callout": "callouts"}
+
+
+def count_blocks(blocks: list[Block], w: dict) -> dict[str, int]:
+    """Counts for the report: h2 headings (FAQ and further reading included), h3 sub-headings, and each convention."""
+    counts = dict.fromkeys(COUNT_KEYS, 0)
+    section, counted = None, False
+    for b in blocks:
+        if b.kind == "heading":
+            key = "headings" if b.level <= 2 else "subheadings"
+            if b.level <= 2:
+                section, counted = section_heading(b.text, w)[0], False
+        elif b.kind == "defs":
+            key, counts["definitions"] = None, counts["definitions"] + len(b.items)
+        elif b.kind == "further" or (b.kind == "list" and section == "further" and not counted):
+            key, counted, counts["further_reading"] = None, True, counts["further_reading"] + len(b.items)
+        else:
+            key = _KIND_COUNT.get(b.kind)
+        if key:
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _render(b: Block) -> str:
+    if b.kind in ("heading", "faq_q"):
+        return "#" * (3 if b.kind == "faq_q" else b.level) + " " + b.text
+    if b.kind in ("prompt", "cta"):
+        return f"{BULB if b.kind == 'prompt' else LINK} {b.text}"
+    if b.kind in ("quote", "callout"):
+        lines = ([f"[!{b.extra.upper()}]"] if b.kind == "callout" else []) + b.text.split("\n")
+        if b.kind == "quote" and b.extra:
+            lines += ["", f"— {b.extra}"]
+        return "\n".join(f"> {line}".rstrip() for line in lines)
+    if b.kind == "defs":
+        return "\n\n".join(f"{term}\n:   {text}" for term, text in b.items)
+    if b.kind == "list":
+        first = int(b.extra[3:]) if b.extra[3:].isdigit() else 1
+        marks = [f"{k}." for k in range(first, first + len(b.items))] if b.extra.startswith("ol") else ["-"] * len(b.items)
+        return "\n".join(f"{mark} {item}".replace("\n", "\n    ") for mark, item in zip(marks, b.items))
+    if b.kind == "further":
+        return "\n".join(f"- **{title}**: {text}" if text else f"- **{title}**" for title, text in b.items)
+    if b.kind == "code":
+        fence = "`" * max(3, max((len(r) for r in re.findall(r"`+", b.text)), default=0) + 1)
+        return f"{fence}\n{b.text}\n{fence}"
+    return b.text
+
+
+def yaml_string(text: str) -> str:
+    """A double-quoted YAML scalar (JSON string syntax is valid YAML)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def to_markdown(title: str, slug: str, language: str, source: str, blocks: list[Block]) -> str:
+    """The chapter file: front matter, then the blocks separated by blank lines."""
+    def plain(value: str) -> str:  # unquoted unless YAML would read it as something else ("1", "no")
+        return value if yaml.safe_load(value) == value else yaml_string(value)
+
+    head = (f"---\ntitle: {yaml_string(title)}\nslug: {plain(slug)}\nlanguage: {plain(language)}\n"
+            f"source: {yaml_string(source)}\n---\n")
+    return head + "\n" + "\n\n".join(part for part in map(_render, blocks) if part) + "\n"
+
+
+def slug_for(title: str) -> str:
+    """A short file-name-safe slug: the part before a colon when that says enough, cut at a word boundary."""
+    head = title.split(":")[0]
+    slug = slugify(head if len(head.split()) >= 2 else title)
+    while len(slug) > 50 and "-" in slug:
+        slug = slug.rsplit("-", 1)[0]
+    return slug or "artikel"
+
+
+# ---- the import -----------------------------------------------------------------------------------------------
+
+@dataclass
+class _Plan:
+    report: ImportReport
+    title: str
+    blocks: list[Block]
+    images: list[Path] = field(default_factory=list)
+
+
+def _is_html(path: Path, data: bytes) -> bool:
+    if path.suffix.lower() in (".html", ".htm", ".xhtml", ".shtml"):
+        return True
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body", b"<article", b"<!--"))
+
+
+def _parse_file(path: Path, language: str | None, fallback: str) -> _Plan:
+    name = str(path)
+    if not path.is_file():
+        raise ArticleImportError([Diagnostic(name, None, "not found (or not a file)")])
+    try:
+        data = read_bounded(path, max(MAX_BYTES.values()))
+    except TooLarge as exc:
+        raise ArticleImportError([Diagnostic(name, None, exc.describe(max(MAX_BYTES.values()), "one article"))]) from None
+    html = _is_html(path, data)
+    if len(data) > MAX_BYTES["html" if html else "text"]:
+        raise ArticleImportError([Diagnostic(name, None, f"is {len(data) // 1_000_000} MB; that is not one article")])
+    text = decode_article(data, name)
+    unsure: list[tuple[int, str]] = []
+    images: list[Path] = []
+    if html:
+        try:
+            title, lang, blocks, unsure, dropped, images = parse_html(text, path, language, fallback)
+        except RecursionError:
+            raise ArticleImportError([Diagnostic(name, None, "the HTML is nested too deeply to read")]) from None
+    else:
+        lang = language or detect_language(text)
+        if lang is None:
+            lang = fallback
+            unsure.append((1, f"could not tell the language from the words; assumed {lang} (use --lang)"))
+        title, blocks, more, dropped = parse_text(text, words_for(lang))
+        unsure += more
+    if not blocks:
+        raise ArticleImportError([Diagnostic(name, None, "holds a title but no article text")])
+    title = title or re.sub(r"[-_]+", " ", path.stem).strip().capitalize() or "Artikel"
+    title = re.sub(r"[*_`\\]", "", title)
+    report = ImportReport(path, path, title, slug_for(title), count_blocks(blocks, words_for(lang)),
+                          sorted(unsure), dropped, lang)
+    return _Plan(report, title, blocks, images)
+
+
+def _front_slug(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as handle:  # the front matter only, however large the file
+            head = handle.read(8000).decode("utf-8", errors="replace")[:2000]
+    except OSError:
+        return None
+    m = re.search(r"^slug:\s*[\"']?([a-z0-9-]+)", head, re.M) if head.startswith("---") else None
+    return m[1] if m else None
+
+
+def _read_book(into: Path) -> tuple[str, dict]:
+    path = into / "book.yaml"
+    if not path.is_file():
+        raise ArticleImportError([Diagnostic(str(path), None, "not found; --into needs a book folder with book.yaml")])
+    try:
+        text = read_bounded(path, MAX_CONFIG_BYTES).decode("utf-8-sig")
+        data, _lines = load_with_lines(text)  # no aliases: add_chapters parses this text again
+    except TooLarge as exc:
+        raise ArticleImportError([Diagnostic(str(path), None, exc.describe(MAX_CONFIG_BYTES, "book.yaml"))]) from None
+    except UnicodeDecodeError:
+        raise ArticleImportError([Diagnostic(str(path), None, "is not UTF-8 text; save it as UTF-8")]) from None
+    except YamlProblem as exc:
+        raise ArticleImportError([Diagnostic(str(path), exc.line, f"is not valid; fix it first ({exc.message})")]) from None
+    if not isinstance(data, dict) or not isinstance(data.get("chapters") or [], list):
+        raise ArticleImportError([Diagnostic(str(path), None, "must be a mapping with a `chapters:` list")])
+    return text, data
+
+
+def add_chapters(text: str, entries: list[str]) -> str:
+    """book.yaml text with entries appended to its `chapters:` list, touching nothing else; checked by re-parsing."""
+    nl = "\r\n" if "\r\n" in text else "\n"
+    lines = text.splitlines(keepends=True)
+    quoted = [e if re.fullmatch(r"[\w./-]+", e) else yaml_string(e) for e in entries]
+    key = next((i for i, line in enumerate(lines) if re.match(r"chapters\s*:", line)), None)
+    old = (yaml.safe_load(text) or {}).get("chapters") or []
+    if key is None:
+        new = text + ("" if not text or text.endswith("\n") else nl) + f"chapters:{nl}"
+        new += "".join(f"  - {e}{nl}" for e in quoted)
+    elif m := re.match(r"(chapters\s*:\s*\[)(.*?)\](.*)$", lines[key].rstrip("\r\n")):
+        inner = m[2].strip()
+        lines[key] = f"{m[1]}{inner + ', ' if inner else ''}{', '.join(quoted)}]{m[3]}{nl}"
+        new = "".join(lines)
+    elif re.match(r"chapters\s*:\s*(#.*)?$", lines[key].rstrip("\r\n")):
+        last, indent, gap = key, None, " "
+        for j in range(key + 1, len(lines)):
+            line = lines[j].rstrip("\r\n")
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            m = re.match(r"(\s*)-(\s+)", line)
+            if m and indent in (None, len(m[1])):
+                last, indent, gap = j, len(m[1]), m[2]
+            elif indent is not None and len(line) - len(line.lstrip()) > indent:
+                last = j
+            else:
+                break
+        pad = " " * (2 if indent is None else indent)
+        if not lines[last].endswith("\n"):
+            lines[last] += nl
+        lines[last + 1:last + 1] = [f"{pad}-{gap}{e}{nl}" for e in quoted]
+        new = "".join(lines)
+    else:
+        new = None
+    try:
+        ok = new is not None and (yaml.safe_load(new) or {}).get("chapters") == list(old) + entries
+    except yaml.YAMLError:
+        ok = False
+    if not ok:
+        raise ArticleImportError([Diagnostic("book.yaml", key + 1 if key is not None else None,
+                                             "the `chapters:` list is written in a form the importer cannot extend; "
+                                             f"add {', '.join(entries)} by hand")])
+    return new
+
+
+def _write(path: Path, data: bytes) -> None:
+    """output.write_bytes (atomic, parent folders made), but a file that is replaced keeps its own permissions."""
+    mode = path.stat().st_mode & 0o777 if path.exists() else None
+    write_bytes(path, data)
+    if mode is not None and path.stat().st_mode & 0o777 != mode:
+        try:
+            os.chmod(path, mode)
+        except OSError as exc:
+            why = f"written, but its permissions could not be kept: {exc.strerror or exc}"
+            raise OutputError([Diagnostic(str(path), None, why)]) from None
+
+
+def import_articles(files: list[Path], out_dir: Path | None = None, *, language: str | None = None,
+                    into: Path | None = None, force: bool = False) -> list[ImportReport]:
+    """out_dir default: <into>/chapters if into is given, else the current dir. language None = detect (nl/en) from words.
+
+    Every file is read and checked before anything is written; a WorkbookError lists all problems at once.
+    """
+    if language is not None and language not in LOCALES and language not in KEYWORDS:
+        known = ", ".join(sorted(set(LOCALES) | set(KEYWORDS)))
+        raise ArticleImportError([Diagnostic("--lang", None, f"unknown language {language!r}; use one of {known}")])
+    book_text, book = _read_book(Path(into)) if into is not None else ("", {})
+    out = Path(out_dir) if out_dir is not None else (Path(into) / "chapters" if into is not None else Path.cwd())
+    root = Path(into) if into is not None else (out.parent if out.name == "chapters" else out)
+    if into is not None and not out.resolve().is_relative_to(root.resolve()):
+        raise ArticleImportError([Diagnostic(str(out), None, "with --into the chapters must be written inside the book")])
+    if out.exists() and not out.is_dir():
+        raise ArticleImportError([Diagnostic(str(out), None, "is a file; the output must be a folder")])
+    problems: list[Diagnostic] = []
+    plans: list[_Plan] = []
+    fallback = str(book.get("language") or "nl").split("-")[0]
+    for file in files:
+        try:
+            plans.append(_parse_file(Path(file), language, fallback))
+        except ArticleImportError as exc:
+            problems.extend(exc.diagnostics)
+
+    listed = [Path(str(c)).as_posix() for c in book.get("chapters") or []]
+    present = sorted(out.glob("*.md")) if out.is_dir() else []
+    numbers = [re.match(r"(\d+)[-_ ]", Path(n).name) for n in listed + [p.name for p in present]]
+    number = max([int(m[1]) for m in numbers if m] + [len(listed)])
+    width = max([2] + [len(m[1]) for m in numbers if m])
+    entries: list[str] = []
+    seen: dict[str, Path] = {}
+    for plan in plans:
+        r = plan.report
+        if r.slug in seen:
+            problems.append(Diagnostic(str(r.source), None, f"gives the same chapter slug {r.slug!r} as {seen[r.slug]}; "
+                                                            "import it separately or rename one"))
+            continue
+        seen[r.slug] = r.source
+        same = [p for p in present if re.sub(r"^\d+[-_ ]", "", p.stem) == r.slug or _front_slug(p) == r.slug]
+        if same and not force:
+            problems.append(Diagnostic(str(same[0]), None, f"already holds chapter {r.slug!r} (from {r.source.name}); "
+                                                           "pass --force to overwrite it"))
+            continue
+        if same:
+            r.output = same[0]
+        elif into is not None:
+            number += 1
+            r.output = out / f"{number:0{width}d}-{r.slug}.md"
+        else:
+            r.output = out / f"{r.slug}.md"
+        if into is not None:
+            entry = r.output.resolve().relative_to(root.resolve()).as_posix()
+            if entry not in listed and entry not in entries:
+                entries.append(entry)
+            if fallback != r.language:
+                r.unsure.insert(0, (1, f"the article is {r.language} but the book is {fallback}: the build "
+                                       "recognises examples, FAQ and further reading by the book's words"))
+    new_book = None
+    if into is not None and entries and not problems:
+        try:
+            new_book = add_chapters(book_text, entries)
+        except ArticleImportError as exc:
+            problems.extend(Diagnostic(str(Path(into) / "book.yaml"), d.line, d.message) for d in exc.diagnostics)
+    if problems:
+        raise ArticleImportError(problems)
+
+    for plan in plans:
+        r = plan.report
+        copy_images(plan.blocks, plan.images, root / "images", r)
+        markdown = to_markdown(plan.title, r.slug, r.language, r.source.name, plan.blocks)
+        _write(r.output, markdown.encode("utf-8"))
+    if new_book is not None:
+        _write(Path(into) / "book.yaml", new_book.encode("utf-8"))
+    return [plan.report for plan in plans]

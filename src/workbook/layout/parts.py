@@ -1,0 +1,278 @@
+"""A Manuscript in, the book's layout cut into parts (the front matter, one part per chapter with its
+notes page) out, each with its HTML; laying one part out (in a worker process); and the content-keyed
+cache of laid-out parts.
+
+A chapter is laid out once, wherever it lands: it opens on a right-hand page and prints no folio of
+its own (the joined PDF stamps the folios, pdfmerge.py), so its pages are the same at any start. The
+front matter is laid out with the contents' page numbers, once the chapters' page counts are known
+(scheduler.py). Links to ids in other parts get invisible stand-ins so WeasyPrint keeps them; the
+joined PDF points them at the real place. Laid-out parts are kept in `.workbook-cache/parts/`, keyed
+by a hash of their HTML (chapter, templates, styles, settings), the pictures they show and their
+start; a corrupt entry is laid out again.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..cache.store import _key, read_entry
+from ..errors import Diagnostic
+from ..model.manuscript import Chapter, Manuscript
+from ..render.templates import Renderer
+
+
+@dataclass(frozen=True)
+class Start:
+    """Where a part begins: the number its first page prints and whether that page is a right-hand one."""
+
+    folio: int = 1
+    right: bool = True
+
+
+CHAPTER = Start(1, True)  # where every chapter is laid out: a right-hand page; its folios come later
+
+
+@dataclass
+class PartResult:
+    """One laid-out part: its page count, where its ids land, the labels its pages print, and its PDF."""
+
+    start: Start
+    pages: int
+    anchors: dict[str, int]  # id -> index of the first page (within the part) it is on
+    labels: list[str | None]  # what each page prints as its number (None: nothing)
+    extra: dict[str, int]  # writing lines added to fill blocks ({fill=page}, notes pages)
+    pdf: bytes | None = None
+    warnings: list[Diagnostic] = field(default_factory=list)
+    toc: dict[str, str] = field(default_factory=dict)  # the contents' numbers it was laid out with (front)
+    fonts: dict[str, str] = field(default_factory=dict)  # BaseFont -> key of the font file it was cut from
+    font_files: dict[str, bytes] = field(default_factory=dict)  # bytes of files the worker sends the first time
+
+    def labels_at(self, folio: int) -> list[str | None]:
+        """The labels the pages print when the part starts at `folio` (arabic folios shift, roman don't)."""
+        shift = folio - self.start.folio
+        return [str(int(label) + shift) if label and label.isdigit() else label for label in self.labels]
+
+
+@dataclass
+class Part:
+    """One part of an edition: the front matter (chapter None) or one chapter with its notes page."""
+
+    edition: str
+    index: int
+    chapter: Chapter | None
+    html: str  # laid out as is, but for the start and (front matter) the contents' numbers
+    css: str  # the template's stylesheet, taken out of html: parsed once per worker process
+    key: str  # hash of everything the layout reads except the start
+    ids: set[str]
+    fill_ids: list[str]
+    size: int  # length of its text, for guessing page counts
+    ghosts: set[str] = field(default_factory=set)  # ids it links to that live in other parts
+
+    @property
+    def front(self) -> bool:
+        return self.chapter is None
+
+
+# -- the parts' HTML ---------------------------------------------------------------------------------
+
+_ID = re.compile(r'\sid="([^"]+)"')
+_HREF = re.compile(r'\shref="#([^"]+)"')
+_TAG = re.compile(r"<[^>]+>")
+
+
+def splittable(renderer: Renderer) -> bool:
+    """Parts need the project's pdf.html (a book's own layouts/pdf.html is rendered as one document)."""
+    template = renderer.env.get_template("pdf.html")
+    return not Path(template.filename or "").resolve().is_relative_to(renderer.manuscript.config.root.resolve())
+
+
+def split(manuscript: Manuscript, renderer: Renderer, edition: str) -> list[Part]:
+    """The edition's parts: the front matter, then one per chapter."""
+    from .fill import fill_targets
+    from .parts import picture_hashes
+
+    fill = set(fill_targets(manuscript))
+    parts = []
+    sheets: dict[str, str] = {}  # one copy of the stylesheet for all parts
+    for index, chapter in enumerate([None, *manuscript.chapters]):
+        if chapter is None:
+            html = renderer.pdf_html(edition, part_front=True, part_chapters=[])
+            pictures = [p for c in ([manuscript.how_to_use] if manuscript.how_to_use else []) for p in c.images]
+            pictures_key = picture_hashes(manuscript, pictures, cover=True)
+        else:
+            html = renderer.pdf_html(edition, part_front=False, part_chapters=[chapter])
+            pictures_key = picture_hashes(manuscript, chapter.images)
+        key = _key("part", edition, html, pictures_key)
+        begin = html.index("<style>")
+        end = html.index("</style>", begin)
+        css, html = html[begin + 7:end], html[:begin] + html[end + 8:]
+        css = sheets.setdefault(css, css)
+        ids = set(_ID.findall(html))
+        fill_ids = [ident for ident in ids if ident in fill]
+        size = len(_TAG.sub("", html[html.find("<body"):]))
+        ghosts = {target for target in _HREF.findall(html) if target not in ids}
+        parts.append(Part(edition, index, chapter, html, css, key, ids, sorted(fill_ids), size, ghosts))
+    return parts
+
+
+def part_html(part: Part, start: Start, toc: dict[str, str] | None = None) -> tuple[str, list[str]]:
+    """The part's HTML and stylesheets for a start: its first page's side and number, and anchors for
+    links out of it.
+
+    Links to ids in other parts get an invisible stand-in here so WeasyPrint keeps the link; the
+    merged PDF points them at the real place (its named destinations come from the owning part).
+    """
+    html = part.html
+    if part.front:
+        attr = ' data-page="{}"'
+        html = re.sub(r'<a href="#([^"]+)" data-page="[^"]*">',
+                      lambda m: f'<a href="#{m[1]}"{attr.format((toc or {}).get(m[1], ""))}>', html)
+    css = [f"html {{ break-before: {'right' if start.right else 'left'}; }}",
+           ".toc a[data-page]::after { content: leader('. ') attr(data-page); }",
+           ".workbook-ghosts { position: absolute; top: 0; left: 0; width: 0; height: 0; overflow: hidden; }"]
+    if not part.front:  # the joined PDF stamps a chapter's folios (they depend on where it lands)
+        css.append("@page :left { @bottom-left { content: none; } } @page :right { @bottom-right { content: none; } }")
+    missing = sorted(part.ghosts)
+    if missing:
+        ghosts = '<div class="workbook-ghosts" aria-hidden="true">' + "".join(
+            f'<a id="{ident}"></a>' for ident in missing) + "</div>"
+        at = html.find("<section")
+        at = html.find(">", at) + 1
+        html = html[:at] + ghosts + html[at:]
+    return html, [part.css, "\n".join(css)]
+
+
+# -- laying a part out (in a worker process) ----------------------------------------------------------
+
+_WORKER: dict = {}
+
+
+def init_worker(manuscript: Manuscript, exclude: list[Path], parent: int | None = None) -> None:
+    """Set up a worker process: the book, a fetcher, and a watch that ends the worker when the build
+    that started it is gone (killed, say): no worker outlives its build."""
+    import os
+    import threading
+    import time
+
+    from ..render.fetcher import SafeFetcher
+
+    _WORKER["manuscript"] = manuscript
+    _WORKER["fetcher"] = SafeFetcher.for_book(manuscript.config, exclude=exclude)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.25)
+        os._exit(1)
+
+    if parent is not None:
+        threading.Thread(target=watch, name="workbook-parent-watch", daemon=True).start()
+
+
+def lay_out_part(html: str, css: list[str], start: Start, fill_ids: list[str], pitch: float,
+                 extra_hint: dict[str, int], need: str, attachments: bool, numbered: bool = False,
+                 manuscript: Manuscript | None = None, fetcher=None, known_fonts: set[str] | None = None) -> PartResult:
+    """Lay one part out (with the fill passes), read where its ids land, and write its PDF if needed.
+
+    `numbered`: a chapter, which prints no folios of its own; its pages' labels are counted from the
+    start's folio instead of read from the page.
+    With the PDF come the font files its fonts were cut from (fontmerge.py joins by them): their keys,
+    and the bytes of those not in `known_fonts` (in a worker: those it has not sent yet).
+    """
+    from .document import document_to_pdf
+    from .fill import lay_out_filled
+    from .fonts import part_fonts
+    from .pagelist import anchor_pages, page_labels
+
+    manuscript = manuscript or _WORKER["manuscript"]
+    fetcher = fetcher or _WORKER["fetcher"]
+    known = _WORKER.setdefault("sent_fonts", set()) if known_fonts is None else known_fonts
+    before = list(manuscript.warnings)
+    document, extra = lay_out_filled(manuscript, html, fill_ids, pitch, fetcher, dict(extra_hint), css)
+    pdf, fonts, files = None, {}, {}
+    if need == "pdf":
+        pdf = document_to_pdf(manuscript, document, fetcher=fetcher, attachments=attachments)
+        fonts, files = part_fonts(document, known)
+        if known_fonts is None:
+            known.update(files)
+    warnings = [w for w in manuscript.warnings if w not in before]
+    labels = ([str(start.folio + page) for page in range(len(document.pages))] if numbered
+              else page_labels(document))
+    return PartResult(start, len(document.pages), anchor_pages(document), labels, extra, pdf,
+                      warnings, fonts=fonts, font_files=files)
+
+
+# -- the cache ---------------------------------------------------------------------------------------
+
+def result_key(part: Part, start: Start, toc: dict[str, str] | None) -> str:
+    return _key("laid-out", part.key, f"{start.folio}/{start.right}", json.dumps(toc or {}, sort_keys=True))
+
+
+def encode_result(result: PartResult) -> bytes:
+    head = json.dumps({"start": [result.start.folio, result.start.right], "pages": result.pages,
+                       "anchors": result.anchors, "labels": result.labels, "extra": result.extra,
+                       "toc": result.toc, "warnings": [[w.file, w.line, w.message, w.severity] for w in result.warnings],
+                       "fonts": result.fonts}).encode()
+    return struct.pack(">I", len(head)) + head + (result.pdf or b"")
+
+
+def decode_result(data: bytes | None, need: str) -> PartResult | None:
+    """A cached part, or None when missing, corrupt or without the PDF that is needed."""
+    try:
+        if not data or len(data) < 4:
+            return None
+        (length,) = struct.unpack(">I", data[:4])
+        head = json.loads(data[4:4 + length])
+        pdf = data[4 + length:] or None
+        if need == "pdf" and not (pdf and pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")):
+            return None
+        folio, right = head["start"]
+        result = PartResult(Start(int(folio), bool(right)), int(head["pages"]),
+                            {str(k): int(v) for k, v in head["anchors"].items()},
+                            [None if v is None else str(v) for v in head["labels"]],
+                            {str(k): int(v) for k, v in head["extra"].items()}, pdf,
+                            [Diagnostic(f, ln, m, s) for f, ln, m, s in head["warnings"]],
+                            {str(k): str(v) for k, v in head["toc"].items()},
+                            {str(k): str(v) for k, v in head["fonts"].items()})
+        if result.pages != len(result.labels) or result.pages < 1:
+            return None
+        return result
+    except (ValueError, KeyError, TypeError, struct.error, UnicodeDecodeError):
+        return None
+
+
+def slot_key(part: Part) -> str:
+    """A key for the part's place in the book (edition and chapter), whatever its content."""
+    return _key("slot", part.edition, part.chapter.slug if part.chapter else "")
+
+
+def read_hint(folder: Path | None, part: Part) -> dict:
+    """The page count and writing lines of this part's last layout: for this very content if there is
+    one, else for the chapter as it was before its last edit (a guess; layout checks it)."""
+    for key in (part.key, slot_key(part)):
+        try:
+            value = json.loads(read_entry(folder, "hints", key) or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if isinstance(value, dict) and value:
+            return value
+    return {}
+
+
+def picture_hashes(manuscript: Manuscript, images: list, cover: bool = False) -> str:
+    """A hash of the pictures a part shows (their bytes: a picture replaced under the same name counts)."""
+    root = manuscript.config.root
+    paths = sorted({str(image.path) for image in images if getattr(image, "path", None)})
+    if cover and manuscript.config.settings.cover:
+        paths.append(str(manuscript.config.settings.cover))
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.encode() + b"\0")
+        try:
+            digest.update(hashlib.sha256((root / path).read_bytes()).digest())
+        except OSError:
+            digest.update(b"missing")
+    return digest.hexdigest()

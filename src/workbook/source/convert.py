@@ -1,0 +1,215 @@
+"""Chapter Markdown in, a safe XHTML fragment (ids prefixed, raw HTML sanitised, entities as XML) and its headings out."""
+from __future__ import annotations
+
+import bisect
+import html as html_lib
+import re
+import xml.etree.ElementTree as etree
+from xml.sax.saxutils import escape as escape_text
+
+import markdown
+from markdown.postprocessors import Postprocessor
+from markdown.treeprocessors import Treeprocessor
+
+from .conventions import BlockIds, ChapterState, WorkbookExtension
+from .footnotes import Footnotes
+from .sanitise import sanitise_html as _nh3_clean
+from .typography import refine_html
+from ..model.manuscript import Heading
+
+_ATTRIBUTE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+class _IdPrefixer(Treeprocessor):
+    """Makes heading and footnote ids unique across the book: `slug--id`."""
+
+    def __init__(self, md, state: ChapterState):
+        super().__init__(md)
+        self.state = state
+
+    def run(self, root: etree.Element) -> None:
+        prefix = f"{self.state.slug}--"
+        prompt_ids = {p.id for p in self.state.prompts}
+        for element in root.iter():
+            for name in list(element.attrib):
+                # attr_list lets authors write {x} or {onclick=...}: keep only plain, harmless attributes.
+                if not _ATTRIBUTE_NAME.match(name):  # handlers and styles: sanitise.secure_fragment warns
+                    del element.attrib[name]
+                elif element.attrib[name] is None or element.attrib[name] == name and name not in ("id", "class"):
+                    element.attrib[name] = name
+            ident = element.get("id")
+            if ident and ident not in prompt_ids:
+                element.set("id", prefix + ident)
+            href = element.get("href")
+            if href and href.startswith("#") and href[1:] not in prompt_ids and len(href) > 1:
+                element.set("href", "#" + prefix + href[1:])
+
+
+class _Sanitiser(Postprocessor):
+    """Cleans the author's raw HTML (scripts, handlers, frames, unsafe URLs) with nh3."""
+
+    def __init__(self, md, state: ChapterState, source: str):
+        super().__init__(md)
+        self.state = state
+        self.source = source
+
+    def run(self, text: str) -> str:
+        stash = self.md.htmlStash.rawHtmlBlocks
+        for index, raw in enumerate(stash):
+            if not isinstance(raw, str) or _ENTITY.fullmatch(raw.strip()):
+                continue
+            if "<" not in raw:  # text such as smarty's quotes: nothing to sanitise, only to escape
+                stash[index] = escape_text(html_lib.unescape(raw))
+                continue
+            clean = sanitise_html(raw)
+            first = raw.strip().split("\n", 1)[0][:60]
+            if _normalise(clean) != _normalise(raw):
+                self.state.problems.append((self._line(first), "warning", f"raw HTML {first[:40]!r} was sanitised (scripts, styles, frames, event handlers and unsafe links are removed)"))
+            stash[index] = html_to_xhtml(clean, self.state, self._line(first) if clean.strip() else None)
+        return text
+
+    def _line(self, needle: str) -> int | None:
+        """The line of `needle` in the chapter, searched onwards from the last one found (stash order is
+        text order), so that a chapter of many raw tags is searched once rather than once per tag."""
+        if not hasattr(self, "_starts"):
+            self._starts = [0] + [m.end() for m in re.finditer("\n", self.source)]
+            self._cursor = 0
+        at = self.source.find(needle, self._cursor)
+        if at < 0:
+            at = self.source.find(needle)
+        if at < 0:
+            return None
+        self._cursor = at
+        return bisect.bisect_right(self._starts, at) + self.state.line_offset
+
+
+_ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|\w+);")
+
+
+def _normalise(html: str) -> str:
+    return re.sub(r"\s+|/>|>", "", html.lower())
+
+
+_ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd", "del", "details",
+    "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
+    "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong", "sub", "summary",
+    "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "var",
+}
+_ALLOWED_ATTRIBUTES = {
+    "*": {"class", "id", "lang", "title", "dir"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start", "type"},
+    "time": {"datetime"},
+}
+
+
+def sanitise_html(html: str) -> str:
+    """Keep structure and text; drop scripts, styles, frames, handlers, and non-http(s)/mailto URLs."""
+    return _nh3_clean(html, _ALLOWED_TAGS, _ALLOWED_ATTRIBUTES)
+
+
+def html_to_xhtml(html: str, state: ChapterState | None = None, line: int | None = None) -> str:
+    """Serialise (sanitised) HTML as well-formed XHTML, so the fragment is valid in EPUB too.
+
+    With a chapter `state`, ids get the chapter's prefix (as Markdown's do) and an id used twice
+    in the chapter is dropped with a warning: a document may hold each id once."""
+    import lxml.etree
+    import lxml.html
+
+    if not html.strip():
+        return html
+    parts = lxml.html.fragments_fromstring(html)
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(escape_text(part))
+        else:
+            if state is not None:
+                _prefix_raw_ids(part, state, line)
+            out.append(lxml.etree.tostring(part, method="xml", encoding="unicode", with_tail=True))
+    return "".join(out)
+
+
+def _prefix_raw_ids(element, state: ChapterState, line: int | None) -> None:
+    prefix = f"{state.slug}--"
+    for el in element.iter():
+        if not isinstance(el.tag, str):
+            continue
+        ident = el.get("id")
+        if ident:
+            new = prefix + ident
+            if new in state.ids:
+                del el.attrib["id"]
+                state.problems.append((line, "warning", f"id {ident!r} is used more than once in this chapter; the repeat is dropped"))
+            else:
+                el.set("id", new)
+                state.ids.add(new)
+        href = el.get("href")
+        if href and href.startswith("#") and len(href) > 1:
+            el.set("href", "#" + prefix + href[1:])
+
+
+_NAMED_ENTITY = re.compile(r"&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)(\w+);")
+
+
+def xml_entities(html: str) -> str:
+    """Named HTML entities (&nbsp;, &mdash;, …) -> characters; XML knows only five by name."""
+    import html as html_lib
+
+    def replace(match: re.Match) -> str:
+        char = html_lib.unescape(match[0])
+        return escape_text(char) if char != match[0] else "&amp;" + match[1] + ";"
+
+    return _NAMED_ENTITY.sub(replace, html)
+
+
+_SMART_KEYS = ("left-double-quote", "right-double-quote", "left-single-quote", "right-single-quote")
+
+
+def convert(body: str, state: ChapterState, language: str, rel: str = "chapter") -> str:
+    """Markdown text of one chapter -> XHTML-compatible HTML fragment (fills `state`)."""
+    quotes = state.words.get("quotes", ("“", "”", "‘", "’"))
+    md = markdown.Markdown(
+        extensions=[
+            "tables", Footnotes(BACKLINK_TEXT="↑", BACKLINK_TITLE=str(state.words.get("back_to_text", ""))),
+            "attr_list", "def_list", "abbr", "sane_lists", "fenced_code", "toc", "smarty", WorkbookExtension(state),
+        ],
+        extension_configs={
+            "smarty": {"substitutions": dict(zip(_SMART_KEYS, quotes))},
+            "toc": {"permalink": False},
+        },
+        output_format="xhtml",
+    )
+    md.treeprocessors.register(_IdPrefixer(md, state), "workbook-ids", 1)
+    md.treeprocessors.register(BlockIds(md, state), "workbook-block-ids", 0.5)
+    md.postprocessors.register(_Sanitiser(md, state, body), "workbook-sanitise", 35)
+    try:
+        return refine_html(xml_entities(md.convert(body)), language)
+    except RecursionError:  # prescan() keeps nesting low; this is the last line of defence
+        state.problems.append((None, "error", "the text is nested too deeply (quotes or lists inside each other); flatten it"))
+        return ""
+    except Exception as exc:  # a Markdown extension tripped over unusual input: report it, never a traceback
+        state.problems.append((None, "error", f"the Markdown could not be converted ({type(exc).__name__}: {exc}); "
+                                              "look for unusual constructs such as a line starting with ': '"))
+        return ""
+
+
+def _parse_fragment(html: str) -> etree.Element | None:
+    try:
+        return etree.fromstring(f"<div>{html}</div>")
+    except etree.ParseError:
+        return None
+
+
+def _collect_headings(fragment: etree.Element | None) -> list[Heading]:
+    if fragment is None:
+        return []
+    headings = []
+    for element in fragment.iter():
+        if element.tag in ("h1", "h2", "h3"):
+            headings.append(Heading(int(element.tag[1]), "".join(element.itertext()).strip(), element.get("id", "")))
+    return headings

@@ -1,0 +1,202 @@
+"""Validated config in, a `Manuscript` (chapters with HTML fragments and prompts) out.
+
+The manuscript knows nothing about PDF or EPUB: it holds target-neutral HTML
+fragments and the structure (prompts, headings, counts) the targets need.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Callable
+
+from ..errors import ManuscriptError, Report
+from ..files.textfile import read_chapter_text
+from ..files.yamlsource import YamlProblem, line_for, load_with_lines
+from ..model.config import MAX_CHAPTER_BYTES, MAX_SLUG, BookConfig, load_config, slugify
+from .context import attach_prompt_context
+from .conventions import ChapterState
+from .resources import check_images, check_links
+from .sanitise import prescan, secure_fragment
+from ..model.manuscript import Chapter, Manuscript
+from .convert import _collect_headings, _parse_fragment, convert
+
+FRONT_MATTER_KEYS = {"title", "slug", "lines", "summary", "language", "source", "author"}
+
+
+def load_book(book_dir: str | Path, on_chapter: Callable[[int, int, str], None] | None = None,
+              *, tolerant: bool = False, cache_dir: Path | None = None) -> Manuscript:
+    """Read a book folder (book.yaml + chapters) into a Manuscript; raise a WorkbookError listing all problems.
+
+    `on_chapter(done, total, file)` is called after each chapter (for progress bars).
+    """
+    config = load_config(book_dir)
+    return build_manuscript(config, on_chapter, tolerant=tolerant, cache_dir=cache_dir)
+
+
+def build_manuscript(config: BookConfig, on_chapter: Callable[[int, int, str], None] | None = None,
+                     *, tolerant: bool = False, cache_dir: Path | None = None) -> Manuscript:
+    """Chapters of a validated config -> Manuscript. With `tolerant`, errors that still leave every
+    chapter readable (missing images, say) are kept in `Manuscript.errors` instead of raised.
+    With `cache_dir`, unchanged chapters come from the build cache (chaptercache.py)."""
+    from ..cache.chapters import chapter_reader
+
+    read_chapter = chapter_reader(config, cache_dir, _read_chapter)
+    report = Report()
+    report.items.extend(config.warnings)
+    chapters: list[Chapter] = []
+    slugs: dict[str, str] = {}
+    for number, (path, yaml_line) in enumerate(zip(config.chapter_files, config.chapter_lines), start=1):
+        rel = path.relative_to(config.root).as_posix()
+        chapter = read_chapter(config, path, rel, number, report)
+        if on_chapter:
+            on_chapter(number, len(config.chapter_files), rel)
+        if chapter is None:
+            continue
+        if chapter.slug in slugs:
+            report.error(rel, 1, f"slug {chapter.slug!r} is also used by {slugs[chapter.slug]}; set a different `slug:` in the front matter")
+            continue
+        slugs[chapter.slug] = rel
+        chapters.append(chapter)
+    how_to_use = _read_how_to_use(config, report)
+    complete = len(chapters) == len(config.chapter_files)
+    if report.errors and not (tolerant and complete):
+        raise ManuscriptError(report.errors + report.warnings)
+    link_chapters(chapters)
+    return Manuscript(config, chapters, report.warnings, how_to_use, report.errors)
+
+
+def _read_how_to_use(config: BookConfig, report: Report) -> Chapter | None:
+    """book.yaml's `how_to_use:` Markdown file as an unnumbered front-matter section."""
+    if not config.settings.how_to_use:
+        return None
+    path = (config.root / config.settings.how_to_use).resolve()
+    rel = path.relative_to(config.root).as_posix()
+    page = _read_chapter(config, path, rel, 0, report)
+    if page is None:
+        return None
+    if page.prompts:
+        report.warning(rel, page.prompts[0].line, "prompts on the how-to-use page are not numbered or collected in worksheets")
+    text = read_chapter_text(path, rel, Report(), MAX_CHAPTER_BYTES) or ""
+    front, _body, _offset = split_front_matter(text)
+    if front is None or not re.search(r"^title\s*:", front, re.M):
+        page.title = str(config.words["how_to_use"])
+    page.slug = "how-to-use"
+    return page
+
+
+_FILE_HREF = re.compile(r'href="([^"#:]+\.md)(?:#([^"]*))?"')
+
+
+def link_chapters(chapters: list[Chapter]) -> None:
+    """Links between chapter files (`02-next.md#a-section`) -> in-book anchors (`#next--a-section`)."""
+    by_file = {chapter.source.resolve(): chapter for chapter in chapters}
+
+    def replace(chapter: Chapter, match: re.Match) -> str:
+        import urllib.parse
+
+        other = by_file.get((chapter.source.parent / urllib.parse.unquote(match[1])).resolve())
+        if other is None:
+            return match[0]  # `workbook check` reports it
+        anchor = match[2]
+        if not anchor:
+            return f'href="#{other.anchor}"'
+        for candidate in (anchor, f"{other.slug}--{anchor}"):
+            if candidate in ids[other.slug]:
+                return f'href="#{candidate}"'
+        return match[0]  # an anchor the other chapter lacks: `workbook check` reports it
+
+    ids = {chapter.slug: {chapter.anchor, *re.findall(r' id="([^"]+)"', chapter.html)} for chapter in chapters}
+    for chapter in chapters:
+        chapter.html = _FILE_HREF.sub(lambda m, c=chapter: replace(c, m), chapter.html)
+
+
+def split_front_matter(text: str) -> tuple[str | None, str, int]:
+    """Return (front matter YAML or None, body, number of lines before the body)."""
+    if not text.startswith("---"):
+        return None, text, 0
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        return None, text, 0
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 1
+    raise YamlProblem(1, "front matter starts with --- but never ends; close it with a line of ---")
+
+
+def _read_chapter(config: BookConfig, path: Path, rel: str, number: int, report: Report) -> Chapter | None:
+    text = read_chapter_text(path, rel, report, MAX_CHAPTER_BYTES)
+    if text is None:
+        return None
+    try:
+        front_text, body, offset = split_front_matter(text)
+        meta, lines = load_with_lines(front_text, "front matter") if front_text is not None else ({}, {})
+    except YamlProblem as exc:
+        line = exc.line + 1 if exc.line and text.startswith("---") and "never ends" not in exc.message else exc.line
+        report.error(rel, line, f"front matter: {exc.message}")
+        return None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        report.error(rel, 2, "front matter must be a mapping (key: value lines between the --- lines)")
+        return None
+    problems_before = len(report.errors)
+    for key in meta:
+        if key not in FRONT_MATTER_KEYS:
+            report.warning(rel, line_for(lines, (key,)) + 1, f"{key}: unknown front matter key, ignored")
+
+    def field_(key: str, kind: type, default: Any) -> Any:
+        value = meta.get(key, default)
+        if value is not None and not isinstance(value, kind) or isinstance(value, bool):
+            report.error(rel, line_for(lines, (key,)) + 1, f"{key}: must be {'a number' if kind is int else 'text'}")
+            return default
+        return value
+
+    title = field_("title", str, None)
+    slug = field_("slug", str, None) or slugify(re.sub(r"^\d+[-_ ]*", "", path.stem) or path.stem)
+    default_lines = field_("lines", int, config.settings.prompt_lines)
+    summary = field_("summary", str, None)
+    if isinstance(default_lines, int) and not 1 <= default_lines <= 40:
+        report.error(rel, line_for(lines, ("lines",)) + 1, "lines: must be from 1 to 40")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
+        report.error(rel, line_for(lines, ("slug",)) + 1, f"slug: {slug!r} may hold only a-z, 0-9 and -")
+    elif len(slug) > MAX_SLUG:
+        report.error(rel, line_for(lines, ("slug",)) + 1, f"slug: is {len(slug)} characters long; the limit is {MAX_SLUG}")
+    if not body.strip():
+        report.error(rel, offset + 1, "chapter has no text; write it or remove it from book.yaml's chapters")
+    if len(report.errors) > problems_before:
+        return None
+
+    words = config.words
+    state = ChapterState(slug=slug, default_lines=default_lines, words=words, line_offset=offset)
+    state.problems.extend(prescan(body, offset))
+    html = ""
+    resource_problems: list = []
+    if not any(severity == "error" for _line, severity, _message in state.problems):
+        html = convert(body, state, config.language, rel)
+        # The security pass: attributes, URLs, pictures (decoded and size-checked), dead #links.
+        html, _secured, resource_problems = secure_fragment(
+            html, source=body, line_offset=offset, chapter_dir=path.parent, book_root=config.root,
+            allow_remote=config.settings.allow_remote, own_ids=(f"chapter-{slug}", f"chapter-{slug}-title"))
+    for line, severity, message in state.problems:
+        (report.error if severity == "error" else report.warning)(rel, line, message)
+    fragment = _parse_fragment(html)
+    if fragment is None and html:
+        report.error(rel, None, "the chapter's HTML is not well-formed after conversion; check raw HTML in it")
+    if len(report.errors) > problems_before:
+        return None
+    # Problems with pictures and links do not stop the chapter from being read, so that
+    # `workbook check` can report them together with everything else (a build still fails on them).
+    for line, severity, message in resource_problems:
+        (report.error if severity == "error" else report.warning)(rel, line, message)
+    headings = _collect_headings(fragment)
+    images = check_images(config.root, rel, fragment, body, offset, report, validate=False)
+    internal_links = check_links(rel, fragment, body, offset, report)
+    if fragment is not None:
+        attach_prompt_context(fragment, state.prompts)
+    if title is None:
+        first = next((h for h in headings if h.level <= 2), None)
+        title = first.text if first else slug.replace("-", " ").capitalize()
+    return Chapter(number, slug, title.strip(), path, rel, html, state.prompts, headings, summary, state.counts,
+                   images, internal_links)
+
+
