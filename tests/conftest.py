@@ -52,18 +52,17 @@ def output(result: workbook.BuildResult, suffix: str) -> Path:
 def demo_editions(tmp_path_factory) -> dict:
     """Both PDF editions of the demo book, made from one render of the whole book: edition -> (pdf path,
     the WeasyPrint Document both are made of, manuscript)."""
-    from workbook.layout.editions import edition_pdf
-    from workbook.layout.fill import render_document
-    from workbook.render.templates import Renderer
+    from workbook.layout.editions import edition_pdf, whole_document
+    from workbook.layout.session import BuildSession
 
     out = tmp_path_factory.mktemp("demo-editions")
     manuscript = workbook.load_book(REPO / "book")
-    renderer = Renderer(manuscript)
-    document = render_document(manuscript, renderer)
+    session = BuildSession.start(manuscript)
+    document = whole_document(session)
     editions = {}
     for edition in ("screen", "print"):
         path = out / f"{edition}.pdf"
-        path.write_bytes(edition_pdf(manuscript, renderer, edition, whole=True))
+        path.write_bytes(edition_pdf(session, edition, whole=True))
         editions[edition] = (path, document, manuscript)
     return editions
 

@@ -284,15 +284,12 @@ def single_and_joined(book: Path, edition: str, workers: int = 2) -> tuple[bytes
     """The edition made from the book rendered as one document, and from its parts laid out (no cache)
     and joined."""
     import workbook
-    from workbook.layout.editions import edition_pdf, lay_out
-    from workbook.render.templates import Renderer
+    from workbook.layout.editions import edition_pdf
+    from workbook.layout.session import BuildSession
 
-    manuscript = workbook.load_book(book)
-    single = edition_pdf(manuscript, Renderer(manuscript), edition, whole=True)
-    manuscript = workbook.load_book(book)
-    renderer = Renderer(manuscript)
-    lay_out(manuscript, renderer, {edition: "pdf"}, workers)
-    return single, edition_pdf(manuscript, renderer, edition)
+    single = edition_pdf(BuildSession.start(workbook.load_book(book)), edition, whole=True)
+    session = BuildSession.start(workbook.load_book(book), jobs=workers)
+    return single, edition_pdf(session, edition)
 
 
 def page_pixels(pdf: bytes, scale: float = 1.5) -> list[bytes]:

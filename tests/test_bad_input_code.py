@@ -14,7 +14,7 @@ import pytest
 
 import workbook
 from workbook.errors import OutputError
-from workbook.cache.store import CACHE_NAME
+from workbook.cache.store import CACHE_NAME, Cache
 
 from conftest import REPO, copy_root
 
@@ -193,7 +193,7 @@ def test_a_poisoned_chapter_cache_is_rebuilt_never_run(tmp_path):
     book = copy_root("mini", tmp_path)
     cache = tmp_path / CACHE_NAME
     fresh = workbook.load_book(book).chapters
-    assert workbook.load_book(book, cache_dir=cache).chapters == fresh
+    assert workbook.load_book(book, cache=Cache(cache)).chapters == fresh
     entries = sorted((cache / "chapters").iterdir())
     assert len(entries) == 2
     mark = tmp_path / "ran"
@@ -205,9 +205,9 @@ def test_a_poisoned_chapter_cache_is_rebuilt_never_run(tmp_path):
     for spoil in spoils:
         for entry, data in zip(entries, spoil):
             entry.write_bytes(data)
-        assert workbook.load_book(book, cache_dir=cache).chapters == fresh and not mark.exists()
+        assert workbook.load_book(book, cache=Cache(cache)).chapters == fresh and not mark.exists()
     good = [entry.read_bytes() for entry in entries]  # rebuilt: whole again, and used
-    assert workbook.load_book(book, cache_dir=cache).chapters == fresh
+    assert workbook.load_book(book, cache=Cache(cache)).chapters == fresh
     assert [entry.read_bytes() for entry in entries] == good
 
 

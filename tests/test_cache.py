@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 import workbook
-from workbook.cache.store import CACHE_NAME, read_entry
+from workbook.cache.store import CACHE_NAME, Cache
 
 from conftest import copy_root
 
@@ -30,7 +30,7 @@ def mini_epubs(tmp_path_factory) -> dict:
         if entry.is_file() and entry.parent.name in ("pages", "parts", "hints", "cover"):
             entry.write_bytes(b'\0\0\0\x10{"anchors": {"x"' if entry.parent.name != "cover" else b"\x89PNG broken")
     result["corrupt"] = (workbook.build(book, tmp / "dist", ["epub"]), _epub(tmp / "dist"))[1]
-    result["repaired"] = {p.parent.name: read_entry(cache, p.parent.name, p.name) for p in cache.rglob("*")
+    result["repaired"] = {p.parent.name: Cache(cache).read(p.parent.name, p.name) for p in cache.rglob("*")
                           if p.parent.name in ("pages", "cover")}
     for entry in cache.rglob("*"):
         if entry.is_file():
@@ -65,14 +65,14 @@ def test_parts_laid_out_in_this_process_give_the_same_epub(mini_epubs):
 def test_converted_chapters_come_from_the_cache_and_an_edit_is_seen(tmp_path):
     book = copy_root("mini", tmp_path)
     cache = tmp_path / CACHE_NAME
-    first = workbook.load_book(book, cache_dir=cache)
+    first = workbook.load_book(book, cache=Cache(cache))
     assert len(list((cache / "chapters").iterdir())) == len(first.chapters)
-    assert workbook.load_book(book, cache_dir=cache).chapters == first.chapters
+    assert workbook.load_book(book, cache=Cache(cache)).chapters == first.chapters
     chapter = first.chapters[0].source
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\nEen nieuwe zin.\n", encoding="utf-8")
     for entry in (cache / "chapters").iterdir():
         entry.write_bytes(b"not a chapter")  # corrupt entries are converted again
-    again = workbook.load_book(book, cache_dir=cache)
+    again = workbook.load_book(book, cache=Cache(cache))
     assert again.chapters == workbook.load_book(book).chapters
     assert "Een nieuwe zin." in again.chapters[0].html and again.chapters[1] == first.chapters[1]
 

@@ -61,11 +61,11 @@ def test_sigkill_during_rendering(tmp_path):
     before = {p.name: sha(p) for p in out.iterdir()}
     code = f"""
         import workbook, workbook.layout.document as pdf
-        real = pdf.html_to_document
+        real = pdf.Typesetter.document
         def announce(*args, **kwargs):
             print("rendering", flush=True)
             return real(*args, **kwargs)
-        pdf.html_to_document = announce
+        pdf.Typesetter.document = announce
         workbook.build({str(ROOTS / 'mini')!r}, {str(out)!r}, ["pdf", "epub"])
     """
     process = run_python(code)

@@ -203,16 +203,14 @@ def _folio_x(path, index: int) -> float:
 
 
 def test_fill_blocks_stay_on_one_page_at_a_small_trim_size():
-    from workbook.layout.fill import render_document
-    from workbook.render.templates import Renderer
+    from workbook.layout.editions import whole_document
+    from workbook.layout.session import BuildSession
 
-    manuscript = workbook.load_book(ROOTS / "typo")
-    manuscript.config.settings.page_size = "6x9in"
-    renderer = Renderer(manuscript)
-    document = render_document(manuscript, renderer, "print")
-    ids = fill_targets(manuscript)
+    session = BuildSession.start(workbook.load_book(ROOTS / "typo", page_size="6x9in"))
+    document = whole_document(session)
+    ids = fill_targets(session.manuscript)
     assert len(ids) == 3
-    assert free_lines(document, ids, renderer.geometry("print").line_pitch_px) == {i: 0 for i in ids}
+    assert free_lines(document, ids, session.renderer.geometry().line_pitch_px) == {i: 0 for i in ids}
     assert all(sum(1 for page in document.pages if i in page.anchors) == 1 for i in ids)
 
 

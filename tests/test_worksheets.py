@@ -14,6 +14,7 @@ import workbook
 from conftest import REPO, ROOTS
 from helpers import find_in_order, normalise, orphaned_lines, pdf_pages_text, writing_lines_per_prompt
 from workbook.targets.clients import ClientsError, build_client_worksheets, read_clients
+from workbook.layout.session import BuildSession
 from workbook.targets.worksheets import WorksheetOptions, render_worksheets, worksheet_lines
 
 
@@ -27,7 +28,7 @@ def demo_worksheets(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_fillable(demo_manuscript) -> bytes:
-    return render_worksheets(demo_manuscript, WorksheetOptions(fillable=True))
+    return render_worksheets(BuildSession.start(demo_manuscript), WorksheetOptions(fillable=True))
 
 
 def test_every_prompt_in_order_with_its_number(demo_worksheets, demo_manuscript):
@@ -69,7 +70,7 @@ def test_worksheet_lines_setting_and_english_words(tmp_path, mini_manuscript):
     manuscript = workbook.load_book(book)
     assert [worksheet_lines(manuscript, p) for p in manuscript.prompts] == [5, 5, 5, 7]
     pdf = tmp_path / "mini.pdf"
-    pdf.write_bytes(render_worksheets(manuscript, WorksheetOptions(chapters=("more",), with_context=True)))
+    pdf.write_bytes(render_worksheets(BuildSession.start(manuscript), WorksheetOptions(chapters=("more",), with_context=True)))
     pages = pdf_pages_text(pdf)
     text = normalise(" ".join(pages))
     assert "Name" in text and "Date" in text and text.endswith("Page 1 of 1")
@@ -93,7 +94,7 @@ def test_prompt_info_carries_question_html_and_example(mini_manuscript, demo_man
 
 def test_with_context_prints_the_example_before_its_prompt(demo_manuscript, tmp_path):
     pdf = tmp_path / "ctx.pdf"
-    pdf.write_bytes(render_worksheets(demo_manuscript, WorksheetOptions(chapters=("grenzen",), with_context=True)))
+    pdf.write_bytes(render_worksheets(BuildSession.start(demo_manuscript), WorksheetOptions(chapters=("grenzen",), with_context=True)))
     text = normalise(" ".join(pdf_pages_text(pdf)))
     prompt = next(p for p in demo_manuscript.prompts if p.id == "grenzen-2")
     example_at = text.find(normalise(prompt.example_text)[:40])

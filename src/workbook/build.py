@@ -6,14 +6,20 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .cache.store import CACHE_NAME, forget_cache_problems, take_cache_warning
+from .cache.store import Cache, cache_folder
 from .errors import Diagnostic, ManuscriptError, WorkbookError
-from .files.output import clean_stale_temps, write_bytes
-from .layout.editions import lay_out, release_memory
+from .files.output import clean_stale_temps, output_folder, write_bytes
+from .layout.editions import lay_out
+from .layout.join import release_memory
+from .layout.session import BuildSession
 from .model.config import FORMATS
 from .model.manuscript import Manuscript
-from .render.templates import Renderer, SafeFetcher
+from .source.check import check_manuscript
 from .source.load import load_book
+from .targets.epub import build_epub
+from .targets.pdf import build_pdf, build_print_pdf
+from .targets.site import build_site
+from .targets.worksheets import build_worksheets
 
 
 @dataclass
@@ -38,22 +44,6 @@ def parse_formats(value: str | Iterable[str] | None, default: Iterable[str] = FO
     if unknown or not formats:
         raise ValueError(f"unknown format {unknown[0]!r}; choose from {', '.join(FORMATS)}" if unknown else "no format given")
     return [f for f in FORMATS if f in formats]
-
-
-INPUT_FOLDERS = ("chapters", "images", "layouts", "styles")
-
-
-def check_out_dir(book_dir: Path, out_dir: Path) -> None:
-    """Refuse an output folder that is the book folder or one of its parents (cleaning it would hurt),
-    or that lies inside one of the book's input folders (chapters/, images/, layouts/, styles/)."""
-    book = book_dir.resolve()
-    out = out_dir.resolve()
-    if out == book or book.is_relative_to(out):
-        raise WorkbookError([Diagnostic(str(out_dir), None, "output folder holds the book itself; choose a separate folder such as dist/")])
-    for name in INPUT_FOLDERS:
-        if out.is_relative_to(book / name):
-            raise WorkbookError([Diagnostic(str(out_dir), None, f"output folder is inside the book's {name}/ folder, "
-                                                               "which the build reads; choose a separate folder such as dist/")])
 
 
 def check_inputs(manuscript: Manuscript, out_dir: Path) -> None:
@@ -81,34 +71,29 @@ def check_inputs(manuscript: Manuscript, out_dir: Path) -> None:
 class Target:
     """One output format: its file name in dist/ and the function that makes its bytes.
 
-    `function(manuscript, renderer)` returns the file's bytes, or a {relative path: bytes} mapping
-    for a target that writes several files. A target with `uses_outputs` runs after all others and
-    is called as `function(manuscript, renderer, outputs)`, where `outputs` maps each other format
-    to the files it has in the output folder (written by this build, or left by an earlier one).
+    `make(session)` returns the file's bytes, or a {relative path: bytes} mapping for a target that
+    writes several files. A target with `uses_outputs` runs after all others and is called as
+    `make(session, outputs)`, where `outputs` maps each other format to the files it has in the output
+    folder (written by this build, or left by an earlier one).
     """
 
     name: str
     filename: str  # "{slug}" is replaced by the book's slug
-    module: str
-    function: str
+    make: Callable[..., bytes | dict[str, bytes]]
     uses_outputs: bool = False
 
-    def produce(self, manuscript: Manuscript, renderer: Renderer,
-                outputs: dict[str, list[Path]] | None = None) -> bytes | dict[str, bytes]:
-        import importlib
-
-        function = getattr(importlib.import_module(self.module, __package__), self.function)
+    def produce(self, session: BuildSession, outputs: dict[str, list[Path]] | None = None) -> bytes | dict[str, bytes]:
         if self.uses_outputs:
-            return function(manuscript, renderer, outputs or {})
-        return function(manuscript, renderer)
+            return self.make(session, outputs or {})
+        return self.make(session)
 
 
 TARGETS: dict[str, Target] = {t.name: t for t in (
-    Target("pdf", "{slug}.pdf", ".targets.pdf", "build_pdf"),
-    Target("epub", "{slug}.epub", ".targets.epub", "build_epub"),
-    Target("print", "{slug}-print.pdf", ".targets.pdf", "build_print_pdf"),
-    Target("worksheets", "{slug}-worksheets.pdf", ".targets.worksheets", "build_worksheets"),
-    Target("site", "index.html", ".targets.site", "build_site", uses_outputs=True),
+    Target("pdf", "{slug}.pdf", build_pdf),
+    Target("epub", "{slug}.epub", build_epub),
+    Target("print", "{slug}-print.pdf", build_print_pdf),
+    Target("worksheets", "{slug}-worksheets.pdf", build_worksheets),
+    Target("site", "index.html", build_site, uses_outputs=True),
 )}
 
 
@@ -129,23 +114,12 @@ def existing_outputs(out: Path, slug: str) -> dict[str, list[Path]]:
     return found
 
 
-def set_page_size(manuscript: Manuscript, page_size: str | None) -> None:
-    """Override book.yaml's page_size (e.g. from --page-size); ValueError names the accepted sizes."""
-    if page_size:
-        from .model.config import page_size_mm
-
-        page_size_mm(page_size)
-        manuscript.config.settings.page_size = page_size
-
-
-def edition_needs(wanted: list[str]) -> dict[str, str]:
+def layout_need(wanted: list[str]) -> str | None:
     """What the wanted formats need of the book's one layout: its PDF parts for the reader's or the
-    printer's PDF ({"book": "pdf"}), or only its page data for the EPUB's page list ({"book": "pages"})."""
-    from .model.pages import LAYOUT
-
+    printer's PDF ("pdf"), only its page data for the EPUB's page list ("pages"), or nothing."""
     if "pdf" in wanted or "print" in wanted:
-        return {LAYOUT: "pdf"}
-    return {LAYOUT: "pages"} if "epub" in wanted else {}
+        return "pdf"
+    return "pages" if "epub" in wanted else None
 
 
 ProgressCallback = Callable[[str, int, int, str], None]  # (kind: "chapters"|"parts"|"outputs", done, total, label)
@@ -162,21 +136,13 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
     `jobs` processes lay out the PDF editions' parts (default: one per core, or WORKBOOK_JOBS).
     Returns the files written. Raises WorkbookError (with file:line diagnostics) for problems in the book.
     """
-    from .source.check import check_manuscript
-
     book_dir = Path(book_dir)
-    out = Path(out_dir) if out_dir is not None else book_dir.resolve().parent / "dist"
-    check_out_dir(book_dir, out)
+    out = output_folder(book_dir, out_dir)
     result = BuildResult()
     started = time.perf_counter()
     chapter_progress = (lambda done, total, label: on_progress("chapters", done, total, label)) if on_progress else None
-    cache = out.resolve().parent / CACHE_NAME  # beside the output folder, never inside it
-    forget_cache_problems(cache)
-    manuscript = load_book(book_dir, chapter_progress, cache_dir=cache)
-    try:
-        set_page_size(manuscript, page_size)
-    except ValueError as exc:
-        raise WorkbookError([Diagnostic("--page-size", None, f"{page_size!r}: {exc}")]) from None
+    cache = Cache(cache_folder(out))
+    manuscript = load_book(book_dir, chapter_progress, cache=cache, page_size=page_size)
     result.timings["manuscript"] = time.perf_counter() - started
     began = time.perf_counter()
     problems = check_manuscript(manuscript)
@@ -189,17 +155,14 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
     result.timings["check"] = time.perf_counter() - began
     wanted = build_order(parse_formats(formats, manuscript.config.settings.formats))
     check_inputs(manuscript, out)
-    renderer = Renderer(manuscript)
-    renderer.fetcher = SafeFetcher.for_book(manuscript.config, exclude=[out])
-    renderer.cache_dir = cache
-    needs = edition_needs(wanted)
-    if needs:  # every edition the targets need, laid out together over all cores
+    session = BuildSession.start(manuscript, out, cache, jobs)
+    need = layout_need(wanted)
+    if need:  # the book's one layout, over all cores, before the targets that share it
         began = time.perf_counter()
         if on_stage:
             on_stage("layout")
         result.parts, result.layouts, result.cached = lay_out(
-            manuscript, renderer, needs, jobs,
-            (lambda done, total, label: on_progress("parts", done, total, label)) if on_progress else None)
+            session, need, (lambda done, total, label: on_progress("parts", done, total, label)) if on_progress else None)
         result.timings["layout"] = time.perf_counter() - began
     clean_stale_temps(out)
     slug = manuscript.config.slug
@@ -211,7 +174,7 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
             on_progress("outputs", index, len(wanted), name)
         began = time.perf_counter()
         target = TARGETS[name]
-        data = target.produce(manuscript, renderer, {k: v for k, v in written.items() if k != name})
+        data = target.produce(session, {k: v for k, v in written.items() if k != name})
         if isinstance(data, dict):
             paths = [write_bytes(out / relative, content) for relative, content in data.items()]
         else:
@@ -222,7 +185,7 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
         del data
         release_memory()  # what a target held (a joined PDF, say) does not stack onto the next one's peak
     result.warnings.extend(manuscript.warnings)  # after the targets: rendering may add warnings
-    cache_warning = take_cache_warning(cache)
+    cache_warning = cache.warning()
     if cache_warning:
         result.warnings.append(cache_warning)
     if on_progress:

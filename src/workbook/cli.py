@@ -6,13 +6,32 @@ import sys
 from pathlib import Path
 
 import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from . import __version__
-from .author.new import scaffold_languages
+from .author.new import new_book, scaffold_languages
+from .author.preview import parse_pages
+from .author.preview import preview as preview_pages
 from .author.progress import BuildReporter
+from .author.watch import serve_and_watch
 from .build import build as build_book
 from .build import parse_formats
 from .errors import Diagnostic, WorkbookError, escape_controls
+from .files.output import output_folder, write_bytes
+from .importers.articles import import_articles
+from .layout.session import BuildSession
+from .model.config import page_size_mm
+from .source.check import check_book
+from .source.load import load_book
+from .targets.clients import build_client_worksheets
+from .targets.worksheets import ChapterChoiceError, WorksheetOptions, render_worksheets
 
 
 def _print_diagnostics(items: list[Diagnostic]) -> None:
@@ -37,7 +56,6 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str | None) -> l
 def _page_size(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
-    from .model.config import page_size_mm
 
     try:
         page_size_mm(value)
@@ -92,8 +110,6 @@ def build(book: Path, out_dir: Path | None, formats: list[str] | None, page_size
               help="Language of the sample book.")
 def new_command(directory: Path, language: str) -> None:
     """Start a book in DIRECTORY (new or empty): book.yaml, two sample chapters, a README."""
-    from .author.new import new_book
-
     written = new_book(directory, language)
     for path in written:
         click.echo(f"created {path}")
@@ -109,8 +125,6 @@ def check_command(book: Path, strict: bool) -> None:
     Prints `file:line: error|warning: message` per problem and a summary; exit 1 on errors
     (and on warnings with --strict).
     """
-    from .source.check import check_book
-
     report = check_book(book)
     for item in report.diagnostics:
         click.echo(str(item))
@@ -128,8 +142,6 @@ def check_command(book: Path, strict: bool) -> None:
 @click.option("-f", "--formats", callback=_formats, help="What to rebuild on change (default: pdf,epub).")
 def watch_command(book: Path, out_dir: Path | None, port: int, formats: list[str] | None) -> None:
     """Rebuild BOOK on every change and serve a live preview on http://127.0.0.1:PORT."""
-    from .author.watch import serve_and_watch
-
     serve_and_watch(book, out_dir, port, formats)
 
 
@@ -143,8 +155,6 @@ def watch_command(book: Path, out_dir: Path | None, port: int, formats: list[str
 @click.option("--force", is_flag=True, help="Overwrite chapters that already exist.")
 def import_(files: tuple[Path, ...], out_dir: Path | None, language: str | None, into: Path | None, force: bool) -> None:
     """Turn plain-text or HTML articles (FILE...) into chapter files that build."""
-    from .importers.articles import import_articles
-
     for report in import_articles(list(files), out_dir, language=language, into=into, force=force):
         click.echo(report.summary())
 
@@ -165,24 +175,16 @@ def import_(files: tuple[Path, ...], out_dir: Path | None, language: str | None,
 def worksheets(book: Path, out_dir: Path | None, chapters: tuple[str, ...], fillable: bool, with_context: bool,
                clients_csv: Path | None, jobs: int | None, quiet: bool) -> None:
     """Worksheets for coaches: the prompts of BOOK by chapter, with writing lines and a name/date line."""
-    from .targets.worksheets import WorksheetOptions
-
     options = WorksheetOptions(chapters=chapters, fillable=fillable, with_context=with_context)
     if clients_csv is not None:
         _client_worksheets(book, clients_csv, out_dir, options, jobs, quiet)
         return
-    from .build import check_out_dir
-    from .files.output import write_bytes
-    from .source.load import load_book
-    from .targets.worksheets import ChapterChoiceError, render_worksheets
-
-    out = out_dir if out_dir is not None else book.resolve().parent / "dist"
-    check_out_dir(book, out)
+    out = output_folder(book, out_dir)
     manuscript = load_book(book)
     if not quiet:
         _print_diagnostics(manuscript.warnings)
     try:
-        data = render_worksheets(manuscript, options)
+        data = render_worksheets(BuildSession.start(manuscript, out), options)
     except ChapterChoiceError as exc:
         raise click.BadParameter(exc.diagnostics[0].message, param_hint="'--chapter'") from None
     path = write_bytes(out / f"{manuscript.config.slug}-worksheets.pdf", data)
@@ -191,17 +193,6 @@ def worksheets(book: Path, out_dir: Path | None, chapters: tuple[str, ...], fill
 
 
 def _client_worksheets(book: Path, clients_csv: Path, out_dir: Path | None, options, jobs: int | None, quiet: bool) -> None:
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    from .targets.clients import build_client_worksheets
-    from .targets.worksheets import ChapterChoiceError
 
     console = Console(stderr=True)
     with Progress(TextColumn("worksheets"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -234,9 +225,6 @@ def _client_worksheets(book: Path, clients_csv: Path, out_dir: Path | None, opti
 @click.option("--dpi", type=click.IntRange(20, 600), default=80, show_default=True, help="Resolution of the pictures.")
 def preview(book: Path, edition: str, pages: str | None, out_dir: Path | None, page_size: str | None, dpi: int) -> None:
     """Write PNG pictures of BOOK's pages, to look at without a PDF viewer."""
-    from .author.preview import parse_pages
-    from .author.preview import preview as preview_pages
-
     if pages is not None:
         try:
             parse_pages(pages, 10_000)

@@ -6,11 +6,14 @@ import re
 from pathlib import Path
 from typing import Callable
 
-from ..build import check_out_dir, set_page_size
-from ..errors import Diagnostic, WorkbookError
-from ..files.output import write_bytes
+import pypdfium2
+
+from ..cache.store import Cache, cache_folder
+from ..errors import Diagnostic
+from ..files.output import output_folder, write_bytes
+from ..layout.editions import edition_pdf
+from ..layout.session import BuildSession
 from ..model.pages import EDITIONS
-from ..render.templates import Renderer
 from ..source.load import load_book
 
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d*)\s*)?$")
@@ -46,36 +49,22 @@ def preview(book_dir: str | Path, out_dir: str | Path | None = None, edition: st
     Files are named `SLUG[-print]-pNNN.png` (NNN: the PDF page, from 1) in `out_dir`
     (default: `dist/preview/` beside the book folder).
     """
-    import pypdfium2
-
-    from ..cache.store import CACHE_NAME, forget_cache_problems, take_cache_warning
-    from ..layout.editions import edition_pdf
-    from ..render.fetcher import SafeFetcher
-
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}; choose from {', '.join(EDITIONS)}")
     book_dir = Path(book_dir)
-    out = Path(out_dir) if out_dir is not None else book_dir.resolve().parent / "dist" / "preview"
-    check_out_dir(book_dir, out)
-    manuscript = load_book(book_dir)
-    try:
-        set_page_size(manuscript, page_size)
-    except ValueError as exc:
-        raise WorkbookError([Diagnostic("--page-size", None, f"{page_size!r}: {exc}")]) from None
-    renderer = Renderer(manuscript)
-    renderer.fetcher = SafeFetcher.for_book(manuscript.config, exclude=[out])
-    # beside the output folder as for a build (by default beside dist/, so it shares a build's parts)
-    renderer.cache_dir = (out.resolve().parent if out_dir is not None else book_dir.resolve().parent) / CACHE_NAME
-    forget_cache_problems(renderer.cache_dir)
-    pdf = edition_pdf(manuscript, renderer, edition)
-    cache_warning = take_cache_warning(renderer.cache_dir)  # the cache only saves time: say so, go on
+    out = output_folder(book_dir, out_dir, "preview")
+    # the cache beside the output folder as for a build (by default beside dist/: it shares a build's parts)
+    cache = Cache(cache_folder(out if out_dir is not None else out.parent))
+    session = BuildSession.start(load_book(book_dir, page_size=page_size), out, cache)
+    pdf = edition_pdf(session, edition)
+    cache_warning = cache.warning()  # the cache only saves time: say so, go on
     if cache_warning and on_warning:
         on_warning(cache_warning)
     document = pypdfium2.PdfDocument(pdf)
     written = []
     try:
         indices = parse_pages(pages, len(document))
-        stem = manuscript.config.slug + ("-print" if edition == "print" else "")
+        stem = session.manuscript.config.slug + ("-print" if edition == "print" else "")
         for index in indices:
             image = document[index].render(scale=dpi / 72).to_pil().convert("RGB")
             buffer = io.BytesIO()

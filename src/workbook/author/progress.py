@@ -5,6 +5,14 @@ import sys
 from typing import IO, Any
 
 import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 
 class BuildReporter:
@@ -20,15 +28,6 @@ class BuildReporter:
 
     def __enter__(self) -> "BuildReporter":
         if self.fancy:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
             self._progress = Progress(
                 TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
                 TextColumn("{task.fields[label]}"), TimeElapsedColumn(),

@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import click
+import watchfiles
 
 from ..build import build as build_book
 from ..errors import Diagnostic, WorkbookError
+from ..files.output import output_folder
+from ..model.config import load_config
 from ..model.manuscript import Manuscript
 from ..render.templates import Renderer
 from ..source.check import check_manuscript
@@ -46,7 +49,7 @@ class LivePreview:
     def __init__(self, book_dir: str | Path, out_dir: str | Path | None = None, formats: Iterable[str] | None = None,
                  log: Callable[[str], None] | None = None):
         self.book_dir = Path(book_dir).resolve()
-        self.out_dir = Path(out_dir).resolve() if out_dir else self.book_dir.parent / "dist"
+        self.out_dir = output_folder(self.book_dir, out_dir).resolve()
         self.formats = list(formats) if formats else None
         self.log = log or (lambda message: None)
         self.state = PreviewState()
@@ -125,8 +128,6 @@ class LivePreview:
     # --- watching -------------------------------------------------------------------------------
     def watch(self) -> None:
         """Rebuild whenever a file in the book folder changes (not the output folder); until `stop()`."""
-        import watchfiles
-
         out = self.out_dir
 
         def relevant(change: watchfiles.Change, path: str) -> bool:
@@ -297,13 +298,10 @@ def start_server(preview: LivePreview, port: int = 8000) -> PreviewServer:
 def serve_and_watch(book_dir: str | Path, out_dir: str | Path | None = None, port: int = 8000,
                     formats: Iterable[str] | None = None) -> None:
     """`workbook watch`: build, serve, rebuild on change, until Ctrl-C."""
-    from ..build import check_out_dir
-    from ..model.config import load_config
-
     book_dir = Path(book_dir)
     load_config(book_dir)  # a missing or unreadable book.yaml is an error at once, not a page
-    preview = LivePreview(book_dir, out_dir, formats, log=lambda m: click.echo(m, err=True))
-    check_out_dir(book_dir, preview.out_dir)
+    out = output_folder(book_dir, out_dir)
+    preview = LivePreview(book_dir, out, formats, log=lambda m: click.echo(m, err=True))
     server = start_server(preview, port)
     click.echo(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", err=False)
     sys.stdout.flush()

@@ -4,7 +4,7 @@
 The key is a hash of the workbook version, the chapter's bytes, its place in the book, the book's
 settings and words, and a fingerprint (name, size, modification time) of every other file in the book
 folder (pictures a chapter checks, the how-to-use page, styles). An entry is JSON (the Chapter's fields and
-its diagnostics, checked against their types when read back), never code: one that is not whole (pagecache.py
+its diagnostics, checked against their types when read back), never code: one that is not whole (store.py
 checks its SHA-256) or does not validate is ignored and the chapter converted again.
 """
 from __future__ import annotations
@@ -13,15 +13,14 @@ import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import Callable, Optional
 
 from pydantic import TypeAdapter, ValidationError
 
 from ..errors import Diagnostic, Report
 from ..model.config import BookConfig
-
-if TYPE_CHECKING:
-    from ..model.manuscript import Chapter
+from ..model.manuscript import Chapter
+from .store import Cache, code_fingerprint
 
 SKIP_DIRS = {".git", ".workbook-cache", "dist", "__pycache__"}
 
@@ -44,8 +43,6 @@ def book_fingerprint(config: BookConfig) -> str:
 @lru_cache(maxsize=1)
 def _entry_type() -> TypeAdapter:
     """A converted chapter (None when it had errors) and the diagnostics converting it gave, as JSON."""
-    from ..model.manuscript import Chapter
-
     return TypeAdapter(tuple[Optional[Chapter], list[Diagnostic]])
 
 
@@ -62,12 +59,10 @@ def decode_entry(data: bytes) -> tuple[Chapter | None, list[Diagnostic]] | None:
         return None
 
 
-def chapter_reader(config: BookConfig, folder: Path | None, read: Callable) -> Callable:
-    """`read(config, path, rel, number, report)` wrapped with the cache in `folder` (None: no cache)."""
-    if folder is None:
+def chapter_reader(config: BookConfig, cache: Cache | None, read: Callable) -> Callable:
+    """`read(config, path, rel, number, report)` wrapped with the build's cache (None: no cache)."""
+    if cache is None or cache.folder is None:
         return read
-    from .store import code_fingerprint, read_entry, write_entry
-
     common = hashlib.sha256("\0".join([
         code_fingerprint(), config.settings.model_dump_json(), json.dumps(config.words, sort_keys=True, default=str),
         str(config.root), book_fingerprint(config)]).encode()).hexdigest()
@@ -78,14 +73,14 @@ def chapter_reader(config: BookConfig, folder: Path | None, read: Callable) -> C
         except OSError:
             return read(config, path, rel, number, report)
         key = hashlib.sha256(f"{common}\0{rel}\0{number}\0".encode() + source).hexdigest()
-        entry = decode_entry(read_entry(folder, "chapters", key) or b"null")
+        entry = decode_entry(cache.read("chapters", key) or b"null")
         if entry is not None:
             chapter, items = entry
             report.items.extend(items)
             return chapter
         before = len(report.items)
         chapter = read(config, path, rel, number, report)
-        write_entry(folder, "chapters", key, encode_entry(chapter, report.items[before:]))
+        cache.write("chapters", key, encode_entry(chapter, report.items[before:]))
         return chapter
 
     return cached

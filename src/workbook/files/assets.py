@@ -4,6 +4,11 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+import font_source_sans_pro
+import font_source_serif_pro
+
+from .scripts import script_font_face_css, script_font_files, with_script_families
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/workbook, or workbook/ in an installed wheel
 
 
@@ -20,9 +25,6 @@ def project_dir(name: str) -> Path:
 @functools.cache
 def font_files() -> dict[str, Path]:
     """The shipped book fonts (from pinned PyPI packages), by family-weight-style key."""
-    import font_source_sans_pro
-    import font_source_serif_pro
-
     serif = Path(font_source_serif_pro.font_directory)
     sans = Path(font_source_sans_pro.font_directory)
     return {
@@ -57,22 +59,16 @@ def font_face_css(scripts: list[str] | tuple[str, ...] = ()) -> str:
             f'font-style: {style}; src: url("{path.as_uri()}") format("truetype"); }}'
         )
     if scripts:
-        from .scripts import script_font_face_css
-
         rules.append(script_font_face_css(scripts, FAMILIES))
     return "\n".join(rules)
 
 
 def book_css(scripts: list[str] | tuple[str, ...], stylesheet: str) -> str:
     """The @font-face rules and `stylesheet`, whose font stacks name the enabled scripts' families too."""
-    from .scripts import with_script_families
-
     return font_face_css(scripts) + "\n" + with_script_families(stylesheet, scripts, FAMILIES)
 
 
 def asset_roots(book_root: Path, scripts: list[str] | tuple[str, ...] = ()) -> list[Path]:
     """Every folder (or file) a render may read from: the book, the project's layouts and styles, the
     shipped fonts and the font files of the enabled scripts."""
-    from .scripts import script_font_files
-
     return [book_root, project_dir("layouts"), project_dir("styles"), *font_dirs(), *script_font_files(scripts)]

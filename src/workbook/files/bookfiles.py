@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import posixpath
 import stat
+import urllib.parse
 from pathlib import Path
 
 from .images import MAX_IMAGE_BYTES, ImageInfo, ImageProblem, inspect_image
@@ -15,6 +16,14 @@ IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
                ".webp": "image/webp", ".svg": "image/svg+xml"}
 MAX_ATTACHMENT_BYTES = 40_000_000
 MAX_TEXT_BYTES = 1_000_000  # a Markdown file the book names (the chapter limit, config.MAX_CHAPTER_BYTES)
+
+
+def image_path(src: str) -> str | None:
+    """The book-relative path of a local picture URL, or None for data: and web URLs."""
+    parsed = urllib.parse.urlsplit(src)
+    if parsed.scheme or parsed.netloc:
+        return None
+    return posixpath.normpath(urllib.parse.unquote(parsed.path).lstrip("/")) if parsed.path else None
 
 
 class BookFileProblem(ValueError):

@@ -1,13 +1,14 @@
 """Bytes in, files in the output folder out: written atomically with the user's umask."""
 from __future__ import annotations
 
+import ctypes
 import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import Diagnostic, OutputError
+from ..errors import Diagnostic, OutputError, WorkbookError
 
 TEMP_PREFIX = ".wb-tmp-"
 
@@ -74,8 +75,6 @@ def commit_temp(temp: Path, target: Path) -> Path:
 
 def _link_fd(fd: int, path: Path) -> bool:
     """Give an O_TMPFILE file a name: linkat(AT_EMPTY_PATH), else via /proc/self/fd."""
-    import ctypes
-
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         if libc.linkat(fd, b"", -100, os.fsencode(path), 0x1000) == 0:  # AT_FDCWD, AT_EMPTY_PATH
@@ -123,3 +122,27 @@ def clean_stale_temps(folder: Path) -> None:
                 leftover.unlink()
             except OSError:
                 pass
+
+
+INPUT_FOLDERS = ("chapters", "images", "layouts", "styles")
+
+
+def check_out_dir(book_dir: Path, out_dir: Path) -> None:
+    """Refuse an output folder that is the book folder or one of its parents (cleaning it would hurt),
+    or that lies inside one of the book's input folders (chapters/, images/, layouts/, styles/)."""
+    book = book_dir.resolve()
+    out = out_dir.resolve()
+    if out == book or book.is_relative_to(out):
+        raise WorkbookError([Diagnostic(str(out_dir), None, "output folder holds the book itself; choose a separate folder such as dist/")])
+    for name in INPUT_FOLDERS:
+        if out.is_relative_to(book / name):
+            raise WorkbookError([Diagnostic(str(out_dir), None, f"output folder is inside the book's {name}/ folder, "
+                                                               "which the build reads; choose a separate folder such as dist/")])
+
+
+def output_folder(book_dir: Path, out_dir: str | Path | None = None, *sub: str) -> Path:
+    """The output folder a command writes into: `out_dir` if given, else `dist/` beside the book folder
+    (then `sub`, e.g. dist/preview/); checked by check_out_dir."""
+    out = Path(out_dir) if out_dir is not None else Path(book_dir).resolve().parent.joinpath("dist", *sub)
+    check_out_dir(Path(book_dir), out)
+    return out

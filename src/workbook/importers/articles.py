@@ -26,36 +26,14 @@ from .plain_text import (
     section_heading,
     words_for,
 )
+from .report import COUNT_KEYS, ImportReport
 
 MAX_BYTES = {"text": 4_000_000, "html": 30_000_000}
-COUNT_KEYS = ("headings", "subheadings", "prompts", "examples", "quotes", "definitions", "faq",
-              "further_reading", "calls_to_action")
+
 
 
 class ArticleImportError(WorkbookError):
     """An article cannot be imported: unreadable, empty, binary, or its chapter already exists."""
-
-
-@dataclass
-class ImportReport:
-    """What one import found, where it went, and what it dropped or was unsure about (source line numbers)."""
-
-    source: Path
-    output: Path
-    title: str
-    slug: str
-    counts: dict[str, int] = field(default_factory=dict)
-    unsure: list[tuple[int, str]] = field(default_factory=list)
-    dropped: list[tuple[int, str]] = field(default_factory=list)
-    language: str = "nl"
-
-    def summary(self) -> str:
-        c = self.counts
-        found = ", ".join(f"{c.get(k, 0)} {k.replace('_', ' ')}" for k in COUNT_KEYS)
-        lines = [f"{self.source} -> {self.output} [{self.language}] “{self.title}”", f"  found: {found}"]
-        lines += [f"  dropped {self.source.name}:{n}: {what}" for n, what in self.dropped]
-        lines += [f"  unsure  {self.source.name}:{n}: {why}" for n, why in self.unsure]
-        return "\n".join(lines)
 
 
 # ---- reading --------------------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlsplit
 
 from ..files.output import write_bytes
@@ -23,9 +22,7 @@ from .plain_text import (
     sign_off,
     words_for,
 )
-
-if TYPE_CHECKING:  # importer.py imports this module; the report class is needed only for the type hint
-    from .articles import ImportReport
+from .report import ImportReport
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
 DROP = {"nav", "header", "footer", "aside", "script", "style", "noscript", "template", "form", "iframe", "object",

@@ -1,4 +1,5 @@
-"""Rendered book HTML in, a PDF (fonts embedded, metadata, bookmarks) out, via WeasyPrint."""
+"""Rendered HTML in, a laid-out WeasyPrint document and its PDF (fonts embedded, reproducible) out; WeasyPrint's
+problems become `file:line` diagnostics."""
 from __future__ import annotations
 
 import logging
@@ -8,10 +9,14 @@ from pathlib import Path
 from typing import Iterator
 
 import weasyprint
+from weasyprint.text.fonts import FontConfiguration
 
 from ..errors import Diagnostic, OutputError
 from ..model.manuscript import Manuscript
 from ..render.fetcher import BookFetchError, SafeFetcher
+from ..render.templates import book_date
+from ..source.glyphs import fold_notdef
+from ..source.overflow import overflow_warnings
 
 
 class _Collector(logging.Handler):
@@ -80,8 +85,6 @@ def refuse_attachment_links(document: weasyprint.HTML) -> list[Diagnostic]:
 
 def declared_attachments(manuscript: Manuscript, fetcher: SafeFetcher) -> list[weasyprint.Attachment]:
     """The files book.yaml lists under `attachments:`, fetched through the same checks, dated reproducibly."""
-    from ..render.templates import book_date
-
     when = book_date(manuscript).replace(tzinfo=None)
     return [weasyprint.Attachment(url=path.as_uri(), url_fetcher=fetcher, name=path.name, created=when, modified=when)
             for path in manuscript.config.attachment_files]
@@ -90,8 +93,6 @@ def declared_attachments(manuscript: Manuscript, fetcher: SafeFetcher) -> list[w
 
 def _problems(manuscript: Manuscript, fetcher: SafeFetcher, records: list[logging.LogRecord]) -> None:
     """Raise OutputError for WeasyPrint errors; record missing glyphs as one warning of the manuscript."""
-    from ..source.glyphs import fold_notdef
-
     problems, notdef = [], []
     for record in records:
         message = record.getMessage()
@@ -113,77 +114,81 @@ def _problems(manuscript: Manuscript, fetcher: SafeFetcher, records: list[loggin
 
 def _overflows(manuscript: Manuscript, document: weasyprint.Document) -> None:
     """Record tables and lines wider than the page as warnings of the manuscript (overflow.py)."""
-    from ..source.overflow import overflow_warnings
-
     for warning in overflow_warnings(manuscript, document):
         if warning not in manuscript.warnings:
             manuscript.warnings.append(warning)
 
 
-def _stylesheet(text: str, base_url: str, fetcher: SafeFetcher) -> weasyprint.CSS:
-    """`text` parsed once per process and fetcher (the parts of a book share their styles and fonts)."""
-    from weasyprint.text.fonts import FontConfiguration
+class Typesetter:
+    """One process's WeasyPrint state for a book: the book's fetcher, one font configuration, the
+    stylesheets parsed so far and a picture cache, shared by every document it lays out (the parts of
+    a book share their styles and fonts). A build makes one (BuildSession), a worker process one more."""
 
-    shared = fetcher.__dict__.get("_workbook_shared")
-    if shared is None:
-        shared = fetcher.__dict__["_workbook_shared"] = {"fonts": FontConfiguration(), "css": {}, "images": {}}
-    key = (text, base_url)
-    sheets = shared["css"]  # the few recently used, oldest first (a part's own small sheet is used once)
-    sheet = sheets.pop(key, None) or weasyprint.CSS(string=text, base_url=base_url, url_fetcher=fetcher,
-                                                    font_config=shared["fonts"])
-    sheets[key] = sheet
-    while len(sheets) > 8:
-        del sheets[next(iter(sheets))]
-    return sheet
+    MAX_SHEETS = 8  # the few recently used, oldest first (a part's own small sheet is used once)
 
+    def __init__(self, manuscript: Manuscript, fetcher: SafeFetcher | None = None):
+        self.manuscript = manuscript
+        self.fetcher = fetcher or SafeFetcher.for_book(manuscript.config)
+        self.base_url = manuscript.config.root.as_uri() + "/"
+        self.fonts = FontConfiguration()
+        self.images: dict = {}
+        self._sheets: dict[str, weasyprint.CSS] = {}
 
-def html_to_document(manuscript: Manuscript, html: str, fetcher: SafeFetcher | None = None,
-                     css: list[str] | None = None) -> weasyprint.Document:
-    """Lay out `html` with the book folder as base; any refused resource or WeasyPrint error fails.
+    def stylesheet(self, text: str) -> weasyprint.CSS:
+        """`text` parsed once (with this typesetter's fonts and fetcher)."""
+        sheet = self._sheets.pop(text, None) or weasyprint.CSS(string=text, base_url=self.base_url,
+                                                               url_fetcher=self.fetcher, font_config=self.fonts)
+        self._sheets[text] = sheet
+        while len(self._sheets) > self.MAX_SHEETS:
+            del self._sheets[next(iter(self._sheets))]
+        return sheet
 
-    `css`: stylesheets that follow the document's own, parsed once per fetcher and laid out with one
-    font configuration and picture cache (the parts of an edition share them).
-    """
-    fetcher = fetcher or SafeFetcher.for_book(manuscript.config)
-    base_url = manuscript.config.root.as_uri() + "/"
-    with weasyprint_log() as log:
-        try:
-            source = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-            refused = refuse_attachment_links(source)
-            if refused:
-                raise OutputError(refused)
-            if css:
-                sheets = [_stylesheet(text, base_url, fetcher) for text in css]
-                shared = fetcher.__dict__["_workbook_shared"]
-                document = source.render(stylesheets=sheets, font_config=shared["fonts"], cache=shared["images"])
-            else:
-                document = source.render()
-        except BookFetchError as exc:
-            file, line = locate(manuscript, exc.url)
-            raise OutputError([Diagnostic(file, line, f"{exc.url}: {exc.reason}")]) from None
-    _problems(manuscript, fetcher, log.records)
-    _overflows(manuscript, document)
-    return document
+    def document(self, html: str, css: list[str] | None = None) -> weasyprint.Document:
+        """Lay out `html` with the book folder as base; any refused resource or WeasyPrint error fails.
 
+        `css`: stylesheets that follow the document's own, parsed once and laid out with this
+        typesetter's font configuration and picture cache.
+        """
+        manuscript, fetcher = self.manuscript, self.fetcher
+        with weasyprint_log() as log:
+            try:
+                source = weasyprint.HTML(string=html, base_url=self.base_url, url_fetcher=fetcher)
+                refused = refuse_attachment_links(source)
+                if refused:
+                    raise OutputError(refused)
+                if css:
+                    sheets = [self.stylesheet(text) for text in css]
+                    document = source.render(stylesheets=sheets, font_config=self.fonts, cache=self.images)
+                else:
+                    document = source.render()
+            except BookFetchError as exc:
+                file, line = locate(manuscript, exc.url)
+                raise OutputError([Diagnostic(file, line, f"{exc.url}: {exc.reason}")]) from None
+        _problems(manuscript, fetcher, log.records)
+        _overflows(manuscript, document)
+        return document
 
-def document_to_pdf(manuscript: Manuscript, document: weasyprint.Document, *, forms: bool = False,
-                    fetcher: SafeFetcher | None = None, attachments: bool = False) -> bytes:
-    """The PDF bytes of a laid-out document (reproducible: fixed identifier, dates from the book).
+    def pdf(self, document: weasyprint.Document, *, forms: bool = False, attachments: bool = False) -> bytes:
+        """The PDF bytes of a laid-out document (reproducible: fixed identifier, dates from the book).
 
-    `forms=True` turns `appearance: auto` form elements into AcroForm fields; `attachments=True`
-    embeds the files book.yaml declares (the reader's PDF does; covers and previews don't).
-    """
-    fetcher = fetcher or SafeFetcher.for_book(manuscript.config)
-    with weasyprint_log() as log:
-        try:
-            pdf = document.write_pdf(pdf_identifier=manuscript.config.identifier.encode(), uncompressed_pdf=False,
-                                     finisher=_full_bleed_box, pdf_forms=forms,
-                                     attachments=declared_attachments(manuscript, fetcher) if attachments else None)
-        except BookFetchError as exc:
-            file, line = locate(manuscript, exc.url)
-            raise OutputError([Diagnostic(file, line, f"{exc.url}: {exc.reason}")]) from None
-    _problems(manuscript, fetcher, log.records)
-    return pdf
+        `forms=True` turns `appearance: auto` form elements into AcroForm fields; `attachments=True`
+        embeds the files book.yaml declares (the reader's PDF does; covers and previews don't).
+        """
+        manuscript, fetcher = self.manuscript, self.fetcher
+        with weasyprint_log() as log:
+            try:
+                pdf = document.write_pdf(pdf_identifier=manuscript.config.identifier.encode(), uncompressed_pdf=False,
+                                         finisher=_full_bleed_box, pdf_forms=forms,
+                                         attachments=declared_attachments(manuscript, fetcher) if attachments else None)
+            except BookFetchError as exc:
+                file, line = locate(manuscript, exc.url)
+                raise OutputError([Diagnostic(file, line, f"{exc.url}: {exc.reason}")]) from None
+        _problems(manuscript, fetcher, log.records)
+        return pdf
+
+    def html_to_pdf(self, html: str, *, forms: bool = False, attachments: bool = False) -> bytes:
+        """Lay out `html` and write it as PDF bytes."""
+        return self.pdf(self.document(html), forms=forms, attachments=attachments)
 
 
 def _full_bleed_box(document: weasyprint.Document, pdf) -> None:
@@ -194,10 +199,12 @@ def _full_bleed_box(document: weasyprint.Document, pdf) -> None:
             obj["BleedBox"] = obj["MediaBox"]
 
 
-def html_to_pdf(manuscript: Manuscript, html: str, fetcher: SafeFetcher | None = None, attachments: bool = False,
-                *, forms: bool = False) -> bytes:
-    """Lay out `html` and write it as PDF bytes."""
-    document = html_to_document(manuscript, html, fetcher)
-    return document_to_pdf(manuscript, document, forms=forms, fetcher=fetcher, attachments=attachments)
+def html_to_document(manuscript: Manuscript, html: str, fetcher: SafeFetcher | None = None) -> weasyprint.Document:
+    """Lay out one document on its own (a fresh Typesetter: nothing shared with other documents)."""
+    return Typesetter(manuscript, fetcher).document(html)
 
 
+def html_to_pdf(manuscript: Manuscript, html: str, fetcher: SafeFetcher | None = None, *, forms: bool = False,
+                attachments: bool = False) -> bytes:
+    """Lay out one document on its own and write it as PDF bytes."""
+    return Typesetter(manuscript, fetcher).html_to_pdf(html, forms=forms, attachments=attachments)

@@ -1,65 +1,25 @@
-"""The book's HTML in, the book laid out as one document out, with as many writing lines as fill the page
-under every {fill=page} prompt and notes page (measured, added, laid out again)."""
+"""HTML with writing-line blocks in, the document laid out with as many writing lines as fill the page under
+every {fill=page} prompt and notes page out (measured, added, laid out again), and the line counts kept as
+the next build's first guess."""
 from __future__ import annotations
 
 import json
 import math
-import weakref
 
 import weasyprint
 
+from ..cache.store import Cache, _key
 from ..model.manuscript import Manuscript
-from ..model.pages import EDITIONS, LAYOUT
-from ..render.fetcher import SafeFetcher
-from ..render.templates import Renderer
-from ..cache.store import _key, cache_dir, read_entry, write_entry
-from .document import html_to_document
-
-# Laid-out documents per renderer, so a build that makes both the PDF and the EPUB (whose page list
-# needs the print PDF's pages) lays each edition out once.
-_DOCUMENTS: "weakref.WeakKeyDictionary[Renderer, dict[str, weasyprint.Document]]" = weakref.WeakKeyDictionary()
+from ..model.pages import LAYOUT
+from .document import Typesetter
 
 
-def render_document(manuscript: Manuscript, renderer: Renderer | None = None,
-                    edition: str = LAYOUT) -> weasyprint.Document:
-    """The book laid out as pages, cached per renderer (see `layout_edition`); every edition ("screen",
-    "print") is made of these pages."""
-    if edition not in (LAYOUT, *EDITIONS):
-        raise ValueError(f"unknown PDF edition {edition!r}; choose from {', '.join(EDITIONS)}")
-    renderer = renderer or Renderer(manuscript)
-    cache = _DOCUMENTS.setdefault(renderer, {})
-    if LAYOUT not in cache:
-        cache[LAYOUT] = layout_edition(manuscript, renderer)
-    return cache[LAYOUT]
-
-
-def layout_edition(manuscript: Manuscript, renderer: Renderer, edition: str = LAYOUT) -> weasyprint.Document:
-    """Lay out the whole book as one WeasyPrint Document (the pages of every PDF edition).
-
-    `{fill=page}` prompts and notes pages get as many writing lines as fill the rest of their page:
-    the book is laid out, the free space under each is measured, lines are added and the book is
-    laid out again (until nothing changes; at most a few passes, only when the book has such blocks).
-    The Document's pages (`document.pages[i].anchors`) tell where every id landed.
-    """
-    from .fill import fill_hint, store_fill_hint
-
-    fill_ids = fill_targets(manuscript)
-    # The previous build's line counts as a first guess (checked like any other pass): after an edit
-    # the book is usually laid out once instead of twice.
-    extra = fill_hint(manuscript, renderer, LAYOUT, fill_ids)
-    document, extra = lay_out_filled(manuscript, renderer.pdf_html(), fill_ids,
-                                     renderer.geometry().line_pitch_px, renderer.fetcher, extra)
-    store_fill_hint(manuscript, renderer, LAYOUT, fill_ids, extra)
-    return document
-
-
-def lay_out_filled(manuscript: Manuscript, html: str, fill_ids: list[str], pitch: float,
-                   fetcher: SafeFetcher | None, extra: dict[str, int],
+def lay_out_filled(typesetter: Typesetter, html: str, fill_ids: list[str], pitch: float, extra: dict[str, int],
                    css: list[str] | None = None) -> tuple[weasyprint.Document, dict[str, int]]:
     """Lay `html` out; where it has fill blocks, measure, add writing lines and lay out again until
     nothing changes (at most MAX_FILL_PASSES more). `extra` is the first guess of lines per block."""
     extra = {ident: count for ident, count in extra.items() if ident in fill_ids}
-    document = html_to_document(manuscript, add_lines(html, extra) if extra else html, fetcher, css)
+    document = typesetter.document(add_lines(html, extra) if extra else html, css)
     if not fill_ids:
         return document, extra
     for _attempt in range(MAX_FILL_PASSES):
@@ -68,7 +28,7 @@ def lay_out_filled(manuscript: Manuscript, html: str, fill_ids: list[str], pitch
         if all(changed[ident] == extra.get(ident, 0) for ident in changed):
             break
         extra.update(changed)
-        document = html_to_document(manuscript, add_lines(html, extra), fetcher, css)
+        document = typesetter.document(add_lines(html, extra), css)
     return document, extra
 
 
@@ -112,16 +72,16 @@ def add_lines(html: str, extra: dict[str, int]) -> str:
     return html
 
 
-def _fill_key(manuscript: Manuscript, edition: str, fill_ids: list[str]) -> str:
-    return _key("fill", edition, manuscript.config.slug, json.dumps(fill_ids))
+def _fill_key(manuscript: Manuscript, fill_ids: list[str]) -> str:
+    return _key("fill", LAYOUT, manuscript.config.slug, json.dumps(fill_ids))
 
 
-def fill_hint(manuscript: Manuscript, renderer: Renderer, edition: str, fill_ids: list[str]) -> dict[str, int]:
+def fill_hint(cache: Cache, manuscript: Manuscript, fill_ids: list[str]) -> dict[str, int]:
     """The writing lines each fill block got in the last build (only a first guess: layout checks it)."""
     if not fill_ids:
         return {}
     try:
-        value = json.loads(read_entry(cache_dir(renderer), "fill", _fill_key(manuscript, edition, fill_ids)) or b"{}")
+        value = json.loads(cache.read("fill", _fill_key(manuscript, fill_ids)) or b"{}")
     except (ValueError, UnicodeDecodeError):
         return {}
     if not isinstance(value, dict):
@@ -129,7 +89,6 @@ def fill_hint(manuscript: Manuscript, renderer: Renderer, edition: str, fill_ids
     return {k: v for k, v in value.items() if k in fill_ids and isinstance(v, int) and 0 <= v <= 200}
 
 
-def store_fill_hint(manuscript: Manuscript, renderer: Renderer, edition: str, fill_ids: list[str],
-                    extra: dict[str, int]) -> None:
+def store_fill_hint(cache: Cache, manuscript: Manuscript, fill_ids: list[str], extra: dict[str, int]) -> None:
     if fill_ids:
-        write_entry(cache_dir(renderer), "fill", _fill_key(manuscript, edition, fill_ids), json.dumps(extra).encode())
+        cache.write("fill", _fill_key(manuscript, fill_ids), json.dumps(extra).encode())

@@ -12,12 +12,14 @@ the union of the parts'. Fonts whose file is not known are left as the parts emb
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 
 import pikepdf
 import uharfbuzz as hb
+from weasyprint.text.fonts import get_hb_object_data
+
+from ..cache.store import font_file_key
 
 _BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
 # What WeasyPrint drops from the fonts it embeds (layout and bitmap tables a PDF viewer never reads).
@@ -44,15 +46,9 @@ class FontFiles:
         return {name: key for name, key in names.items() if name not in clash and key in self.files}
 
 
-def file_key(data: bytes, index: int) -> str:
-    return f"{hashlib.sha256(data).hexdigest()}:{index}"
-
-
 def part_fonts(document, known: set[str]) -> tuple[dict[str, str], dict[str, bytes]]:
     """The font files a written WeasyPrint document used: BaseFont -> file key, and the bytes of the
     files whose key is not in `known` (a worker sends each file once)."""
-    from weasyprint.text.fonts import get_hb_object_data
-
     names: dict[str, str] = {}
     files: dict[str, bytes] = {}
     for font in getattr(document, "fonts", {}).values():
@@ -61,7 +57,7 @@ def part_fonts(document, known: set[str]) -> tuple[dict[str, str], dict[str, byt
         data = get_hb_object_data(font.hb_face)  # the original file: font.file_content is the subset now
         if not data:
             continue
-        key = file_key(data, font.index)
+        key = font_file_key(data, font.index)
         names[font.name.decode().lstrip("/")] = key
         if key not in known:
             files[key] = data

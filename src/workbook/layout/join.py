@@ -8,14 +8,17 @@ they land where a single render would have put them.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import hashlib
 import io
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import pikepdf
 
+from ..cache.store import Cache, _key
 from .derive import Edition, draw_over
 from .fonts import FontFiles, FontJoiner
 
@@ -96,11 +99,21 @@ def _bookmarks(pdf: pikepdf.Pdf, offset: int) -> list[Bookmark]:
         return convert(outline.root)
 
 
+def release_memory() -> None:
+    """Hand memory freed after a long step back to the system (glibc keeps it otherwise), so the
+    joining that follows does not stack its peak on top of the layout's."""
+    gc.collect()
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
+
+
 CHUNK = 16  # parts joined at a time: a long book is joined in runs of this many, then the runs
 
 
 def merge_parts(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghosts: list[set[str]],
-                labels: list[tuple[int, str]], cache: Path | None = None, fonts: FontFiles | None = None,
+                labels: list[tuple[int, str]], cache: Cache | None = None, fonts: FontFiles | None = None,
                 edition: Edition | None = None, folios: Folios | None = None) -> bytes:
     """Join the parts' PDFs into one.
 
@@ -115,8 +128,6 @@ def merge_parts(parts: list[bytes], blanks: list[bool], blank_page: bytes | None
     the chapters' folios, stamped in the last join (chapters are laid out without them).
     """
     if len(parts) > CHUNK:
-        from .editions import release_memory
-
         runs = []
         for at in range(0, len(parts), CHUNK):
             runs.append(_cached_join(parts[at:at + CHUNK], blanks[at:at + CHUNK], blank_page, ghosts[at:at + CHUNK],
@@ -128,18 +139,17 @@ def merge_parts(parts: list[bytes], blanks: list[bool], blank_page: bytes | None
 
 
 def _cached_join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghosts: list[set[str]],
-                 cache: Path | None, fonts: FontFiles | None) -> bytes:
+                 cache: Cache | None, fonts: FontFiles | None) -> bytes:
     """A run of parts joined (its fonts too: one subset per font file, which the last join cuts again
     for the whole book), kept in the cache by the bytes of its parts."""
-    from ..cache.store import _key, read_entry, write_entry
-
     key = _key("run", *parts, repr(blanks), repr([sorted(g) for g in ghosts]), blank_page or b"")
-    entry = read_entry(cache, "runs", key) or b""
+    entry = (cache.read("runs", key) if cache else None) or b""
     digest, data = entry[:32], entry[32:]  # a run is used only if it is whole: its SHA-256 comes first
     if data and hashlib.sha256(data).digest() == digest:
         return data
     data = _join(parts, blanks, blank_page, ghosts, [], fonts, None, None)
-    write_entry(cache, "runs", key, hashlib.sha256(data).digest() + data)
+    if cache:
+        cache.write("runs", key, hashlib.sha256(data).digest() + data)
     return data
 
 

@@ -14,15 +14,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import struct
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..cache.store import _key, read_entry
+from ..cache.store import Cache, _key
 from ..errors import Diagnostic
 from ..model.manuscript import Chapter, Manuscript
+from ..render.fetcher import SafeFetcher
 from ..render.templates import Renderer
+from .document import Typesetter
+from .fill import fill_targets, lay_out_filled
+from .fonts import part_fonts
+from .pagelist import anchor_pages, page_labels
 
 
 @dataclass(frozen=True)
@@ -92,9 +100,6 @@ def splittable(renderer: Renderer) -> bool:
 
 def split(manuscript: Manuscript, renderer: Renderer, edition: str) -> list[Part]:
     """The edition's parts: the front matter, then one per chapter."""
-    from .fill import fill_targets
-    from .parts import picture_hashes
-
     fill = set(fill_targets(manuscript))
     parts = []
     sheets: dict[str, str] = {}  # one copy of the stylesheet for all parts
@@ -148,20 +153,16 @@ def part_html(part: Part, start: Start, toc: dict[str, str] | None = None) -> tu
 
 # -- laying a part out (in a worker process) ----------------------------------------------------------
 
+# A worker process's own state, set once by `init_worker` (the process pool's initializer) and read by
+# every part that process lays out: its typesetter and the font files it has sent. Never a build's state:
+# the build process passes its session's typesetter to `lay_out_part` instead.
 _WORKER: dict = {}
 
 
 def init_worker(manuscript: Manuscript, exclude: list[Path], parent: int | None = None) -> None:
-    """Set up a worker process: the book, a fetcher, and a watch that ends the worker when the build
-    that started it is gone (killed, say): no worker outlives its build."""
-    import os
-    import threading
-    import time
-
-    from ..render.fetcher import SafeFetcher
-
-    _WORKER["manuscript"] = manuscript
-    _WORKER["fetcher"] = SafeFetcher.for_book(manuscript.config, exclude=exclude)
+    """Set up a worker process: its typesetter for the book (fetcher, fonts, parsed styles), and a watch
+    that ends the worker when the build that started it is gone (killed, say): no worker outlives its build."""
+    _WORKER["typesetter"] = Typesetter(manuscript, SafeFetcher.for_book(manuscript.config, exclude=exclude))
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -174,7 +175,7 @@ def init_worker(manuscript: Manuscript, exclude: list[Path], parent: int | None 
 
 def lay_out_part(html: str, css: list[str], start: Start, fill_ids: list[str], pitch: float,
                  extra_hint: dict[str, int], need: str, attachments: bool, numbered: bool = False,
-                 manuscript: Manuscript | None = None, fetcher=None, known_fonts: set[str] | None = None) -> PartResult:
+                 typesetter: Typesetter | None = None, known_fonts: set[str] | None = None) -> PartResult:
     """Lay one part out (with the fill passes), read where its ids land, and write its PDF if needed.
 
     `numbered`: a chapter, which prints no folios of its own; its pages' labels are counted from the
@@ -182,19 +183,14 @@ def lay_out_part(html: str, css: list[str], start: Start, fill_ids: list[str], p
     With the PDF come the font files its fonts were cut from (fontmerge.py joins by them): their keys,
     and the bytes of those not in `known_fonts` (in a worker: those it has not sent yet).
     """
-    from .document import document_to_pdf
-    from .fill import lay_out_filled
-    from .fonts import part_fonts
-    from .pagelist import anchor_pages, page_labels
-
-    manuscript = manuscript or _WORKER["manuscript"]
-    fetcher = fetcher or _WORKER["fetcher"]
+    typesetter = typesetter or _WORKER["typesetter"]
+    manuscript = typesetter.manuscript
     known = _WORKER.setdefault("sent_fonts", set()) if known_fonts is None else known_fonts
     before = list(manuscript.warnings)
-    document, extra = lay_out_filled(manuscript, html, fill_ids, pitch, fetcher, dict(extra_hint), css)
+    document, extra = lay_out_filled(typesetter, html, fill_ids, pitch, dict(extra_hint), css)
     pdf, fonts, files = None, {}, {}
     if need == "pdf":
-        pdf = document_to_pdf(manuscript, document, fetcher=fetcher, attachments=attachments)
+        pdf = typesetter.pdf(document, attachments=attachments)
         fonts, files = part_fonts(document, known)
         if known_fonts is None:
             known.update(files)
@@ -249,12 +245,12 @@ def slot_key(part: Part) -> str:
     return _key("slot", part.edition, part.chapter.slug if part.chapter else "")
 
 
-def read_hint(folder: Path | None, part: Part) -> dict:
+def read_hint(cache: Cache, part: Part) -> dict:
     """The page count and writing lines of this part's last layout: for this very content if there is
     one, else for the chapter as it was before its last edit (a guess; layout checks it)."""
     for key in (part.key, slot_key(part)):
         try:
-            value = json.loads(read_entry(folder, "hints", key) or b"{}")
+            value = json.loads(cache.read("hints", key) or b"{}")
         except (ValueError, UnicodeDecodeError):
             continue
         if isinstance(value, dict) and value:

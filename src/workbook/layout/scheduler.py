@@ -16,15 +16,7 @@ import os
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
-from ..cache.store import (
-    cache_dir,
-    read_entry,
-    read_font_file,
-    write_entry,
-    write_font_file,
-)
 from ..model.manuscript import Manuscript
-from ..render.templates import Renderer
 from .parts import (
     CHAPTER,
     Part,
@@ -40,6 +32,7 @@ from .parts import (
     slot_key,
     split,
 )
+from .session import BuildSession
 
 
 @dataclass
@@ -138,17 +131,17 @@ PARTS_PER_WORKER = 48  # parts a worker process lays out before a fresh one take
 class Scheduler:
     """Lays out the parts of one or more editions, in-process (one job) or over a pool of processes."""
 
-    def __init__(self, manuscript: Manuscript, renderer: Renderer, needs: dict[str, str], workers: int,
-                 on_progress=None):
-        self.manuscript = manuscript
+    def __init__(self, session: BuildSession, needs: dict[str, str], workers: int, on_progress=None):
+        self.session = session
+        self.manuscript: Manuscript = session.manuscript
         self.on_progress = on_progress  # (done, total, label): parts laid out or found so far
-        self.renderer = renderer
-        self.folder = cache_dir(renderer)
+        self.renderer = session.renderer
+        self.cache = session.cache
         self.workers = workers
         self.editions = []
         for name, need in needs.items():
-            parts = split(manuscript, renderer, name)
-            hints = [read_hint(self.folder, part) for part in parts]
+            parts = split(self.manuscript, self.renderer, name)
+            hints = [read_hint(self.cache, part) for part in parts]
             edition = Edition(name, need, parts, [{} for _ in parts],
                               [h.get("fill") if isinstance(h.get("fill"), dict) else {} for h in hints])
             self.editions.append(edition)
@@ -231,9 +224,9 @@ class Scheduler:
 
     def _cached(self, edition: Edition, index: int, start: Start, toc: dict | None) -> PartResult | None:
         part = edition.parts[index]
-        result = decode_result(read_entry(self.folder, "parts", result_key(part, start, toc)), edition.need)
+        result = decode_result(self.cache.read("parts", result_key(part, start, toc)), edition.need)
         if result is None and edition.need == "pages":
-            result = decode_result(read_entry(self.folder, "pages", part.key), "pages")
+            result = decode_result(self.cache.read("pages", part.key), "pages")
         if result is not None and not all(self._font_file(key) for key in result.fonts.values()):
             return None  # a font file it needs is gone or corrupt: lay the part out again
         return result
@@ -242,7 +235,7 @@ class Scheduler:
         """Is the font file with this key at hand (or whole in the cache, checked by its SHA-256)?"""
         if key in self.font_files:
             return True
-        data = read_font_file(self.folder, key)
+        data = self.cache.read_font_file(key)
         if data is None:
             return False
         self.font_files[key] = data
@@ -264,16 +257,16 @@ class Scheduler:
             if key not in self.font_files:
                 self.font_files[key] = data
                 if write:
-                    write_font_file(self.folder, key, data)
+                    self.cache.write_font_file(key, data)
         result.font_files = {}
-        if self.folder is None or not write:
+        if not self.cache.usable or not write:
             return
-        write_entry(self.folder, "parts", result_key(part, start, toc), encode_result(result))
-        write_entry(self.folder, "pages", part.key, encode_result(PartResult(result.start, result.pages, result.anchors,
-                                                                       result.labels, result.extra)))
+        self.cache.write("parts", result_key(part, start, toc), encode_result(result))
+        self.cache.write("pages", part.key, encode_result(PartResult(result.start, result.pages, result.anchors,
+                                                                     result.labels, result.extra)))
         hint = json.dumps({"fill": result.extra}).encode()
-        write_entry(self.folder, "hints", part.key, hint)
-        write_entry(self.folder, "hints", slot_key(part), hint)
+        self.cache.write("hints", part.key, hint)
+        self.cache.write("hints", slot_key(part), hint)
 
     def run(self) -> None:
         """Lay out until every edition's parts are there at their exact starts."""
@@ -298,9 +291,6 @@ class Scheduler:
             self._run_pool()
 
     def _run_here(self) -> None:
-        from ..render.fetcher import SafeFetcher
-
-        fetcher = self.renderer.fetcher or SafeFetcher.for_book(self.manuscript.config)
         while not self.complete():
             task = self.next_task()
             if task is None:
@@ -310,8 +300,8 @@ class Scheduler:
             if result is not None:
                 self._store(edition, index, start, toc, result, write=False)
                 continue
-            result = lay_out_part(*self._submit_args(edition, index, start, toc), manuscript=self.manuscript,
-                                  fetcher=fetcher, known_fonts=set(self.font_files))
+            result = lay_out_part(*self._submit_args(edition, index, start, toc), typesetter=self.session.typesetter,
+                                  known_fonts=set(self.font_files))
             self.laid_out += 1
             self._store(edition, index, start, toc, result)
 
@@ -319,7 +309,7 @@ class Scheduler:
         """Lay parts out in worker processes. A worker's memory creeps up with every part it lays out
         (WeasyPrint's caches, a fragmented heap), so the pool is replaced after PARTS_PER_WORKER parts
         per worker: a long book needs no more memory than a short one."""
-        exclude = list(getattr(self.renderer.fetcher, "exclude", []) or [])
+        exclude = list(self.session.fetcher.exclude)
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         pool, submitted = None, 0

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..errors import ConfigError, Diagnostic, Report
+from ..files.bookfiles import (
+    BookFileProblem,
+    attachment_file,
+    image_path,
+    picture_file,
+    text_file,
+)
+from ..files.scripts import SCRIPTS, missing_packages
 from ..files.textfile import TooLarge, read_bounded, size_on_disk
 from ..files.yamlsource import YamlProblem, line_for, load_with_lines
 from .locales import known_words, locale_for
@@ -90,8 +99,6 @@ class Settings(BaseModel):
     @field_validator("fonts")
     @classmethod
     def _fonts(cls, value: list[str]) -> list[str]:
-        from ..files.scripts import SCRIPTS, missing_packages
-
         unknown = [name for name in value if name not in SCRIPTS]
         if unknown:
             raise ValueError(f"unknown script {unknown[0]!r}; choose from {', '.join(SCRIPTS)}")
@@ -165,8 +172,6 @@ def isbn_ok(value: str) -> bool:
 
 def slugify(text: str) -> str:
     """'Grenzen stellen!' -> 'grenzen-stellen' (ASCII, for file names and ids)."""
-    import unicodedata
-
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:60].strip("-") or "book"
@@ -236,14 +241,6 @@ def _refuse_large(report: Report, path: Path, rel: str) -> None:
 
 def _check_named_files(root: Path, settings: Settings, lines: dict, report: Report, attachment_files: list[Path]) -> None:
     """how_to_use, cover and attachments checked by bookfiles (inside the book, size by stat, pictures by Pillow)."""
-    from ..files.bookfiles import (
-        BookFileProblem,
-        attachment_file,
-        picture_file,
-        text_file,
-    )
-    from ..source.resources import image_path
-
     if settings.how_to_use:
         try:
             text_file(root, settings.how_to_use)
@@ -275,8 +272,10 @@ def _check_named_files(root: Path, settings: Settings, lines: dict, report: Repo
             attachment_files.append(candidate)
 
 
-def load_config(book_dir: str | Path) -> BookConfig:
-    """Read and validate `book_dir/book.yaml`. Raises ConfigError listing every problem."""
+def load_config(book_dir: str | Path, *, page_size: str | None = None) -> BookConfig:
+    """Read and validate `book_dir/book.yaml`. Raises ConfigError listing every problem.
+
+    `page_size` (the command line's --page-size) takes the place of book.yaml's."""
     root = Path(book_dir).resolve()
     path = root / CONFIG_NAME
     report = Report()
@@ -303,6 +302,12 @@ def load_config(book_dir: str | Path) -> BookConfig:
         raise ConfigError([Diagnostic(CONFIG_NAME, 1, "must be a mapping of settings (key: value), starting with title:")])
 
     data = {str(k): v for k, v in data.items()}
+    if page_size:
+        try:
+            page_size_mm(page_size)
+            data["page_size"] = page_size
+        except ValueError as exc:
+            report.error("--page-size", None, f"{page_size!r}: {exc}")
     settings: Settings | None = None
     for _attempt in range(2):
         try:

@@ -13,7 +13,6 @@ from ..files.assets import FAMILIES, book_css, project_dir
 from ..model.manuscript import Manuscript
 from ..model.pages import LAYOUT, PageGeometry, geometry
 from ..source.icons import icon_markup
-from .fetcher import SafeFetcher
 from .qr import print_links
 from .sandbox import TemplateSandbox
 
@@ -36,8 +35,6 @@ class Renderer:
         self.manuscript = manuscript
         self._pdf_css: dict[str, str] = {}
         root = manuscript.config.root
-        # One resource fetcher per build: its network deadline and download cache are shared by all targets.
-        self.fetcher = SafeFetcher.for_book(manuscript.config)
         self.style_dirs = [d for d in (root / "styles", project_dir("styles")) if d.is_dir()]
         # Sandboxed: a book's own layouts are data, they can show values but not run code (sandbox.py).
         self.env = TemplateSandbox(

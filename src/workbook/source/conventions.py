@@ -12,8 +12,8 @@ from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from .icons import icon
 from ..model.manuscript import PromptInfo
+from .icons import icon
 
 BULB = "\U0001F4A1"
 LINK = "\U0001F517"

@@ -11,11 +11,11 @@ import markdown
 from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 
+from ..model.manuscript import Heading
 from .conventions import BlockIds, ChapterState, WorkbookExtension
 from .footnotes import Footnotes
 from .sanitise import sanitise_html as _nh3_clean
 from .typography import refine_html
-from ..model.manuscript import Heading
 
 _ATTRIBUTE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 

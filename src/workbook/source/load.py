@@ -9,38 +9,39 @@ import re
 from pathlib import Path
 from typing import Any, Callable
 
+from ..cache.chapters import chapter_reader
+from ..cache.store import Cache
 from ..errors import ManuscriptError, Report
 from ..files.textfile import read_chapter_text
 from ..files.yamlsource import YamlProblem, line_for, load_with_lines
 from ..model.config import MAX_CHAPTER_BYTES, MAX_SLUG, BookConfig, load_config, slugify
+from ..model.manuscript import Chapter, Manuscript
 from .context import attach_prompt_context
 from .conventions import ChapterState
+from .convert import _collect_headings, _parse_fragment, convert
 from .resources import check_images, check_links
 from .sanitise import prescan, secure_fragment
-from ..model.manuscript import Chapter, Manuscript
-from .convert import _collect_headings, _parse_fragment, convert
 
 FRONT_MATTER_KEYS = {"title", "slug", "lines", "summary", "language", "source", "author"}
 
 
 def load_book(book_dir: str | Path, on_chapter: Callable[[int, int, str], None] | None = None,
-              *, tolerant: bool = False, cache_dir: Path | None = None) -> Manuscript:
+              *, tolerant: bool = False, cache: Cache | None = None, page_size: str | None = None) -> Manuscript:
     """Read a book folder (book.yaml + chapters) into a Manuscript; raise a WorkbookError listing all problems.
 
-    `on_chapter(done, total, file)` is called after each chapter (for progress bars).
+    `on_chapter(done, total, file)` is called after each chapter (for progress bars); `page_size`
+    overrides book.yaml's; with `cache`, unchanged chapters come from the build cache.
     """
-    config = load_config(book_dir)
-    return build_manuscript(config, on_chapter, tolerant=tolerant, cache_dir=cache_dir)
+    config = load_config(book_dir, page_size=page_size)
+    return build_manuscript(config, on_chapter, tolerant=tolerant, cache=cache)
 
 
 def build_manuscript(config: BookConfig, on_chapter: Callable[[int, int, str], None] | None = None,
-                     *, tolerant: bool = False, cache_dir: Path | None = None) -> Manuscript:
+                     *, tolerant: bool = False, cache: Cache | None = None) -> Manuscript:
     """Chapters of a validated config -> Manuscript. With `tolerant`, errors that still leave every
     chapter readable (missing images, say) are kept in `Manuscript.errors` instead of raised.
-    With `cache_dir`, unchanged chapters come from the build cache (chaptercache.py)."""
-    from ..cache.chapters import chapter_reader
-
-    read_chapter = chapter_reader(config, cache_dir, _read_chapter)
+    With `cache`, unchanged chapters come from the build cache (cache/chapters.py)."""
+    read_chapter = chapter_reader(config, cache, _read_chapter)
     report = Report()
     report.items.extend(config.warnings)
     chapters: list[Chapter] = []

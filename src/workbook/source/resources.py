@@ -1,16 +1,15 @@
 """A chapter's HTML fragment and Markdown source in, its images and links checked (with file:line) out."""
 from __future__ import annotations
 
-import posixpath
 import urllib.parse
 import xml.etree.ElementTree as etree
 from pathlib import Path
 
 from ..errors import Report
-from ..files.bookfiles import IMAGE_TYPES, BookFileProblem, picture_file
+from ..files.bookfiles import IMAGE_TYPES, BookFileProblem, image_path, picture_file
 from ..model.manuscript import ImageRef
 
-__all__ = ["IMAGE_TYPES", "ImageRef", "check_image_file", "check_images", "check_internal_links", "check_links", "image_path"]
+__all__ = ["IMAGE_TYPES", "ImageRef", "check_image_file", "check_images", "check_internal_links", "check_links"]
 
 WEB_SCHEMES = ("http", "https", "mailto", "tel")
 
@@ -43,14 +42,6 @@ def check_image_file(root: Path, relative: str) -> str | None:
     except BookFileProblem as exc:
         return str(exc)
     return None
-
-
-def image_path(src: str) -> str | None:
-    """The book-relative path of a local picture URL, or None for data: and web URLs."""
-    parsed = urllib.parse.urlsplit(src)
-    if parsed.scheme or parsed.netloc:
-        return None
-    return posixpath.normpath(urllib.parse.unquote(parsed.path).lstrip("/")) if parsed.path else None
 
 
 def check_images(root: Path, rel: str, fragment: etree.Element | None, source: str, offset: int,

@@ -11,6 +11,7 @@ import fcntl
 import io
 import os
 import re
+import resource
 import tempfile
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -20,11 +21,17 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
 from ..errors import Diagnostic, OutputError, Report, WorkbookError
-from ..files.output import clean_stale_temps, write_bytes
+from ..files.output import clean_stale_temps, output_folder, write_bytes
 from ..files.textfile import TooLarge, read_bounded
+from ..layout.session import BuildSession
 from ..model.manuscript import Manuscript
 from ..source.load import load_book
-from .worksheets import WorksheetOptions, chapter_choices, resolve_chapter
+from .worksheets import (
+    WorksheetOptions,
+    chapter_choices,
+    render_worksheets,
+    resolve_chapter,
+)
 
 CLIENTS_FOLDER = "worksheets"
 MAX_CLIENTS = 10_000
@@ -179,25 +186,23 @@ def parse_clients(data: bytes, label: str, manuscript: Manuscript) -> list[Clien
 
 # --- rendering, one process per core -------------------------------------------------------
 
-_WORKER: dict[str, object] = {}
+# A worker process's own session, made once by `_init_worker` (the pool's initializer: WeasyPrint and
+# Manuscript objects do not pickle) and used for every client that process renders.
+_WORKER: dict[str, BuildSession] = {}
 
 
 def _init_worker(book_dir: str) -> None:
-    """Load the book once per worker process (WeasyPrint and Manuscript objects don't pickle)."""
-    from ..render.templates import Renderer
-
-    manuscript = load_book(book_dir)
-    _WORKER["manuscript"] = manuscript
-    _WORKER["renderer"] = Renderer(manuscript)
+    """Load the book once per worker process."""
+    _WORKER["session"] = BuildSession.start(load_book(book_dir))
 
 
 def _render_one(options: WorksheetOptions) -> tuple[bytes, int, int]:
-    """Render one client's worksheets; return (the PDF, pid, peak RSS in kB)."""
-    import resource
+    """Render one client's worksheets in a worker process; return (the PDF, pid, peak RSS in kB)."""
+    return _render_with(_WORKER["session"], options)
 
-    from .worksheets import render_worksheets
 
-    pdf = render_worksheets(_WORKER["manuscript"], options, _WORKER["renderer"])  # type: ignore[arg-type]
+def _render_with(session: BuildSession, options: WorksheetOptions) -> tuple[bytes, int, int]:
+    pdf = render_worksheets(session, options)
     return pdf, os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
@@ -222,11 +227,8 @@ def build_client_worksheets(book_dir: str | Path, csv_path: str | Path, out_dir:
 
     `workers=1` renders in this process (no pool); default: one worker per CPU core.
     """
-    from ..build import check_out_dir
-
     book_dir = Path(book_dir)
-    out = Path(out_dir) if out_dir is not None else book_dir.resolve().parent / "dist"
-    check_out_dir(book_dir, out)
+    out = output_folder(book_dir, out_dir)
     manuscript = load_book(book_dir)
     base = base or WorksheetOptions()
     clients = read_clients(csv_path, manuscript)
@@ -299,9 +301,9 @@ def _render_all(book_dir: Path, manuscript: Manuscript, clients: list[Client], b
             on_progress(client)
 
     if workers == 1:
-        _init_worker(str(book_dir))
+        session = BuildSession.start(manuscript)
         for client, options in jobs:
-            finished(client, *_render_one(options))
+            finished(client, *_render_with(session, options))
     else:
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(str(book_dir),)) as pool:
             futures = {pool.submit(_render_one, options): client for client, options in jobs}

@@ -11,15 +11,15 @@ from dataclasses import dataclass
 import lxml.etree
 from ebooklib import epub
 
-from . import epub_content as content_
 from ..errors import Diagnostic, OutputError
-from ..files.bookfiles import BookFileProblem, read_bounded
+from ..files.bookfiles import IMAGE_TYPES, BookFileProblem, image_path, read_bounded
 from ..files.images import MAX_IMAGE_BYTES
 from ..layout.editions import edition_pages
 from ..layout.pagelist import PageMap, map_pages, marker_id
+from ..layout.session import BuildSession
 from ..model.manuscript import Manuscript
 from ..render.templates import Renderer, book_date
-from ..source.resources import IMAGE_TYPES, image_path
+from . import epub_content as content_
 from .pdf import cover_png_cached
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -76,20 +76,20 @@ def _pictures(manuscript: Manuscript) -> tuple[dict[str, str], str | None]:
     return names, cover_path
 
 
-def _picture_bytes(manuscript: Manuscript, renderer: Renderer, key: str) -> tuple[bytes, str]:
+def _picture_bytes(session: BuildSession, key: str) -> tuple[bytes, str]:
     """A picture's bytes and media type: from the book folder, or (allow_remote) through the build's fetcher."""
     if urllib.parse.urlsplit(key).scheme in ("http", "https"):
-        data, content_type = renderer.fetcher.read(key)
+        data, content_type = session.fetcher.read(key)
         return data, (content_type or "").split(";")[0].strip() or "application/octet-stream"
     try:  # checked when the book was loaded; read again with the same bound in case it changed since
-        data = read_bounded(manuscript.config.root / key, MAX_IMAGE_BYTES, "make the picture smaller")
+        data = read_bounded(session.manuscript.config.root / key, MAX_IMAGE_BYTES, "make the picture smaller")
     except BookFileProblem as exc:
         raise OutputError([Diagnostic(key, None, f"{exc} (it changed during the build?)")]) from None
     return data, IMAGE_TYPES[posixpath.splitext(key)[1].lower()]
 
 
-def _page_map(manuscript: Manuscript, renderer: Renderer, docs: list[_Doc]) -> PageMap:
-    anchors, labels = edition_pages(manuscript, renderer, PAGE_EDITION)
+def _page_map(session: BuildSession, docs: list[_Doc]) -> PageMap:
+    anchors, labels = edition_pages(session)
     return map_pages([(d.content.file_name, d.content.ids()) for d in docs], anchors, labels)
 
 
@@ -112,9 +112,9 @@ def _accessibility(book: epub.EpubBook, manuscript: Manuscript, has_pages: bool)
         book.add_metadata(None, "meta", value, {"property": prop})
 
 
-def build_epub(manuscript: Manuscript, renderer: Renderer | None = None) -> bytes:
+def build_epub(session: BuildSession) -> bytes:
     """The reader's EPUB 3 of the whole book, byte-identical for the same input."""
-    renderer = renderer or Renderer(manuscript)
+    manuscript, renderer = session.manuscript, session.renderer
     config = manuscript.config
     settings = config.settings
     words = config.words
@@ -143,7 +143,7 @@ def build_epub(manuscript: Manuscript, renderer: Renderer | None = None) -> byte
 
     pictures, cover_path = _pictures(manuscript)
     for path, name in pictures.items():
-        data, media_type = _picture_bytes(manuscript, renderer, path)
+        data, media_type = _picture_bytes(session, path)
         if not posixpath.splitext(name)[1]:
             name = pictures[path] = name + next((e for e, t in IMAGE_TYPES.items() if t == media_type), "")
         if path == cover_path:
@@ -155,7 +155,7 @@ def build_epub(manuscript: Manuscript, renderer: Renderer | None = None) -> byte
     if cover_path is None:
         cover_name = "cover.png" if "cover.png" not in {n.lower() for n in pictures.values()} else "cover-generated.png"
         item = epub.EpubCover(uid="cover-image", file_name=cover_name)
-        item.content = cover_png_cached(manuscript, renderer)
+        item.content = cover_png_cached(session)
         book.add_item(item)
     else:
         cover_name = pictures[cover_path]
@@ -188,7 +188,7 @@ def build_epub(manuscript: Manuscript, renderer: Renderer | None = None) -> byte
     nav_body = renderer.render("epub-nav.xhtml", toc=toc, landmarks=landmarks, pages=[])
     nav = _render_doc(renderer, "nav", "nav.xhtml", str(words["contents"]), nav_body, "nav")
     spine_docs = [cover, title_page, nav, *chapters]
-    page_map = _page_map(manuscript, renderer, spine_docs)
+    page_map = _page_map(session, spine_docs)
     pages = [{"href": f"{b.document}#{marker_id(b.label)}", "label": b.label} for b in page_map.breaks]
     nav = _render_doc(renderer, "nav", "nav.xhtml", str(words["contents"]),
                       renderer.render("epub-nav.xhtml", toc=toc, landmarks=landmarks, pages=pages), "nav")

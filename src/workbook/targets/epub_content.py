@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import lxml.etree
 
 from ..errors import Diagnostic, OutputError
+from ..files.bookfiles import image_path
 from ..layout.pagelist import PageBreak, marker_id
-from ..source.resources import WEB_SCHEMES, image_path
+from ..source.resources import WEB_SCHEMES
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"

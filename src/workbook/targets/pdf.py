@@ -1,35 +1,29 @@
 """A build's laid-out book in, the reader's PDF, the printer's PDF and the cover picture out."""
 from __future__ import annotations
 
-from ..model.manuscript import Manuscript
-from ..render.templates import Renderer
-from ..cache.store import _key, cache_dir, read_entry, write_entry
-from ..layout.document import html_to_pdf
+import io
+
+import pypdfium2
+
+from ..cache.store import _key
+from ..layout.editions import edition_pdf
+from ..layout.session import BuildSession
 
 
-def build_pdf(manuscript: Manuscript, renderer: Renderer | None = None) -> bytes:
+def build_pdf(session: BuildSession) -> bytes:
     """The reader's PDF of the whole book (the cover, live links, attachments), made from the book's one
-    layout (editions.py)."""
-    from ..layout.editions import edition_pdf
-
-    return edition_pdf(manuscript, renderer or Renderer(manuscript), "screen")
+    layout (layout/editions.py)."""
+    return edition_pdf(session, "screen")
 
 
-def build_print_pdf(manuscript: Manuscript, renderer: Renderer | None = None) -> bytes:
-    """The printer's PDF: the same pages with bleed and crop marks, no live links (editions.py)."""
-    from ..layout.editions import edition_pdf
-
-    return edition_pdf(manuscript, renderer or Renderer(manuscript), "print")
+def build_print_pdf(session: BuildSession) -> bytes:
+    """The printer's PDF: the same pages with bleed and crop marks, no live links (layout/editions.py)."""
+    return edition_pdf(session, "print")
 
 
-def cover_png(manuscript: Manuscript, renderer: Renderer | None = None, height_px: int = 2400) -> bytes:
+def cover_png(session: BuildSession, height_px: int = 2400) -> bytes:
     """The cover page rendered as PNG (the same design as the PDF's first page)."""
-    import io
-
-    import pypdfium2
-
-    renderer = renderer or Renderer(manuscript)
-    pdf = html_to_pdf(manuscript, renderer.cover_html(), renderer.fetcher)
+    pdf = session.typesetter.html_to_pdf(session.renderer.cover_html())
     document = pypdfium2.PdfDocument(pdf)
     try:
         page = document[0]
@@ -42,15 +36,12 @@ def cover_png(manuscript: Manuscript, renderer: Renderer | None = None, height_p
     return buffer.getvalue()
 
 
-def cover_png_cached(manuscript: Manuscript, renderer: Renderer) -> bytes:
-    """The cover PNG (pdf.cover_png), from the cache when the cover's HTML has not changed."""
-    from .pdf import cover_png
-
-    folder = cache_dir(renderer)
-    key = _key("cover", renderer.cover_html())
-    data = read_entry(folder, "cover", key)
+def cover_png_cached(session: BuildSession) -> bytes:
+    """The cover PNG (cover_png), from the cache when the cover's HTML has not changed."""
+    key = _key("cover", session.renderer.cover_html())
+    data = session.cache.read("cover", key)
     if data and data.startswith(b"\x89PNG\r\n\x1a\n") and data.endswith(b"IEND\xaeB`\x82"):
         return data
-    data = cover_png(manuscript, renderer)
-    write_entry(folder, "cover", key, data)
+    data = cover_png(session)
+    session.cache.write("cover", key, data)
     return data

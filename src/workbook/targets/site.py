@@ -1,11 +1,13 @@
-"""A Manuscript and the files this build wrote in, the download page (`index.html` + `cover.png`) out."""
+"""A BuildSession and the files this build wrote in, the download page (`index.html` + `cover.png`) out."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+import pypdfium2
+
+from ..layout.session import BuildSession
 from ..model.manuscript import Manuscript
-from ..render.templates import Renderer
 from .pdf import cover_png
 
 COVER_NAME = "cover.png"
@@ -35,8 +37,6 @@ def human_size(size: int) -> str:
 
 def pdf_page_count(path: Path) -> int | None:
     """The number of pages of a PDF on disk (None if it cannot be read)."""
-    import pypdfium2
-
     try:
         document = pypdfium2.PdfDocument(str(path))
     except Exception:  # noqa: BLE001 - a damaged file just gets no page count
@@ -66,10 +66,10 @@ def downloads(manuscript: Manuscript, outputs: dict[str, list[Path]]) -> list[Do
     return found
 
 
-def build_site(manuscript: Manuscript, renderer: Renderer | None, outputs: dict[str, list[Path]]) -> dict[str, bytes]:
+def build_site(session: BuildSession, outputs: dict[str, list[Path]]) -> dict[str, bytes]:
     """The download page and its cover image, listing the files in `outputs` (format -> paths)."""
-    renderer = renderer or Renderer(manuscript)
-    cover = cover_png(manuscript, renderer, height_px=900)
+    manuscript, renderer = session.manuscript, session.renderer
+    cover = cover_png(session, height_px=900)
     html = renderer.render(
         "site.html",
         css=renderer.stylesheet("site.css"),

@@ -5,6 +5,9 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..errors import Diagnostic, WorkbookError
+from ..files.assets import book_css
+from ..layout.forms import finish_form
+from ..layout.session import BuildSession
 from ..model.manuscript import Chapter, Manuscript, PromptInfo
 from ..render.templates import Renderer
 
@@ -60,8 +63,6 @@ def worksheet_lines(manuscript: Manuscript, prompt: PromptInfo) -> int:
 
 def worksheets_html(manuscript: Manuscript, renderer: Renderer, options: WorksheetOptions) -> str:
     """The worksheets as one HTML document (layouts/worksheets.html + styles/worksheets.css)."""
-    from ..files.assets import book_css
-
     sheets = select_chapters(manuscript, options.chapters)
     if not sheets:
         raise WorkbookError([Diagnostic("book.yaml", None, "the book has no prompts (💡 paragraphs), so there are no worksheets to make")])
@@ -73,18 +74,14 @@ def worksheets_html(manuscript: Manuscript, renderer: Renderer, options: Workshe
     )
 
 
-def render_worksheets(manuscript: Manuscript, options: WorksheetOptions | None = None,
-                      renderer: Renderer | None = None) -> bytes:
+def render_worksheets(session: BuildSession, options: WorksheetOptions | None = None) -> bytes:
     """The worksheets PDF; with `options.fillable`, one multi-line field per prompt plus name and date."""
-    from ..layout.document import html_to_pdf
-    from ..layout.forms import finish_form
-
     options = options or WorksheetOptions()
-    renderer = renderer or Renderer(manuscript)
-    pdf = html_to_pdf(manuscript, worksheets_html(manuscript, renderer, options), forms=options.fillable)
+    html = worksheets_html(session.manuscript, session.renderer, options)
+    pdf = session.typesetter.html_to_pdf(html, forms=options.fillable)
     return finish_form(pdf) if options.fillable else pdf
 
 
-def build_worksheets(manuscript: Manuscript, renderer: Renderer | None = None) -> bytes:
+def build_worksheets(session: BuildSession) -> bytes:
     """The `worksheets` build target: every chapter, printable (not fillable), without context."""
-    return render_worksheets(manuscript, WorksheetOptions(), renderer)
+    return render_worksheets(session, WorksheetOptions())
