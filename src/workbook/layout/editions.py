@@ -22,7 +22,7 @@ from .fill import fill_hint, fill_targets, lay_out_filled, store_fill_hint
 from .fonts import FontFiles, part_fonts
 from .join import Folios, merge_parts, release_memory
 from .pagelist import anchor_pages, page_labels
-from .parts import picture_hashes, splittable
+from .parts import PartResult, picture_hashes, splittable
 from .scheduler import Scheduler, jobs
 from .session import BuildSession, LaidOut
 
@@ -45,7 +45,8 @@ def lay_out(session: BuildSession, need: str, on_progress=None) -> tuple[int, in
     edition = scheduler.editions[0]
     results = scheduler.results(edition)
     counts = [result.pages for result in results]
-    session.laid_out = LaidOut(need, results, edition.starts(counts), edition.blank_before(counts),
+    starts = [start for start in edition.starts(counts) if start is not None]  # every count is known now
+    session.laid_out = LaidOut(need, results, starts, edition.blank_before(counts),
                                [part.ghosts for part in edition.parts],
                                FontFiles(scheduler.font_files, [result.fonts for result in results]))
     made = len(edition.parts), scheduler.laid_out, scheduler.from_cache
@@ -95,13 +96,15 @@ def edition_pdf(session: BuildSession, edition: str, *, whole: bool = False) -> 
         names, files = part_fonts(document, set())
         first = manuscript.chapters and anchor_pages(document).get(manuscript.chapters[0].anchor)
         labels = [(0, "/r")] + ([(first, "/D")] if first else [])
-        parts, blanks, ghosts, fonts, blank = [pdf], [False], [set()], FontFiles(files, [names]), None
+        parts, blanks, fonts, blank = [pdf], [False], FontFiles(files, [names]), None
+        ghosts: list[set[str]] = [set()]
         stamps = None
     else:
         labels = [(0, "/r")]  # roman front matter, then arabic from the first chapter (as the folios print)
         if len(result.results) > 1:
             labels.append((result.results[0].pages + int(result.blanks[1]), "/D"))
-        parts, blanks, ghosts = [r.pdf for r in result.results], result.blanks, result.ghosts
+        parts = [_written(r) for r in result.results]
+        blanks, ghosts = result.blanks, result.ghosts
         fonts = FontFiles(dict(result.fonts.files), list(result.fonts.parts))
         blank, stamps = None, None
         if any(result.blanks):
@@ -119,6 +122,12 @@ def edition_pdf(session: BuildSession, edition: str, *, whole: bool = False) -> 
         fonts.parts.append(names)
     release_memory()  # what laying out the cover, the blank page and the folios held is not stacked onto the join
     return merge_parts(parts, blanks, blank, ghosts, labels, session.cache, fonts, derived, stamps)
+
+
+def _written(result: PartResult) -> bytes:
+    if result.pdf is None:  # a bug: the layout was made for "pdf", which writes every part's PDF
+        raise RuntimeError("a part of the layout has no PDF")
+    return result.pdf
 
 
 def _edition(manuscript: Manuscript, edition: str) -> Edition:
@@ -191,9 +200,9 @@ def _one_page(session: BuildSession, kind: str, html: str, index: int | None,
         (length,) = struct.unpack(">I", entry[:4])
         names = {str(k): str(v) for k, v in json.loads(entry[4:4 + length]).items()}
         pdf = entry[4 + length:]
-        files = {k: cache.read_font_file(k) for k in names.values()}
-        if pdf.startswith(b"%PDF-") and all(data is not None for data in files.values()):
-            return pdf, names, {k: d for k, d in files.items() if d is not None}
+        kept = {k: cache.read_font_file(k) for k in names.values()}
+        if pdf.startswith(b"%PDF-") and all(data is not None for data in kept.values()):
+            return pdf, names, {k: d for k, d in kept.items() if d is not None}
     except (ValueError, struct.error, UnicodeDecodeError, AttributeError):
         pass
     document = session.typesetter.document(html)

@@ -147,7 +147,7 @@ class _Joined:
         self.key = key
         self.widths: dict[int, float] = {}
         self.mapping: dict[bytes, bytes] = {}
-        self.reference = None
+        self.reference: pikepdf.Object | None = None
 
     def add(self, font) -> None:
         self.widths.update(_widths(font.DescendantFonts[0].get("/W", pikepdf.Array())))

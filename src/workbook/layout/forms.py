@@ -34,6 +34,7 @@ def finish_form(pdf: bytes) -> bytes:
     if "/AcroForm" not in root:
         return pdf
     form = root["/AcroForm"].get_object()
+    assert isinstance(form, DictionaryObject)  # WeasyPrint writes the AcroForm as a dictionary
     widgets: dict[str, list] = {}
     order: list[str] = []
     for page in writer.pages:
@@ -73,8 +74,9 @@ def finish_form(pdf: bytes) -> bytes:
     info = reader.metadata
     if info:
         writer.add_metadata({k: v for k, v in info.items()})
-    if reader.trailer.get("/ID"):
-        writer._ID = reader.trailer["/ID"]
+    ids = reader.trailer.get("/ID")
+    if isinstance(ids, ArrayObject):
+        writer._ID = ids
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -188,15 +188,17 @@ def lay_out_part(html: str, css: list[str], start: Start, fill_ids: list[str], p
     known = _WORKER.setdefault("sent_fonts", set()) if known_fonts is None else known_fonts
     before = list(manuscript.warnings)
     document, extra = lay_out_filled(typesetter, html, fill_ids, pitch, dict(extra_hint), css)
-    pdf, fonts, files = None, {}, {}
+    pdf: bytes | None = None
+    fonts: dict[str, str] = {}
+    files: dict[str, bytes] = {}
     if need == "pdf":
         pdf = typesetter.pdf(document, attachments=attachments)
         fonts, files = part_fonts(document, known)
         if known_fonts is None:
             known.update(files)
     warnings = [w for w in manuscript.warnings if w not in before]
-    labels = ([str(start.folio + page) for page in range(len(document.pages))] if numbered
-              else page_labels(document))
+    labels: list[str | None] = ([str(start.folio + page) for page in range(len(document.pages))] if numbered
+                                else page_labels(document))
     return PartResult(start, len(document.pages), anchor_pages(document), labels, extra, pdf,
                       warnings, fonts=fonts, font_files=files)
 

@@ -145,11 +145,11 @@ class SafeFetcher(URLFetcher):
             raise self._refuse(url, f"could not download: {exc}") from None
         if nested:
             return response  # the outer call reads the body
-        data = bytearray()
+        body = bytearray()
         try:
             while chunk := response.read(65536):
-                data.extend(chunk)
-                if len(data) > MAX_REMOTE:
+                body.extend(chunk)
+                if len(body) > MAX_REMOTE:
                     raise self._refuse(url, f"download is larger than {MAX_REMOTE // 1_000_000} MB")
                 if time.monotonic() > self._deadline:
                     raise self._refuse(url, f"downloads took longer than {self.deadline_seconds:g} s in total; "
@@ -161,11 +161,12 @@ class SafeFetcher(URLFetcher):
         finally:
             response.close()
         content_type = response.headers.get_content_type() if response.headers else ""
+        data = bytes(body)
         if content_type.startswith("image/"):
-            self._check_image(url, bytes(data))
+            self._check_image(url, data)
         response_headers = {"Content-Type": response.headers.get("Content-Type", "")} if response.headers else {}
-        self.cache[url] = (response.url, bytes(data), response_headers)
-        return URLFetcherResponse(response.url, bytes(data), response_headers)
+        self.cache[url] = (response.url, data, response_headers)
+        return URLFetcherResponse(response.url, data, response_headers)
 
     def _check_image(self, url: str, data: bytes) -> None:
         try:

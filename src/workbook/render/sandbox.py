@@ -15,7 +15,7 @@ import io
 import re
 import types
 from pathlib import Path, PurePath
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import jinja2
 from jinja2 import nodes
@@ -47,11 +47,10 @@ class ContainedLoader(jinja2.FileSystemLoader):
 
     def __init__(self, folders: list[Path], book_root: Path | None):
         super().__init__([str(folder) for folder in folders])
-        book = book_root.resolve() if book_root else None
-        self.bounds = [book if book and folder.absolute().is_relative_to(book_root.absolute()) else folder.resolve()
-                       for folder in folders]
+        self.bounds = [book_root.resolve() if book_root is not None and folder.absolute().is_relative_to(book_root.absolute())
+                       else folder.resolve() for folder in folders]
 
-    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Any]:
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         pieces = jinja2.loaders.split_template_path(template)
         for folder, bound in zip(self.searchpath, self.bounds):
             path = Path(folder, *pieces)
@@ -177,7 +176,7 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
     def _place(self, exc: BaseException, template: str) -> tuple[str, int | None]:
         if isinstance(exc, jinja2.TemplateSyntaxError):
             return exc.name or template, exc.lineno
-        place = (template, None)
+        place: tuple[str, int | None] = (template, None)
         trace = exc.__traceback__
         while trace is not None:  # Jinja rewrites its frames to carry the template's file name and line
             filename = Path(trace.tb_frame.f_code.co_filename)
