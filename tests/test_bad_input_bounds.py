@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import workbook
-from conftest import REPO, copy_root
+from conftest import REPO
 from workbook.source.check import check_book
 from workbook.errors import Diagnostic
 

@@ -203,7 +203,7 @@ def test_a_poisoned_chapter_cache_is_rebuilt_never_run(tmp_path):
               [hashlib.sha256(poison).digest() + poison, b"\0" * 32 + text],  # a right hash on a pickle, a wrong one
               [os.urandom(300), b""]]  # junk, nothing
     for spoil in spoils:
-        for entry, data in zip(entries, spoil):
+        for entry, data in zip(entries, spoil, strict=True):
             entry.write_bytes(data)
         assert workbook.load_book(book, cache_dir=cache).chapters == fresh and not mark.exists()
     good = [entry.read_bytes() for entry in entries]  # rebuilt: whole again, and used
@@ -233,7 +233,7 @@ def test_no_code_is_loaded_from_disk_anywhere():
     for path in sorted((REPO / "src").rglob("*.py")):
         tokens = [t for t in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
                   if t.type in (tokenize.NAME, tokenize.OP)]
-        for token, after in zip(tokens, tokens[1:] + tokens[-1:]):
+        for token, after in zip(tokens, tokens[1:] + tokens[-1:], strict=True):
             if token.string in banned or token.string in ("eval", "exec") and after.string == "(":
                 found.append(f"{path.relative_to(REPO)}:{token.start[0]}: {token.line.strip()}")
     assert found == []

@@ -50,7 +50,7 @@ def test_imported_arrows_print_as_arrows(imported_book, edition):
     assert _drawn(joined, "→") >= 1
     report = check_pdf(joined)
     assert report.glyphs > 100 and not report.problems, report.problems
-    differ = [i + 1 for i, (a, b) in enumerate(zip(page_pixels(single), page_pixels(joined))) if a != b]
+    differ = [i + 1 for i, (a, b) in enumerate(zip(page_pixels(single), page_pixels(joined), strict=True)) if a != b]
     assert not differ, f"pages that render differently from one render: {differ}"
 
 

@@ -89,12 +89,13 @@ def _why(folder: Path, exc: Exception) -> str:
 
 def forget_cache_problems(folder: Path | None) -> None:
     """Start a build afresh: a folder that failed before (and was fixed since) is tried again."""
-    _unusable.pop(folder, None)
+    if folder is not None:
+        _unusable.pop(folder, None)
 
 
 def take_cache_warning(folder: Path | None) -> Diagnostic | None:
     """The one warning for a cache folder that could not be used in this build, or None (and forget it)."""
-    reason = _unusable.pop(folder, None)
+    reason = _unusable.pop(folder, None) if folder is not None else None
     if reason is None:
         return None
     return Diagnostic(str(folder), None, f"cache {CACHE_NAME}/ not writable: {reason}; building without it "

@@ -214,7 +214,8 @@ LOCALES: dict[str, dict[str, object]] = {
         "format_worksheets": "Fiches de travail : les questions seules, avec de la place pour écrire",
         "cover_of": "Couverture de",
         "preview": "Aperçu du livre",
-        "worksheet_pointer": "Plutôt sur papier ? Cette question figure dans les fiches de travail : chapitre {chapter}, question {number}.",
+        "worksheet_pointer": ("Plutôt sur papier ? Cette question figure dans les fiches de travail : "
+                              "chapitre {chapter}, question {number}."),
         "page_list": "Pages",
         "landmarks": "Repères",
         "start_reading": "Commencer la lecture",

@@ -48,7 +48,8 @@ def select_chapters(manuscript: Manuscript, specs: Iterable[str] = ()) -> list[C
     for spec in specs:
         chapter = resolve_chapter(manuscript, spec)
         if chapter is None:
-            raise ChapterChoiceError([Diagnostic("book.yaml", None, f"no chapter {spec!r}; choose from {chapter_choices(manuscript)}")])
+            why = f"no chapter {spec!r}; choose from {chapter_choices(manuscript)}"
+            raise ChapterChoiceError([Diagnostic("book.yaml", None, why)])
         wanted.add(chapter.number)
     return [c for c in manuscript.chapters if c.number in wanted]
 
@@ -64,7 +65,8 @@ def worksheets_html(manuscript: Manuscript, renderer: Renderer, options: Workshe
 
     sheets = select_chapters(manuscript, options.chapters)
     if not sheets:
-        raise WorkbookError([Diagnostic("book.yaml", None, "the book has no prompts (💡 paragraphs), so there are no worksheets to make")])
+        why = "the book has no prompts (💡 paragraphs), so there are no worksheets to make"
+        raise WorkbookError([Diagnostic("book.yaml", None, why)])
     css = book_css(manuscript.config.settings.fonts, renderer.stylesheet("worksheets.css"))
     return renderer.render(
         "worksheets.html", css=css, sheets=sheets, fillable=options.fillable, with_context=options.with_context,
