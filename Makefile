@@ -1,5 +1,5 @@
 # `book` and `tests` are also folders: every target here is phony.
-.PHONY: book test test-fast clean sysdeps venv bench bench-worksheets check-epub ace
+.PHONY: book test test-fast lint clean sysdeps venv bench bench-worksheets check-epub ace
 
 PYTHON ?= python3
 VENV   := .venv
@@ -23,8 +23,15 @@ export PUPPETEER_SKIP_DOWNLOAD := 1
 book: venv sysdeps
 	$(BIN)/workbook build $(BOOK) -o $(DIST)
 
-test: venv sysdeps $(VENV)/.test-deps ace
+test: venv sysdeps $(VENV)/.test-deps ace lint
 	$(BIN)/python -m pytest -q
+
+# ruff (style and likely bugs), mypy (types) and import-linter (the stages import one way, no cycles),
+# all configured in pyproject.toml; `make test` runs it first.
+lint: venv $(VENV)/.test-deps
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The edit loop: the tests that lay out no whole book (those are marked `build`).
 test-fast: venv sysdeps $(VENV)/.test-deps

@@ -59,7 +59,8 @@ def make_book(folder: Path, chapters: int) -> Path:
         text = source.read_text(encoding="utf-8")
         stem = re.sub(r"^\d+-", "", source.stem)
         slug = f"{stem}-{index + 1:03d}"
-        text = re.sub(r"^title: (.*)$", lambda m: f"title: {m.group(1)} ({index + 1})\nslug: {slug}", text, count=1, flags=re.M)
+        text = re.sub(r"^title: (.*)$", lambda m, n=index + 1, s=slug: f"title: {m.group(1)} ({n})\nslug: {s}", text,
+                      count=1, flags=re.M)
         name = f"chapters/{index + 1:03d}-{stem}.md"
         (book / name).write_text(text, encoding="utf-8")
         names.append(name)
@@ -117,13 +118,13 @@ def measure(commands: list[list[str]], env: dict | None = None) -> dict:
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
         done = threading.Event()
 
-        def sample() -> None:
+        def sample(pid: int, done: threading.Event) -> None:
             nonlocal peak_tree
             while not done.is_set():
-                peak_tree = max(peak_tree, _tree_rss_kb(process.pid))
+                peak_tree = max(peak_tree, _tree_rss_kb(pid))
                 done.wait(0.02)
 
-        sampler = threading.Thread(target=sample, daemon=True)
+        sampler = threading.Thread(target=sample, args=(process.pid, done), daemon=True)
         sampler.start()
         _out, err = process.communicate()
         done.set()
@@ -254,15 +255,17 @@ def main() -> None:
                            (rows["cpu-page"]["cpu"] / rows["cpu-page"]["pages"])
                            / (rows["pandoc-weasyprint"]["cpu"] / rows["pandoc-weasyprint"]["pages"]), 1.0))
         for label, ratio, limit in checks:
-            print(f"  {count:>3} chapters: {label:<55} {ratio:6.2f}  (target <= {limit})  {'met' if ratio <= limit else 'NOT met'}")
+            verdict = "met" if ratio <= limit else "NOT met"
+            print(f"  {count:>3} chapters: {label:<55} {ratio:6.2f}  (target <= {limit})  {verdict}")
         for kind in [k for k in ("cpu-page", "pandoc-weasyprint") if k in rows]:
-            print(f"  {count:>3} chapters: CPU a page, {labels[kind]:<43} {1000 * rows[kind]['cpu'] / rows[kind]['pages']:6.1f} ms"
-                  f" ({rows[kind]['pages']} pages)")
+            per_page = 1000 * rows[kind]["cpu"] / rows[kind]["pages"]
+            print(f"  {count:>3} chapters: CPU a page, {labels[kind]:<43} {per_page:6.1f} ms ({rows[kind]['pages']} pages)")
     if len(results) >= 2:
         small, large = min(results), max(results)
         for metric, name in (("tree_mb", "process tree"), ("max_mb", "largest process")):
             ratio = results[large]["workbook"][metric] / results[small]["workbook"][metric]
-            print(f"  peak RSS ({name}) {large} / {small} chapters: {ratio:6.2f}  (target <= 1.2)  {'met' if ratio <= 1.2 else 'NOT met'}")
+            verdict = "met" if ratio <= 1.2 else "NOT met"
+            print(f"  peak RSS ({name}) {large} / {small} chapters: {ratio:6.2f}  (target <= 1.2)  {verdict}")
 
 
 if __name__ == "__main__":

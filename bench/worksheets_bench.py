@@ -27,7 +27,8 @@ def one_run(mode: str, clients: int, book: Path) -> dict:
 
     with tempfile.TemporaryDirectory(prefix="wb-bench-") as tmp:
         csv_file = Path(tmp) / "clients.csv"
-        csv_file.write_text("name,date\n" + "".join(f"Client {i:03d},2026-03-{1 + i % 28:02d}\n" for i in range(clients)), encoding="utf-8")
+        rows = "".join(f"Client {i:03d},2026-03-{1 + i % 28:02d}\n" for i in range(clients))
+        csv_file.write_text("name,date\n" + rows, encoding="utf-8")
         workers = 1 if mode == "serial" else (os.cpu_count() or 1)
         started = time.perf_counter()
         result = build_client_worksheets(book, csv_file, Path(tmp) / "dist", workers=workers)
@@ -53,8 +54,8 @@ def main() -> None:
     for mode in ("serial", "parallel"):
         runs = []
         for run in range(args.runs):
-            out = subprocess.run([sys.executable, __file__, "--one", mode, "--clients", str(args.clients), "--book", str(args.book)],
-                                 capture_output=True, text=True, check=True)
+            command = [sys.executable, __file__, "--one", mode, "--clients", str(args.clients), "--book", str(args.book)]
+            out = subprocess.run(command, capture_output=True, text=True, check=True)
             runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
             print(f"{mode} run {run + 1}: {runs[-1]['wall']:.1f} s, {runs[-1]['peak_mb']:.0f} MB", file=sys.stderr)
         rows.append((mode, runs[0]["workers"], statistics.median(r["wall"] for r in runs),

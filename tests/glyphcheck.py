@@ -102,7 +102,7 @@ def _plausible(original: TTFont, gid: int, text: str) -> bool:
     pieces = stem.split("_") if "_" in stem else [stem]
     wanted = [cmap.get(ord(ch)) for ch in text]
     if len(pieces) == len(wanted) and all(
-            p == w or (w and p.lower() == w.lower()) for p, w in zip(pieces, wanted)):
+            p == w or (w and p.lower() == w.lower()) for p, w in zip(pieces, wanted, strict=True)):
         return True  # a variant (a.sc, one.osf) or a ligature (f_i) of the text's glyphs
     ligatures = {"fi": "fi", "fl": "fl", "ff": "ff", "ffi": "ffi", "ffl": "ffl"}
     if ligatures.get(text) == stem:

@@ -109,7 +109,7 @@ def _probe(question: str) -> str:
 
 
 def _close(color, target) -> bool:
-    return bool(color) and len(color) == 3 and all(abs(a - b) < 0.01 for a, b in zip(color, target))
+    return bool(color) and len(color) == 3 and all(abs(a - b) < 0.01 for a, b in zip(color, target, strict=True))
 
 
 def outline_titles(path: Path) -> list[str]:
@@ -185,7 +185,8 @@ def _epubcheck_problems(path: str, _mtime: int, _size: int) -> tuple[str, ...]:
     for message in data["messages"]:
         if message["severity"] in ("WARNING", "ERROR", "FATAL"):
             where = message["locations"][0] if message.get("locations") else {}
-            problems.append(f"{message['severity']} {message['ID']} {where.get('path')}:{where.get('line')}: {message['message']}")
+            problems.append(f"{message['severity']} {message['ID']} {where.get('path')}:{where.get('line')}: "
+                            f"{message['message']}")
     return tuple(problems)
 
 
@@ -226,22 +227,21 @@ def page_boxes(document):
     from a WeasyPrint Document: what the page holds, margin boxes (running heads) excluded."""
     from weasyprint.formatting_structure import boxes
 
+    def walk(box, block, lines):
+        if isinstance(box, boxes.MarginBox):
+            return
+        if isinstance(box, boxes.BlockBox) and getattr(box, "element_tag", None):
+            element = box.element
+            block = (box.element_tag, (element.get("class") or "") if element is not None else "")
+        if isinstance(box, boxes.LineBox):
+            lines.append(block)
+            return
+        for child in getattr(box, "children", []):
+            walk(child, block, lines)
+
     for index, page in enumerate(document.pages):
         lines = []
-
-        def walk(box, block):
-            if isinstance(box, boxes.MarginBox):
-                return
-            if isinstance(box, boxes.BlockBox) and getattr(box, "element_tag", None):
-                element = box.element
-                block = (box.element_tag, (element.get("class") or "") if element is not None else "")
-            if isinstance(box, boxes.LineBox):
-                lines.append(block)
-                return
-            for child in getattr(box, "children", []):
-                walk(child, block)
-
-        walk(page._page_box, None)
+        walk(page._page_box, None, lines)
         yield index, lines
 
 

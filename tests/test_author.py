@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import lxml.html
 import pypdf
@@ -11,7 +10,6 @@ import pytest
 import workbook
 from conftest import ROOTS, copy_root
 from test_cli import run
-
 
 # --- check ---------------------------------------------------------------------------------------
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 import workbook
-from conftest import REPO, copy_root
-from workbook.source.check import check_book
+from conftest import REPO
 from workbook.errors import Diagnostic
+from workbook.source.check import check_book
 
 CAP = 2_000_000_000
 

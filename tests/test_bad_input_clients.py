@@ -10,9 +10,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOTS
 from helpers import normalise, pdf_pages_text
-
 from workbook.targets.clients import ClientsError, build_client_worksheets, client_filename, read_clients
 
 SRC = Path(__file__).resolve().parent.parent / "src"

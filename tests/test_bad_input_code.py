@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 
 import workbook
-from workbook.errors import OutputError
-from workbook.cache.store import CACHE_NAME, Cache
-
 from conftest import REPO, copy_root
+from workbook.cache.store import CACHE_NAME, Cache
+from workbook.errors import OutputError
 
 LAYOUT = "<!DOCTYPE html>\n<html><body>\n{payload}\n</body></html>\n"  # the payload is on line 3
 
@@ -168,7 +167,7 @@ def test_a_stylesheet_is_read_from_the_book_only_and_bounded(tmp_path, how, mess
 
 def test_the_build_fails_with_the_layouts_file_and_line(tmp_path):
     mark = tmp_path / "ran"
-    book = _layout_book(tmp_path, "{{ cycler.__init__.__globals__.os.popen('%s').read() }}" % _touch(mark))
+    book = _layout_book(tmp_path, "{{ cycler.__init__.__globals__.os.popen('" + _touch(mark) + "').read() }}")
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     run = subprocess.run([sys.executable, "-m", "workbook", "build", str(book), "-o", str(tmp_path / "dist"),
                           "-f", "pdf"], capture_output=True, text=True, env=env, timeout=120)
@@ -203,7 +202,7 @@ def test_a_poisoned_chapter_cache_is_rebuilt_never_run(tmp_path):
               [hashlib.sha256(poison).digest() + poison, b"\0" * 32 + text],  # a right hash on a pickle, a wrong one
               [os.urandom(300), b""]]  # junk, nothing
     for spoil in spoils:
-        for entry, data in zip(entries, spoil):
+        for entry, data in zip(entries, spoil, strict=True):
             entry.write_bytes(data)
         assert workbook.load_book(book, cache=Cache(cache)).chapters == fresh and not mark.exists()
     good = [entry.read_bytes() for entry in entries]  # rebuilt: whole again, and used
@@ -233,7 +232,7 @@ def test_no_code_is_loaded_from_disk_anywhere():
     for path in sorted((REPO / "src").rglob("*.py")):
         tokens = [t for t in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
                   if t.type in (tokenize.NAME, tokenize.OP)]
-        for token, after in zip(tokens, tokens[1:] + tokens[-1:]):
+        for token, after in zip(tokens, tokens[1:] + tokens[-1:], strict=True):
             if token.string in banned or token.string in ("eval", "exec") and after.string == "(":
                 found.append(f"{path.relative_to(REPO)}:{token.start[0]}: {token.line.strip()}")
     assert found == []

@@ -7,11 +7,11 @@ import os
 import time
 
 import pytest
-from test_bad_input import chapter, errors_of, make_book, png, png_header_only
 
 import workbook
-from workbook.source.check import check_book
+from test_bad_input import chapter, errors_of, make_book, png, png_header_only
 from workbook.files.images import ImageProblem, check_svg
+from workbook.source.check import check_book
 
 SVG_NS = 'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
 GOOD_SVG = (f'<svg {SVG_NS} width="20" height="20"><defs><linearGradient id="g"/></defs>'

@@ -11,12 +11,12 @@ from click.testing import CliRunner
 import workbook
 from helpers import epub_files
 from test_bad_input import chapter, make_book
-from workbook.source.check import check_book
 from workbook.cli import cli
 from workbook.errors import ConfigError
+from workbook.files.scripts import SCRIPTS, missing_packages
 from workbook.render.fetcher import BookFetchError, SafeFetcher
 from workbook.render.templates import Renderer
-from workbook.files.scripts import SCRIPTS, missing_packages
+from workbook.source.check import check_book
 
 CHINESE = "王芳 went to 北京 and said 你好。"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import socket
 
 import pytest
-from conftest import copy_root
 
+from conftest import copy_root
 from workbook.author.watch import LivePreview, start_server
 
 

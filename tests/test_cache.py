@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 import workbook
+from conftest import copy_root
 from workbook.cache.store import CACHE_NAME, Cache
 
-from conftest import copy_root
 
 def _epub(out: Path) -> bytes:
     return next(out.glob("*.epub")).read_bytes()

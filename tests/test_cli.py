@@ -62,7 +62,8 @@ CASES = {
                               "chapters/01-start.md:1: error: front matter: front matter starts with --- but never ends"),
     "empty chapter": (lambda b: (b / "chapters" / "01-start.md").write_text("---\ntitle: x\n---\n\n"),
                       "chapters/01-start.md:4: error: chapter has no text"),
-    "missing image": (lambda b: (b / "chapters" / "01-start.md").write_text("---\ntitle: x\n---\n\nText.\n\n![A tree](images/tree.png)\n"),
+    "missing image": (lambda b: (b / "chapters" / "01-start.md").write_text(
+                          "---\ntitle: x\n---\n\nText.\n\n![A tree](images/tree.png)\n"),
                       "chapters/01-start.md:7: error:"),
 }
 

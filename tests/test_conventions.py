@@ -5,8 +5,8 @@ import xml.etree.ElementTree as etree
 
 import pytest
 
-from workbook.source.conventions import ChapterState
 from workbook.model.locales import locale_for
+from workbook.source.conventions import ChapterState
 from workbook.source.convert import convert
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -81,8 +81,8 @@ def test_prompts_are_questions_with_decorative_lines(book):
             lines = box.find("x:div[@class='prompt-lines']", NS)
             assert lines.get("aria-hidden") == "true"
             found.append((box.get("id"), " ".join(question.split()), len(lines)))
-    expected = [(p.id, "Reflectievraag " + p.text if manuscript.config.language == "nl" else "Reflection question " + p.text, p.lines)
-                for p in manuscript.prompts]
+    label = "Reflectievraag " if manuscript.config.language == "nl" else "Reflection question "
+    expected = [(p.id, label + p.text, p.lines) for p in manuscript.prompts]
     assert found == expected
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import os
+import re
 import subprocess
 import sys
 import urllib.parse

@@ -12,12 +12,11 @@ import pytest
 from fontTools.ttLib import TTFont
 
 import workbook
-from workbook.importers.articles import import_articles
-from workbook.author.new import new_book
-
 from conftest import ROOTS
 from glyphcheck import check_pdf
 from helpers import page_pixels, single_and_joined
+from workbook.author.new import new_book
+from workbook.importers.articles import import_articles
 
 pytestmark = pytest.mark.build
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
@@ -50,7 +49,7 @@ def test_imported_arrows_print_as_arrows(imported_book, edition):
     assert _drawn(joined, "→") >= 1
     report = check_pdf(joined)
     assert report.glyphs > 100 and not report.problems, report.problems
-    differ = [i + 1 for i, (a, b) in enumerate(zip(page_pixels(single), page_pixels(joined))) if a != b]
+    differ = [i + 1 for i, (a, b) in enumerate(zip(page_pixels(single), page_pixels(joined), strict=True)) if a != b]
     assert not differ, f"pages that render differently from one render: {differ}"
 
 

@@ -270,7 +270,7 @@ def test_imported_chapters_load_in_the_manuscript(tmp_path: Path) -> None:
     reports = import_articles([NL, HTML], into=book)
     manuscript = load_book(book)
     assert [c.slug for c in manuscript.chapters] == ["begin", "uitstellen-zonder-schuldgevoel", "even-pauze"]
-    for report, chapter in zip(reports, manuscript.chapters[1:]):
+    for report, chapter in zip(reports, manuscript.chapters[1:], strict=True):
         assert chapter.title == report.title
         assert len(chapter.prompts) == report.counts["prompts"]
         for key in ("examples", "quotes", "faq", "calls_to_action"):
@@ -341,6 +341,17 @@ def test_html_without_article_element_uses_body_and_shifts_headings(tmp_path: Pa
     assert prompts_of(body) == ["Wanneer merk jij dat je adem hoog zit?"]
 
 
+def test_html_nested_list_keeps_every_item(tmp_path: Path) -> None:
+    items = "".join(f"<li>punt {k}</li>" for k in range(1, 1201))
+    page = tmp_path / "lijst.html"
+    page.write_text("<html><head><title>Lijsten</title></head><body><h2>Alles</h2>"
+                    f"<ul><li>Buiten<ol>{items}</ol></li></ul></body></html>", "utf-8")
+    [report] = import_articles([page], tmp_path / "out")
+    _, body = read_chapter(report.output)
+    nested = re.findall(r"^ +(\d+)\. punt (\d+)$", body, re.M)
+    assert len(nested) == 1200 and all(a == b for a, b in nested)
+
+
 # ---- bad input -----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name, data, message", [
@@ -348,8 +359,8 @@ def test_html_without_article_element_uses_body_and_shifts_headings(tmp_path: Pa
     ("spaties.txt", b"  \n\t\n \n", "is empty"),
     ("foto.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10", "binary"),
     ("stuur.txt", b"Titel\n" + bytes(range(1, 9)) * 20, "binary"),
-    ("vreemd.txt", "Titel\nTekst in een onbekende codering\n".encode("utf-8") + b"\x81\x8d\x90\x9d\x81\n", "not UTF-8"),
-    ("gemengd.txt", "Café Één\nDit is UTF-8: één café\n".encode("utf-8") + "en dit is latin-1: été\n".encode("latin-1"),
+    ("vreemd.txt", b"Titel\nTekst in een onbekende codering\n" + b"\x81\x8d\x90\x9d\x81\n", "not UTF-8"),
+    ("gemengd.txt", "Café Één\nDit is UTF-8: één café\n".encode() + "en dit is latin-1: été\n".encode("latin-1"),
      "not UTF-8"),
     ("kapot16.txt", b"\xff\xfeT\x00i\x00\x00\xd8", "UTF-16"),
 ])
@@ -442,7 +453,8 @@ def test_into_book_without_book_yaml(tmp_path: Path) -> None:
 @pytest.mark.parametrize("text, expected", [
     ("title: T\nchapters: [chapters/a.md, chapters/b.md]  # flow\n",
      "title: T\nchapters: [chapters/a.md, chapters/b.md, chapters/03-x.md]  # flow\n"),
-    ("title: T\nchapters:\n- chapters/a.md\nauthor: A\n", "title: T\nchapters:\n- chapters/a.md\n- chapters/03-x.md\nauthor: A\n"),
+    ("title: T\nchapters:\n- chapters/a.md\nauthor: A\n",
+     "title: T\nchapters:\n- chapters/a.md\n- chapters/03-x.md\nauthor: A\n"),
     ("title: T\r\nchapters:\r\n    -   a.md\r\n", "title: T\r\nchapters:\r\n    -   a.md\r\n    -   chapters/03-x.md\r\n"),
     ("title: T\nchapters:\n  - a.md", "title: T\nchapters:\n  - a.md\n  - chapters/03-x.md\n"),
     ("title: T\n", "title: T\nchapters:\n  - chapters/03-x.md\n"),

@@ -12,10 +12,9 @@ import pytest
 from pypdf import PdfReader
 
 import workbook
-from workbook.cache.store import CACHE_NAME
-
 from conftest import BROKEN_ROOTS, REPO, ROOTS, copy_root
 from helpers import page_pixels, single_and_joined
+from workbook.cache.store import CACHE_NAME
 
 pytestmark = pytest.mark.build
 EDITIONS = ("screen", "print")
@@ -101,7 +100,7 @@ def test_joined_pages_are_pixel_for_pixel_one_render(pair):
     single, joined = pair
     a, b = page_pixels(single), page_pixels(joined)
     assert len(a) == len(b)
-    differ = [index + 1 for index, (x, y) in enumerate(zip(a, b)) if x != y]
+    differ = [index + 1 for index, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
     assert not differ, f"pages that render differently: {differ}"
 
 
@@ -269,7 +268,7 @@ def test_every_test_book_joined_is_pixel_for_pixel_one_render(name):
     single, joined = single_and_joined(ROOTS / name, "screen")
     a, b = page_pixels(single), page_pixels(joined)
     assert len(a) == len(b)
-    differ = [index + 1 for index, (x, y) in enumerate(zip(a, b)) if x != y]
+    differ = [index + 1 for index, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
     assert not differ, f"pages that render differently: {differ}"
 
 
@@ -282,4 +281,4 @@ def test_folios_laid_out_a_few_pages_at_a_time_are_the_same(monkeypatch):
     single, joined = single_and_joined(ROOTS / "linked", "print")
     a, b = page_pixels(single), page_pixels(joined)
     assert len(a) == len(b) and len(a) > 8
-    assert [i + 1 for i, (x, y) in enumerate(zip(a, b)) if x != y] == []
+    assert [i + 1 for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y] == []

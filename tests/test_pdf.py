@@ -7,8 +7,18 @@ import pypdf
 import pytest
 
 from conftest import output
-from helpers import (chapter_start_pages, find_in_order, fonts, footer_number, normalise, orphaned_lines, outline_titles,
-                     pdf_pages_text, toc_entries, writing_lines_per_prompt)
+from helpers import (
+    chapter_start_pages,
+    find_in_order,
+    fonts,
+    footer_number,
+    normalise,
+    orphaned_lines,
+    outline_titles,
+    pdf_pages_text,
+    toc_entries,
+    writing_lines_per_prompt,
+)
 
 
 @pytest.fixture(params=["demo", "mini"])
@@ -24,7 +34,7 @@ def test_every_prompt_in_book_order(book):
     questions = [normalise(p.text) for p in manuscript.prompts]
     assert questions, "the book has prompts"
     positions = find_in_order(text, questions)
-    missing = [q for q, at in zip(questions, positions) if at < 0]
+    missing = [q for q, at in zip(questions, positions, strict=True) if at < 0]
     assert not missing, f"prompts missing or out of order: {missing}"
 
 
@@ -33,8 +43,9 @@ def test_each_prompt_has_exactly_its_lines(book):
     prompts = manuscript.prompts
     counts = writing_lines_per_prompt(pdf, [p.text for p in prompts], notes_title(manuscript))
     # a {fill=page} prompt has at least its lines: as many as fill the rest of its page
-    assert [(p.id, c if not p.fill_page else min(c, p.lines)) for p, c in zip(prompts, counts)] == [(p.id, p.lines) for p in prompts]
-    assert all(c > p.lines for p, c in zip(prompts, counts) if p.fill_page)
+    assert [(p.id, c if not p.fill_page else min(c, p.lines)) for p, c in zip(prompts, counts, strict=True)] == \
+        [(p.id, p.lines) for p in prompts]
+    assert all(c > p.lines for p, c in zip(prompts, counts, strict=True) if p.fill_page)
 
 
 def test_prompt_lines_come_from_prompt_then_chapter_then_book(mini_manuscript):
@@ -82,7 +93,8 @@ def test_every_font_is_embedded_and_shipped(book):
     used = fonts(pdf)
     assert used
     assert all(embedded for _, embedded in used), used
-    assert all(re.match(r"/[A-Z]{6}\+Workbook-(Serif|Sans)(-Bold|-Semi-Bold|-Italic|-Bold-Italic|-Semi-Bold-Italic)?$", name) for name, _ in used), used
+    subset_name = re.compile(r"/[A-Z]{6}\+Workbook-(Serif|Sans)(-Bold|-Semi-Bold|-Italic|-Bold-Italic|-Semi-Bold-Italic)?$")
+    assert all(subset_name.match(name) for name, _ in used), used
 
 
 def test_language_and_metadata(book):

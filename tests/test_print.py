@@ -11,12 +11,22 @@ from fontTools.ttLib import TTFont
 
 import workbook
 from conftest import ROOTS, copy_root
-from helpers import (blank_pages, chapter_start_pages, footer_number, normalise, orphaned_lines, page_boxes,
-                     pdf_pages_text, ruled_lines_below, toc_entries, writing_lines_per_prompt)
-from workbook.files.assets import font_files
+from helpers import (
+    blank_pages,
+    chapter_start_pages,
+    footer_number,
+    normalise,
+    orphaned_lines,
+    page_boxes,
+    pdf_pages_text,
+    ruled_lines_below,
+    toc_entries,
+    writing_lines_per_prompt,
+)
 from workbook.cli import cli
+from workbook.files.assets import font_files
+from workbook.layout.fill import fill_targets, free_lines
 from workbook.model.pages import LINE_PITCH_MM, geometry
-from workbook.layout.fill import free_lines, fill_targets
 from workbook.render.qr import print_links, short_url
 from workbook.source.typography import refine_text
 
@@ -117,7 +127,7 @@ def test_blank_left_pages_before_chapters_are_ruled_notes_pages(demo_editions):
             ruled = [y for y in range(height) if sum(1 for x in range(0, width, 4) if 130 < pixels[x, y] < 200) > width / 4 * 0.5]
             rows = [y for i, y in enumerate(ruled) if i == 0 or y - ruled[i - 1] > 2]
             assert len(rows) >= int(geometry(210, 297).content_height // LINE_PITCH_MM) - 1, (edition, index, len(rows))
-            pitches = {round((b - a) / 2 * 25.4 / 72, 0) for a, b in zip(rows, rows[1:])}
+            pitches = {round((b - a) / 2 * 25.4 / 72, 0) for a, b in zip(rows, rows[1:], strict=False)}  # neighbours
             assert pitches <= {8.0, 9.0}, pitches  # 8.68 mm (8.5 mm and its rule), at 2 px a pt
         pdf.close()
 
@@ -141,7 +151,7 @@ def test_no_question_ends_a_page_without_its_lines(demo_editions, edition):
     notes = str(manuscript.config.words["notes"]).upper()
     questions = [p.text for p in manuscript.prompts]
     counts = writing_lines_per_prompt(path, questions, notes)
-    for prompt, count in zip(manuscript.prompts, counts):
+    for prompt, count in zip(manuscript.prompts, counts, strict=True):
         assert count == prompt.lines or (prompt.fill_page and count > prompt.lines), (prompt.id, count)
     assert orphaned_lines(path, questions, notes) == 0
 
@@ -183,7 +193,7 @@ def _band_text(path, top_mm: float, bottom_mm: float) -> list[str]:
 
     found = []
     with pdfplumber.open(str(path)) as pdf:
-        for page, (_left, top) in zip(pdf.pages, _trim_offsets(path)):
+        for page, (_left, top) in zip(pdf.pages, _trim_offsets(path), strict=True):
             x0, y0, x1, _y1 = page.bbox  # pdfplumber keeps the PDF's x and shifts "top" by the MediaBox
             band = page.within_bbox((x0, y0 + top + top_mm * MM, x1, y0 + top + bottom_mm * MM))
             found.append(" ".join((band.extract_text() or "").split()))

@@ -13,8 +13,8 @@ import pytest
 import workbook
 from conftest import REPO, ROOTS
 from helpers import find_in_order, normalise, orphaned_lines, pdf_pages_text, writing_lines_per_prompt
-from workbook.targets.clients import ClientsError, build_client_worksheets, read_clients
 from workbook.layout.session import BuildSession
+from workbook.targets.clients import ClientsError, build_client_worksheets, read_clients
 from workbook.targets.worksheets import WorksheetOptions, render_worksheets, worksheet_lines
 
 
@@ -36,7 +36,7 @@ def test_every_prompt_in_order_with_its_number(demo_worksheets, demo_manuscript)
     needles = [f"{c.number}.{p.number} {normalise(p.text)}" for c in demo_manuscript.chapters for p in c.prompts]
     assert len(needles) == 20
     positions = find_in_order(text, needles)
-    assert [n for n, at in zip(needles, positions) if at < 0] == []
+    assert [n for n, at in zip(needles, positions, strict=True) if at < 0] == []
 
 
 def test_each_prompt_has_its_worksheet_lines(demo_worksheets, demo_manuscript):
@@ -52,7 +52,7 @@ def test_each_chapter_starts_a_page_with_titles_name_date_and_footer(demo_worksh
     pages = pdf_pages_text(demo_worksheets)
     starts = [i for i, t in enumerate(pages) if "Naam" in t and "Datum" in t]
     assert len(starts) == len(demo_manuscript.chapters)
-    for index, chapter in zip(starts, demo_manuscript.chapters):
+    for index, chapter in zip(starts, demo_manuscript.chapters, strict=True):
         page = normalise(pages[index])
         assert f"HOOFDSTUK {chapter.number}" in page and chapter.title in page and "RUIMTE MAKEN" in page
         assert f"{chapter.number}.1 " in page  # the chapter's first prompt opens its page set
@@ -185,14 +185,15 @@ def test_clients_csv_accepts_the_books_words_and_chapter_lists(tmp_path, demo_ma
 
 
 def test_three_clients_give_three_pdfs_with_their_names(tmp_path):
-    csv_file = _write(tmp_path / "clients.csv", "name,date,chapters\nAnna de Boer,2026-03-04,2\nBart Jansen,,\nChloé Müller,5 March,1\n")
+    csv_file = _write(tmp_path / "clients.csv",
+                      "name,date,chapters\nAnna de Boer,2026-03-04,2\nBart Jansen,,\nChloé Müller,5 March,1\n")
     seen = []
     result = build_client_worksheets(ROOTS / "mini", csv_file, tmp_path / "dist", WorksheetOptions(fillable=True),
                                      workers=2, on_progress=lambda c: seen.append(c.name))
     assert sorted(seen) == ["Anna de Boer", "Bart Jansen", "Chloé Müller"] and result.workers == 2
     assert [p.name for p in result.outputs] == ["anna-de-boer.pdf", "bart-jansen.pdf", "chloe-muller.pdf"]
     assert sorted(p.name for p in (tmp_path / "dist" / "worksheets").iterdir()) == [p.name for p in result.outputs]
-    for path, name, pages in zip(result.outputs, ["Anna de Boer", "Bart Jansen", "Chloé Müller"], [1, 2, 1]):
+    for path, name, pages in zip(result.outputs, ["Anna de Boer", "Bart Jansen", "Chloé Müller"], [1, 2, 1], strict=True):
         texts = [normalise(t) for t in pdf_pages_text(path)]
         assert len(texts) == pages
         assert all(name in t for t in texts), f"{name} missing on a page of {path.name}"

@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable
 
 from .cache.store import Cache, cache_folder
 from .errors import Diagnostic, ManuscriptError, WorkbookError
 from .files.output import clean_stale_temps, output_folder, write_bytes
 from .layout.editions import lay_out
 from .layout.join import release_memory
-from .layout.session import BuildSession
-from .model.config import FORMATS
+from .layout.session import BuildSession, Need
+from .model.config import FORMATS, FormatName
 from .model.manuscript import Manuscript
 from .source.check import check_manuscript
 from .source.load import load_book
@@ -34,10 +34,10 @@ class BuildResult:
     cached: int = 0  # parts it took from .workbook-cache/
 
 
-def parse_formats(value: str | Iterable[str] | None, default: Iterable[str] = FORMATS) -> list[str]:
+def parse_formats(value: str | Iterable[str] | None, default: Iterable[FormatName] = FORMATS) -> list[FormatName]:
     """'pdf,epub' or ['pdf'] -> a checked, ordered list of formats."""
     if value is None:
-        return list(default)
+        return [f for f in FORMATS if f in set(default)]
     items = value.split(",") if isinstance(value, str) else list(value)
     formats = [item.strip().lower() for item in items if item.strip()]
     unknown = [f for f in formats if f not in FORMATS]
@@ -51,7 +51,7 @@ def check_inputs(manuscript: Manuscript, out_dir: Path) -> None:
     out = out_dir.resolve()
     config = manuscript.config
     problems = []
-    for path, line in zip(config.chapter_files, config.chapter_lines):
+    for path, line in zip(config.chapter_files, config.chapter_lines, strict=True):
         if path.is_relative_to(out):
             problems.append(Diagnostic("book.yaml", line, f"{path.relative_to(config.root).as_posix()} is inside the output "
                                                          f"folder {out_dir}; a build never reads its own output"))
@@ -77,18 +77,18 @@ class Target:
     folder (written by this build, or left by an earlier one).
     """
 
-    name: str
+    name: FormatName
     filename: str  # "{slug}" is replaced by the book's slug
     make: Callable[..., bytes | dict[str, bytes]]
     uses_outputs: bool = False
 
-    def produce(self, session: BuildSession, outputs: dict[str, list[Path]] | None = None) -> bytes | dict[str, bytes]:
+    def produce(self, session: BuildSession, outputs: dict[FormatName, list[Path]] | None = None) -> bytes | dict[str, bytes]:
         if self.uses_outputs:
             return self.make(session, outputs or {})
         return self.make(session)
 
 
-TARGETS: dict[str, Target] = {t.name: t for t in (
+TARGETS: dict[FormatName, Target] = {t.name: t for t in (
     Target("pdf", "{slug}.pdf", build_pdf),
     Target("epub", "{slug}.epub", build_epub),
     Target("print", "{slug}-print.pdf", build_print_pdf),
@@ -97,15 +97,15 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
 )}
 
 
-def build_order(formats: Iterable[str]) -> list[str]:
+def build_order(formats: Iterable[FormatName]) -> list[FormatName]:
     """Formats in the order they are made: those that read other outputs (the download page) last."""
     formats = list(formats)
     return [f for f in formats if not TARGETS[f].uses_outputs] + [f for f in formats if TARGETS[f].uses_outputs]
 
 
-def existing_outputs(out: Path, slug: str) -> dict[str, list[Path]]:
+def existing_outputs(out: Path, slug: str) -> dict[FormatName, list[Path]]:
     """Files of single-file formats that an earlier build left in the output folder."""
-    found: dict[str, list[Path]] = {}
+    found: dict[FormatName, list[Path]] = {}
     for name, target in TARGETS.items():
         if not target.uses_outputs:
             path = out / target.filename.format(slug=slug)
@@ -114,7 +114,7 @@ def existing_outputs(out: Path, slug: str) -> dict[str, list[Path]]:
     return found
 
 
-def layout_need(wanted: list[str]) -> str | None:
+def layout_need(wanted: list[FormatName]) -> Need | None:
     """What the wanted formats need of the book's one layout: its PDF parts for the reader's or the
     printer's PDF ("pdf"), only its page data for the EPUB's page list ("pages"), or nothing."""
     if "pdf" in wanted or "print" in wanted:

@@ -27,7 +27,8 @@ from .errors import Diagnostic, WorkbookError, escape_controls
 from .files.output import output_folder, write_bytes
 from .importers.articles import import_articles
 from .layout.session import BuildSession
-from .model.config import page_size_mm
+from .model.config import FormatName, page_size_mm
+from .model.pages import EDITIONS, EditionName
 from .source.check import check_book
 from .source.load import load_book
 from .targets.clients import build_client_worksheets
@@ -44,7 +45,7 @@ def _size(path: Path) -> str:
     return f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{size / 1000:.0f} kB"
 
 
-def _formats(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
+def _formats(ctx: click.Context, param: click.Parameter, value: str | None) -> list[FormatName] | None:
     if value is None:
         return None
     try:
@@ -140,7 +141,7 @@ def check_command(book: Path, strict: bool) -> None:
 @click.option("-p", "--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port on 127.0.0.1 (0: any free port).")
 @click.option("-f", "--formats", callback=_formats, help="What to rebuild on change (default: pdf,epub).")
-def watch_command(book: Path, out_dir: Path | None, port: int, formats: list[str] | None) -> None:
+def watch_command(book: Path, out_dir: Path | None, port: int, formats: list[FormatName] | None) -> None:
     """Rebuild BOOK on every change and serve a live preview on http://127.0.0.1:PORT."""
     serve_and_watch(book, out_dir, port, formats)
 
@@ -213,17 +214,18 @@ def _client_worksheets(book: Path, clients_csv: Path, out_dir: Path | None, opti
     if not quiet:
         _print_diagnostics(result.warnings)
         folder = result.outputs[0].parent if result.outputs else None
-        click.echo(f"wrote {len(result.outputs)} worksheets to {folder} ({result.workers} worker{'s' if result.workers != 1 else ''})")
+        workers = f"{result.workers} worker{'s' if result.workers != 1 else ''}"
+        click.echo(f"wrote {len(result.outputs)} worksheets to {folder} ({workers})")
 @cli.command()
 @click.argument("book", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option("-e", "--edition", type=click.Choice(["screen", "print"]), default="screen", show_default=True,
+@click.option("-e", "--edition", type=click.Choice(EDITIONS), default="screen", show_default=True,
               help="The reader's PDF (screen) or the printer's (print: with bleed and crop marks).")
 @click.option("-p", "--pages", help="Pages to picture, from 1: 1-4, 7 or 2,5-6 (default: all).")
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the PNG files (default: dist/preview/ beside the book folder).")
 @click.option("--page-size", callback=_page_size, help="A4, A5, Letter, 6x9in or 'WIDTHmm HEIGHTmm' (default: book.yaml's).")
 @click.option("--dpi", type=click.IntRange(20, 600), default=80, show_default=True, help="Resolution of the pictures.")
-def preview(book: Path, edition: str, pages: str | None, out_dir: Path | None, page_size: str | None, dpi: int) -> None:
+def preview(book: Path, edition: EditionName, pages: str | None, out_dir: Path | None, page_size: str | None, dpi: int) -> None:
     """Write PNG pictures of BOOK's pages, to look at without a PDF viewer."""
     if pages is not None:
         try:

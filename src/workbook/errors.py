@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 # Characters XML cannot hold or a terminal would act on: C0 controls but tab and newline, DEL, C1
 # controls, lone surrogates and the non-characters U+FFFE/U+FFFF. They reach the EPUB's XML and

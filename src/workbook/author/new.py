@@ -23,11 +23,13 @@ def new_book(target: str | Path, language: str = "en", today: dt.date | None = N
     target = Path(target)
     source = SCAFFOLD_DIR / language
     if language not in scaffold_languages():
-        raise WorkbookError([Diagnostic(str(target), None, f"no sample book in {language!r}; choose from {', '.join(scaffold_languages())}")])
+        choices = ", ".join(scaffold_languages())
+        raise WorkbookError([Diagnostic(str(target), None, f"no sample book in {language!r}; choose from {choices}")])
     if target.exists() and not target.is_dir():
         raise WorkbookError([Diagnostic(str(target), None, "exists and is not a folder; choose a new folder name")])
     if target.is_dir() and any(target.iterdir()):
-        raise WorkbookError([Diagnostic(str(target), None, "folder is not empty; `workbook new` only writes into a new or empty folder")])
+        raise WorkbookError([Diagnostic(str(target), None,
+                                        "folder is not empty; `workbook new` only writes into a new or empty folder")])
     today = today or dt.date.today()
     values = {"{identifier}": f"urn:uuid:{uuid.uuid4()}", "{date}": today.isoformat(), "{year}": str(today.year)}
     written = []

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pypdfium2
 
@@ -13,7 +13,7 @@ from ..errors import Diagnostic
 from ..files.output import output_folder, write_bytes
 from ..layout.editions import edition_pdf
 from ..layout.session import BuildSession
-from ..model.pages import EDITIONS
+from ..model.pages import EDITIONS, EditionName
 from ..source.load import load_book
 
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d*)\s*)?$")
@@ -41,7 +41,7 @@ def parse_pages(spec: str | None, count: int) -> list[int]:
     return chosen
 
 
-def preview(book_dir: str | Path, out_dir: str | Path | None = None, edition: str = "screen",
+def preview(book_dir: str | Path, out_dir: str | Path | None = None, edition: EditionName = "screen",
             pages: str | None = None, *, page_size: str | None = None, dpi: int = 80,
             on_warning: Callable[[Diagnostic], None] | None = None) -> list[Path]:
     """Render `edition` of the book and write the chosen pages as PNG files; return their paths.

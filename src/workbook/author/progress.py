@@ -26,7 +26,7 @@ class BuildReporter:
         self._progress: Any = None
         self._tasks: dict[str, Any] = {}
 
-    def __enter__(self) -> "BuildReporter":
+    def __enter__(self) -> BuildReporter:
         if self.fancy:
             self._progress = Progress(
                 TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),

@@ -11,9 +11,9 @@ import threading
 import time
 import traceback
 import urllib.parse
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 import click
 import watchfiles
@@ -21,7 +21,7 @@ import watchfiles
 from ..build import build as build_book
 from ..errors import Diagnostic, WorkbookError
 from ..files.output import output_folder
-from ..model.config import load_config
+from ..model.config import FormatName, load_config
 from ..model.manuscript import Manuscript
 from ..render.templates import Renderer
 from ..source.check import check_manuscript
@@ -46,8 +46,8 @@ class PreviewState:
 class LivePreview:
     """Rebuilds a book and keeps the preview page; thread-safe; `changed` wakes the event streams."""
 
-    def __init__(self, book_dir: str | Path, out_dir: str | Path | None = None, formats: Iterable[str] | None = None,
-                 log: Callable[[str], None] | None = None):
+    def __init__(self, book_dir: str | Path, out_dir: str | Path | None = None,
+                 formats: Iterable[FormatName] | None = None, log: Callable[[str], None] | None = None):
         self.book_dir = Path(book_dir).resolve()
         self.out_dir = output_folder(self.book_dir, out_dir).resolve()
         self.formats = list(formats) if formats else None
@@ -112,7 +112,7 @@ class LivePreview:
         )
 
     def _files(self) -> list[dict[str, object]]:
-        files = []
+        files: list[dict[str, object]] = []
         for path in self.state.outputs:
             if path.is_file() and path.suffix.lower() in (".pdf", ".epub", ".html"):
                 files.append({"name": path.name, "href": "/dist/" + urllib.parse.quote(path.name),
@@ -219,7 +219,8 @@ def make_handler(preview: LivePreview) -> type[http.server.BaseHTTPRequestHandle
             pass
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            if not host_allowed(self.headers.get_all("Host") or [], self.server.server_address[1]):
+            address = self.server.server_address  # (host, port, ...): the preview listens on TCP
+            if not isinstance(address, tuple) or not host_allowed(self.headers.get_all("Host") or [], address[1]):
                 # DNS rebinding: a web page whose name now points at 127.0.0.1 must not read the book.
                 self._send(421, b"this preview answers only to 127.0.0.1, localhost and [::1]",
                            "text/plain; charset=utf-8")
@@ -296,7 +297,7 @@ def start_server(preview: LivePreview, port: int = 8000) -> PreviewServer:
 
 
 def serve_and_watch(book_dir: str | Path, out_dir: str | Path | None = None, port: int = 8000,
-                    formats: Iterable[str] | None = None) -> None:
+                    formats: Iterable[FormatName] | None = None) -> None:
     """`workbook watch`: build, serve, rebuild on change, until Ctrl-C."""
     book_dir = Path(book_dir)
     load_config(book_dir)  # a missing or unreadable book.yaml is an error at once, not a page

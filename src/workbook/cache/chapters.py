@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Optional
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -43,7 +43,7 @@ def book_fingerprint(config: BookConfig) -> str:
 @lru_cache(maxsize=1)
 def _entry_type() -> TypeAdapter:
     """A converted chapter (None when it had errors) and the diagnostics converting it gave, as JSON."""
-    return TypeAdapter(tuple[Optional[Chapter], list[Diagnostic]])
+    return TypeAdapter(tuple[Chapter | None, list[Diagnostic]])
 
 
 def encode_entry(chapter: Chapter | None, items: list[Diagnostic]) -> bytes:

@@ -11,7 +11,8 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 
 from .svgcheck import MAX_SVG_BYTES, ImageProblem, check_svg
 
-__all__ = ["MAX_IMAGE_BYTES", "MAX_PIXELS", "MAX_SVG_BYTES", "ImageInfo", "ImageProblem", "check_svg", "inspect_image", "looks_like_image"]
+__all__ = ["MAX_IMAGE_BYTES", "MAX_PIXELS", "MAX_SVG_BYTES", "ImageInfo", "ImageProblem", "check_svg", "inspect_image",
+           "looks_like_image"]
 
 MAX_IMAGE_BYTES = 20_000_000
 MAX_PIXELS = 40_000_000
@@ -55,7 +56,8 @@ def looks_like_image(data: bytes, suffix: str = "") -> bool:
 def inspect_image(data: bytes, *, decode: bool = True) -> ImageInfo:
     """Check an image's bytes (size cap, format, pixel count, decodability); raise ImageProblem."""
     if len(data) > MAX_IMAGE_BYTES:
-        raise ImageProblem(f"is {len(data) / 1_000_000:.0f} MB; the limit is {MAX_IMAGE_BYTES // 1_000_000} MB per image — make it smaller")
+        raise ImageProblem(f"is {len(data) / 1_000_000:.0f} MB; the limit is {MAX_IMAGE_BYTES // 1_000_000} MB per image "
+                           "— make it smaller")
     if not data:
         raise ImageProblem("is an empty file")
     if _SVG_START.match(data[:4096]):
@@ -68,7 +70,8 @@ def inspect_image(data: bytes, *, decode: bool = True) -> ImageInfo:
         except UnidentifiedImageError:
             raise ImageProblem("is not a picture workbook can read; use PNG, JPEG, GIF, WebP or SVG") from None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise ImageProblem(f"has too many pixels (a decompression bomb?); the limit is {MAX_PIXELS // 1_000_000} megapixels") from None
+            raise ImageProblem("has too many pixels (a decompression bomb?); "
+                               f"the limit is {MAX_PIXELS // 1_000_000} megapixels") from None
         except Exception as exc:  # Pillow raises many kinds for broken headers
             raise ImageProblem(f"cannot be read ({exc}); the file is damaged") from None
         if image.format not in MEDIA_TYPES:

@@ -4,9 +4,9 @@ from __future__ import annotations
 import ctypes
 import os
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import Diagnostic, OutputError, WorkbookError
 
@@ -133,7 +133,8 @@ def check_out_dir(book_dir: Path, out_dir: Path) -> None:
     book = book_dir.resolve()
     out = out_dir.resolve()
     if out == book or book.is_relative_to(out):
-        raise WorkbookError([Diagnostic(str(out_dir), None, "output folder holds the book itself; choose a separate folder such as dist/")])
+        raise WorkbookError([Diagnostic(str(out_dir), None, "output folder holds the book itself; "
+                                                            "choose a separate folder such as dist/")])
     for name in INPUT_FOLDERS:
         if out.is_relative_to(book / name):
             raise WorkbookError([Diagnostic(str(out_dir), None, f"output folder is inside the book's {name}/ folder, "

@@ -21,6 +21,7 @@ from .plain_text import (
     KEYWORDS,
     LINK,
     Block,
+    Words,
     detect_language,
     parse_text,
     section_heading,
@@ -56,7 +57,8 @@ def decode_article(data: bytes, name: str) -> str:
             raise fail(None, "starts with a UTF-16 byte-order mark but is not valid UTF-16; save it as UTF-8") from None
     else:
         if b"\x00" in data or len(_CONTROL.findall(data[:65536])) > max(2, len(data[:65536]) // 100):
-            at = data.find(b"\x00") if b"\x00" in data else _CONTROL.search(data).start()
+            nul, control = data.find(b"\x00"), _CONTROL.search(data)
+            at = nul if nul >= 0 or control is None else control.start()
             raise fail(data[:at].count(b"\n") + 1, "is a binary file (NUL or control bytes), not a text or HTML article")
         try:
             text = data.decode("utf-8-sig")
@@ -83,7 +85,7 @@ _KIND_COUNT = {"prompt": "prompts", "example": "examples", "quote": "quotes", "f
                "crossref": "cross_references", "callout": "callouts"}
 
 
-def count_blocks(blocks: list[Block], w: dict) -> dict[str, int]:
+def count_blocks(blocks: list[Block], w: Words) -> dict[str, int]:
     """Counts for the report: h2 headings (FAQ and further reading included), h3 sub-headings, and each convention."""
     counts = dict.fromkeys(COUNT_KEYS, 0)
     section, counted = None, False
@@ -118,7 +120,7 @@ def _render(b: Block) -> str:
     if b.kind == "list":
         first = int(b.extra[3:]) if b.extra[3:].isdigit() else 1
         marks = [f"{k}." for k in range(first, first + len(b.items))] if b.extra.startswith("ol") else ["-"] * len(b.items)
-        return "\n".join(f"{mark} {item}".replace("\n", "\n    ") for mark, item in zip(marks, b.items))
+        return "\n".join(f"{mark} {item}".replace("\n", "\n    ") for mark, item in zip(marks, b.items, strict=True))
     if b.kind == "further":
         return "\n".join(f"- **{title}**: {text}" if text else f"- **{title}**" for title, text in b.items)
     if b.kind == "code":
@@ -269,7 +271,7 @@ def add_chapters(text: str, entries: list[str]) -> str:
         ok = new is not None and (yaml.safe_load(new) or {}).get("chapters") == list(old) + entries
     except yaml.YAMLError:
         ok = False
-    if not ok:
+    if new is None or not ok:
         raise ArticleImportError([Diagnostic("book.yaml", key + 1 if key is not None else None,
                                              "the `chapters:` list is written in a form the importer cannot extend; "
                                              f"add {', '.join(entries)} by hand")])
@@ -360,6 +362,6 @@ def import_articles(files: list[Path], out_dir: Path | None = None, *, language:
         copy_images(plan.blocks, plan.images, root / "images", r)
         markdown = to_markdown(plan.title, r.slug, r.language, r.source.name, plan.blocks)
         _write(r.output, markdown.encode("utf-8"))
-    if new_book is not None:
-        _write(Path(into) / "book.yaml", new_book.encode("utf-8"))
+    if new_book is not None:  # only with --into, so root is the book's folder
+        _write(root / "book.yaml", new_book.encode("utf-8"))
     return [plan.report for plan in plans]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -13,6 +14,7 @@ from .plain_text import (
     LINK,
     VS16,
     Block,
+    Words,
     _quote,
     block_safe,
     detect_language,
@@ -44,10 +46,11 @@ BREAK, TOKEN = "\uE020", re.compile("\uE010(\\d+)\uE011")
 class Node:
     __slots__ = ("tag", "attrs", "children", "line", "parent")
 
-    def __init__(self, tag: str, attrs: dict, line: int, parent: Node | None):
-        self.tag, self.attrs, self.children, self.line, self.parent = tag, attrs, [], line, parent
+    def __init__(self, tag: str, attrs: dict[str, str], line: int, parent: Node | None):
+        self.tag, self.attrs, self.line, self.parent = tag, attrs, line, parent
+        self.children: list[Node | str] = []
 
-    def iter(self):
+    def iter(self) -> Iterator[Node]:
         yield self
         for child in self.children:
             if isinstance(child, Node):
@@ -111,16 +114,20 @@ def _inside_junk(node: Node, root: Node) -> bool:
 
 
 def _remove(node: Node) -> None:
-    node.parent.children.remove(node)
+    if node.parent is not None:  # the root has no parent and is never removed
+        node.parent.children.remove(node)
 
 
 class _Converter:
     """Walks the article's element tree and emits Blocks."""
 
-    def __init__(self, w: dict, base: str, folder: Path, shift: int, unsure: list, dropped: list, images: list[Path]):
+    def __init__(self, w: Words, base: str, folder: Path, shift: int, unsure: list[tuple[int, str]],
+                 dropped: list[tuple[int, str]], images: list[Path]):
         self.w, self.base, self.folder, self.shift = w, base, folder.resolve(), shift
-        self.unsure, self.dropped, self.images, self.blocks = unsure, dropped, images, []
-        self.section, self.line = None, 1
+        self.unsure, self.dropped, self.images = unsure, dropped, images
+        self.blocks: list[Block] = []
+        self.section: str | None = None  # "faq" or "further" under such a heading
+        self.line = 1
 
     # -- inline
     def inline(self, node: Node | str) -> str:
@@ -253,9 +260,9 @@ class _Converter:
         own = [c for c in li.children if not (isinstance(c, Node) and c.tag in ("ul", "ol"))]
         text = _tidy("".join(self.inline(c) for c in own))
         for sub in (c for c in li.children if isinstance(c, Node) and c.tag in ("ul", "ol")):
-            marks = (f"{k}." if sub.tag == "ol" else "-" for k in range(1, 1000))
-            text += "".join(f"\n{m} {self.list_item(c)}" for m, c in
-                            zip(marks, (c for c in sub.children if isinstance(c, Node) and c.tag == "li")))
+            items = [c for c in sub.children if isinstance(c, Node) and c.tag == "li"]
+            marks = [f"{k}." for k in range(1, len(items) + 1)] if sub.tag == "ol" else ["-"] * len(items)
+            text += "".join(f"\n{m} {self.list_item(c)}" for m, c in zip(marks, items, strict=True))
         return text.strip()
 
     def table(self, node: Node) -> None:

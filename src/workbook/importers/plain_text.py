@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from ..model.locales import locale_for
 
@@ -64,37 +66,62 @@ def detect_language(text: str) -> str | None:
     return ranked[0][0]
 
 
-def _alternatives(words) -> str:
+def _alternatives(words: Iterable[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) or "(?!x)x"
 
 
-def words_for(language: str) -> dict:
+class Words(TypedDict):
+    """One language's words for the importers: section titles, cue words, quote marks and ready regexes."""
+
+    faq_build: tuple[str, ...]  # FAQ headings the build recognises
+    faq_title: str
+    further_build: tuple[str, ...]  # further-reading headings the build recognises
+    further_title: str
+    newsletter: tuple[str, ...]
+    hints: tuple[str, ...]
+    quotes: tuple[str, ...]  # opening, closing, inner opening, inner closing
+    alerts: dict[str, str]  # the alert's word, lower case -> its kind ("tip", "note", ...)
+    faq: tuple[str, ...]
+    further: tuple[str, ...]
+    example_re: re.Pattern[str]
+    cross_re: re.Pattern[str]
+    alert_re: re.Pattern[str]
+    sign_off_re: re.Pattern[str]
+
+
+def _strings(value: object, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """A locale entry that lists words (a list or tuple of them) as a tuple of strings; anything else is the default."""
+    return tuple(str(v) for v in value) if isinstance(value, (list, tuple)) else default
+
+
+def words_for(language: str) -> Words:
     """The build's words (locales.py) and the importer's (KEYWORDS) for one language, with ready regexes."""
     loc, kw = locale_for(language), KEYWORDS.get(language, {})
-    w = {
-        "faq_build": tuple(loc.get("faq_words", ())), "faq_title": str(loc.get("faq", "FAQ")),
-        "further_build": tuple(loc.get("further_reading_words", ())),
+    faq_build, further_build = _strings(loc.get("faq_words")), _strings(loc.get("further_reading_words"))
+    alerts = {str(loc[k]).lower(): k for k in ALERTS if k in loc}
+    return {
+        "faq_build": faq_build, "faq_title": str(loc.get("faq", "FAQ")),
+        "further_build": further_build,
         "further_title": str(loc.get("further_reading", "Further reading")),
         "newsletter": kw.get("newsletter", ()), "hints": kw.get("newsletter_hints", ()),
-        "quotes": loc.get("quotes", ("“", "”", "‘", "’")),
-        "alerts": {str(loc[k]).lower(): k for k in ALERTS if k in loc},
+        "quotes": _strings(loc.get("quotes"), ("“", "”", "‘", "’")),
+        "alerts": alerts,
+        "faq": kw.get("faq", ()) + faq_build,
+        "further": kw.get("further_reading", ()) + further_build,
+        "example_re": re.compile(rf"({_alternatives(_strings(loc.get('example_words')))})\s*:\s*\S", re.I),
+        "cross_re": re.compile(rf"({_alternatives(kw.get('cross_reference', ()))}):?\s+([\"“„«‘'])(.+?)"
+                               rf"([\"”“»’'])(?=[\s.,;:!?]|$)\s*(.*)", re.I),
+        "alert_re": re.compile(rf"({_alternatives(alerts)})\s*:\s+(\S.*)", re.I),
+        "sign_off_re": re.compile(rf"({_alternatives(kw.get('sign_off', ()))})\s*[,!.]?(?:\s+(\S.{{0,40}}))?", re.I),
     }
-    w["faq"] = kw.get("faq", ()) + w["faq_build"]
-    w["further"] = kw.get("further_reading", ()) + w["further_build"]
-    w["example_re"] = re.compile(rf"({_alternatives(loc.get('example_words', ()))})\s*:\s*\S", re.I)
-    w["cross_re"] = re.compile(rf"({_alternatives(kw.get('cross_reference', ()))}):?\s+([\"“„«‘'])(.+?)"
-                               rf"([\"”“»’'])(?=[\s.,;:!?]|$)\s*(.*)", re.I)
-    w["alert_re"] = re.compile(rf"({_alternatives(w['alerts'])})\s*:\s+(\S.*)", re.I)
-    w["sign_off_re"] = re.compile(rf"({_alternatives(kw.get('sign_off', ()))})\s*[,!.]?(?:\s+(\S.{{0,40}}))?", re.I)
-    return w
 
 
-def _starts(text: str, words) -> bool:
+def _starts(text: str, words: Iterable[str]) -> bool:
     low = text.lower()
     return any(low.startswith(w.lower()) and not low[len(w):len(w) + 1].isalpha() for w in words)
 
 
-def section_heading(text: str, w: dict) -> tuple[str | None, str]:
+def section_heading(text: str, w: Words) -> tuple[str | None, str]:
     """A heading's section kind ('faq', 'further' or None) and the text the build recognises for it."""
     clean = text.rstrip(" .…:")
     if _starts(clean, w["faq"]):
@@ -158,7 +185,7 @@ def is_name(text: str) -> bool:
     return 0 < len(words) <= 4 and words[0][0].isupper() and words[-1][0].isupper() and text[-1] not in ".?:!,;"
 
 
-def sign_off(text: str, w: dict) -> re.Match | None:
+def sign_off(text: str, w: Words) -> re.Match[str] | None:
     """'Groet,' or 'Warme groet, Mara' (a sign-off, maybe with a name); None for anything else."""
     m = w["sign_off_re"].fullmatch(text)
     return m if m and (not m[2] or is_name(m[2])) else None
@@ -191,7 +218,7 @@ def _title_like(text: str) -> bool:
     return text[-1] not in ".,;:!…" and len(text.split()) <= 16 and not text.startswith((BULB, LINK))
 
 
-def _def_parts(text: str, w: dict) -> tuple[str, str] | None:
+def _def_parts(text: str, w: Words) -> tuple[str, str] | None:
     m = _DEF.fullmatch(text)
     if not m or w["example_re"].match(text) or w["alert_re"].match(text) or w["cross_re"].match(text):
         return None
@@ -205,7 +232,7 @@ def _split_glued(text: str) -> list[str]:
     """'…los te laten.Hypochondrie: Hoe je…' -> ['…los te laten.', 'Hypochondrie: Hoe je…']."""
     cuts = [m.start() for m in _GLUE.finditer(text)
             if not text[m.start() - 1].isalpha() or re.match(r"[^.!?:]{1,60}: \S", text[m.start():])]
-    return [text[a:b].strip() for a, b in zip([0] + cuts, cuts + [len(text)]) if text[a:b].strip()]
+    return [text[a:b].strip() for a, b in zip([0] + cuts, cuts + [len(text)], strict=True) if text[a:b].strip()]
 
 
 def _after_emoji(text: str, emoji: str) -> str:
@@ -220,7 +247,7 @@ def _cta(text: str) -> str:
     return f"[{escape(label or m[0])}]({m[0]})"
 
 
-def _find_dropped(rows: list[tuple[int, str]], w: dict, dropped: list) -> set[int]:
+def _find_dropped(rows: list[tuple[int, str]], w: Words, dropped: list) -> set[int]:
     """Indexes of the newsletter block and the sign-off (after the last prompt or call to action)."""
     skip: set[int] = set()
     last = max((i for i, (_, t) in enumerate(rows) if t.startswith((BULB, LINK))), default=-1)
@@ -250,7 +277,7 @@ def _find_dropped(rows: list[tuple[int, str]], w: dict, dropped: list) -> set[in
     return skip
 
 
-def parse_text(text: str, w: dict) -> tuple[str | None, list[Block], list, list]:
+def parse_text(text: str, w: Words) -> tuple[str | None, list[Block], list, list]:
     """Plain article text -> (title or None, blocks, unsure, dropped)."""
     unsure: list[tuple[int, str]] = []
     rows: list[tuple[int, str]] = []
@@ -304,8 +331,8 @@ def parse_text(text: str, w: dict) -> tuple[str | None, list[Block], list, list]
         elif quote := _quote(t):
             blocks.append(Block("quote", md_text(quote[0]), n, extra=md_text(quote[1])))
         elif mode == "faq":
-            question = t.endswith("?") and len(t.split()) <= 30
-            blocks.append(Block("faq_q" if question else "para", md_text(t), n, level=3))
+            asks = t.endswith("?") and len(t.split()) <= 30
+            blocks.append(Block("faq_q" if asks else "para", md_text(t), n, level=3))
         elif w["example_re"].match(t):
             blocks.append(Block("example", md_text(t), n))
         elif m := w["cross_re"].fullmatch(t):
@@ -330,14 +357,14 @@ def parse_text(text: str, w: dict) -> tuple[str | None, list[Block], list, list]
                 blocks.append(Block("list", "", n, items=items, extra=f"ol:{first}" if ordered else ""))
             continue
         elif _def_parts(t, w):
-            run = []
+            terms: list[tuple[str, str]] = []
             while pos < len(keep) and (parts := _def_parts(rows[keep[pos]][1], w)):
-                run.append(parts)
+                terms.append(parts)
                 pos += 1
             lead = bool(blocks) and blocks[-1].kind == "para" and blocks[-1].text.endswith(":")
-            if len(run) > 1 or len(run[0][0].split()) <= 3:
-                blocks.append(Block("defs", "", n, items=[(md_text(a), md_text(b)) for a, b in run]))
-                if len(run) == 1 and not lead:
+            if len(terms) > 1 or len(terms[0][0].split()) <= 3:
+                blocks.append(Block("defs", "", n, items=[(md_text(a), md_text(b)) for a, b in terms]))
+                if len(terms) == 1 and not lead:
                     unsure.append((n, "a single 'term: text' line became a definition list"))
             else:
                 blocks.append(Block("para", md_text(t), n))

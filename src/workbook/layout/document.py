@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import urllib.parse
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Callable
 
 import weasyprint
 
 from ..cache.store import _key
 from ..model.manuscript import Manuscript
-from ..model.pages import EDITIONS, LAYOUT
+from ..model.pages import EDITIONS, LAYOUT, EditionName
 from ..render.templates import book_date
 from .derive import Edition
 from .fill import fill_hint, fill_targets, lay_out_filled, store_fill_hint
@@ -24,10 +25,11 @@ from .join import Folios, merge_parts, release_memory
 from .pagelist import anchor_pages, page_labels
 from .parts import PartResult, picture_hashes, splittable
 from .scheduler import Scheduler, jobs
-from .session import BuildSession, LaidOut
+from .session import BuildSession, LaidOut, Need
 
 
-def lay_out(session: BuildSession, need: str, on_progress=None) -> tuple[int, int, int]:
+def lay_out(session: BuildSession, need: Need,
+            on_progress: Callable[[int, int, str], None] | None = None) -> tuple[int, int, int]:
     """Lay the book out once in parts for what the outputs need ("pdf": the parts' PDFs too; "pages":
     only where ids land), unless the session has that layout already.
 
@@ -55,7 +57,7 @@ def lay_out(session: BuildSession, need: str, on_progress=None) -> tuple[int, in
     return made
 
 
-def laid_out(session: BuildSession, need: str) -> LaidOut | None:
+def laid_out(session: BuildSession, need: Need) -> LaidOut | None:
     """The book's parts as laid out for `need` (laid out now if they are not yet), or None for a book
     that is laid out as one document (its own pdf.html)."""
     lay_out(session, need)
@@ -79,7 +81,7 @@ def whole_document(session: BuildSession) -> weasyprint.Document:
     return session.document
 
 
-def edition_pdf(session: BuildSession, edition: str, *, whole: bool = False) -> bytes:
+def edition_pdf(session: BuildSession, edition: EditionName, *, whole: bool = False) -> bytes:
     """The edition's PDF ("screen": the reader's, "print": the printer's), made from the book's one layout.
 
     `whole`: lay the book out as one document even where it could be cut into parts (the reference
@@ -130,7 +132,7 @@ def _written(result: PartResult) -> bytes:
     return result.pdf
 
 
-def _edition(manuscript: Manuscript, edition: str) -> Edition:
+def _edition(manuscript: Manuscript, edition: EditionName) -> Edition:
     """What turns the laid-out pages into `edition`: bleed, marks and no links for print; the reader's
     PDF keeps its links and carries the files book.yaml attaches."""
     if edition == "print":
@@ -156,7 +158,7 @@ def folio_pages(session: BuildSession, result: LaidOut) -> tuple[Folios, dict[st
     folio (none on the notes pages that go before chapters), FOLIO_CHUNK pages a document, with the
     font files they use."""
     prints: list[bool] = []
-    for index, (part, blank) in enumerate(zip(result.results[1:], result.blanks[1:])):
+    for index, (part, blank) in enumerate(zip(result.results[1:], result.blanks[1:], strict=True)):
         if blank and index:  # the page before the first chapter is not counted: that chapter prints 1
             prints.append(False)
         prints += [True] * part.pages

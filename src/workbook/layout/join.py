@@ -41,7 +41,7 @@ class Bookmark:
     page: int  # index in the joined PDF
     top: float | None
     closed: bool
-    children: list["Bookmark"]
+    children: list[Bookmark]
 
 
 def _page_index(pdf: pikepdf.Pdf) -> dict[tuple[int, int], int]:

@@ -7,8 +7,8 @@ EPUB lands where page 12 of the PDF begins, to the block.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 _FOLIO = re.compile(r"^(\d+|[ivxlcdm]+|[IVXLCDM]+)$")
 

@@ -21,16 +21,20 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from ..cache.store import Cache, _key
 from ..errors import Diagnostic
 from ..model.manuscript import Chapter, Manuscript
+from ..model.pages import LayoutName
 from ..render.fetcher import SafeFetcher
 from ..render.templates import Renderer
 from .document import Typesetter
 from .fill import fill_targets, lay_out_filled
 from .fonts import part_fonts
 from .pagelist import anchor_pages, page_labels
+
+Need = Literal["pdf", "pages"]  # what the outputs need of a layout: the parts' PDFs, or only their pages
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ class PartResult:
 class Part:
     """One part of an edition: the front matter (chapter None) or one chapter with its notes page."""
 
-    edition: str
+    edition: LayoutName
     index: int
     chapter: Chapter | None
     html: str  # laid out as is, but for the start and (front matter) the contents' numbers
@@ -98,7 +102,7 @@ def splittable(renderer: Renderer) -> bool:
     return not Path(template.filename or "").resolve().is_relative_to(renderer.manuscript.config.root.resolve())
 
 
-def split(manuscript: Manuscript, renderer: Renderer, edition: str) -> list[Part]:
+def split(manuscript: Manuscript, renderer: Renderer, edition: LayoutName) -> list[Part]:
     """The edition's parts: the front matter, then one per chapter."""
     fill = set(fill_targets(manuscript))
     parts = []
@@ -174,7 +178,7 @@ def init_worker(manuscript: Manuscript, exclude: list[Path], parent: int | None 
 
 
 def lay_out_part(html: str, css: list[str], start: Start, fill_ids: list[str], pitch: float,
-                 extra_hint: dict[str, int], need: str, attachments: bool, numbered: bool = False,
+                 extra_hint: dict[str, int], need: Need, attachments: bool, numbered: bool = False,
                  typesetter: Typesetter | None = None, known_fonts: set[str] | None = None) -> PartResult:
     """Lay one part out (with the fill passes), read where its ids land, and write its PDF if needed.
 
@@ -217,7 +221,7 @@ def encode_result(result: PartResult) -> bytes:
     return struct.pack(">I", len(head)) + head + (result.pdf or b"")
 
 
-def decode_result(data: bytes | None, need: str) -> PartResult | None:
+def decode_result(data: bytes | None, need: Need) -> PartResult | None:
     """A cached part, or None when missing, corrupt or without the PDF that is needed."""
     try:
         if not data or len(data) < 4:

@@ -13,13 +13,15 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from ..model.manuscript import Manuscript
+from ..model.pages import LayoutName
 from .parts import (
     CHAPTER,
+    Need,
     Part,
     PartResult,
     Start,
@@ -40,8 +42,8 @@ from .session import BuildSession
 class Edition:
     """One edition split into parts, and the parts laid out so far."""
 
-    name: str
-    need: str
+    name: LayoutName
+    need: Need
     parts: list[Part]
     done: list[dict[Start, PartResult]]
     fill_hints: list[dict] = field(default_factory=list)  # writing lines from the last build
@@ -134,7 +136,8 @@ PARTS_PER_WORKER = 48  # parts a worker process lays out before a fresh one take
 class Scheduler:
     """Lays out the parts of one or more editions, in-process (one job) or over a pool of processes."""
 
-    def __init__(self, session: BuildSession, needs: dict[str, str], workers: int, on_progress=None):
+    def __init__(self, session: BuildSession, needs: dict[LayoutName, Need], workers: int,
+                 on_progress: Callable[[int, int, str], None] | None = None):
         self.session = session
         self.manuscript: Manuscript = session.manuscript
         self.on_progress = on_progress  # (done, total, label): parts laid out or found so far
@@ -215,7 +218,7 @@ class Scheduler:
 
     # doing it
     def _submit_args(self, edition: Edition, index: int, start: Start, toc: dict | None
-                     ) -> tuple[str, list[str], Start, list[str], float, dict[str, int], str, bool, bool]:
+                     ) -> tuple[str, list[str], Start, list[str], float, dict[str, int], Need, bool, bool]:
         part = edition.parts[index]
         pitch = self.renderer.geometry(edition.name).line_pitch_px
         attachments = part.front and edition.name == "screen"

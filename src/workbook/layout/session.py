@@ -17,14 +17,14 @@ from ..render.fetcher import SafeFetcher
 from ..render.templates import Renderer
 from .document import Typesetter
 from .fonts import FontFiles
-from .parts import PartResult, Start
+from .parts import Need, PartResult, Start
 
 
 @dataclass
 class LaidOut:
     """The book laid out in parts: each part at its exact start, and the blank pages between them."""
 
-    need: str  # "pdf" (the parts' PDFs were written) or "pages" (only where ids land, for the EPUB)
+    need: Need  # "pdf" (the parts' PDFs were written) or "pages" (only where ids land, for the EPUB)
     results: list[PartResult]
     starts: list[Start]
     blanks: list[bool]

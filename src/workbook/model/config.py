@@ -7,7 +7,7 @@ import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -24,12 +24,16 @@ from ..files.textfile import TooLarge, read_bounded, size_on_disk
 from ..files.yamlsource import YamlProblem, line_for, load_with_lines
 from .locales import known_words, locale_for
 
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails  # pydantic's own core: the shape of one validation error
+
 CONFIG_NAME = "book.yaml"
 MAX_CONFIG_BYTES = 256_000
 MAX_CHAPTER_BYTES = 1_000_000  # a chapter or the how_to_use page (a long novel fits in one)
 MAX_SLUG = 100  # "SLUG-cover-PROFILE.pdf" and the like must fit a 255-byte file name
 YEARS = (1000, 9999)  # four-digit years: what EPUB's dcterms:modified (xsd:dateTime) and PDF dates can hold
-FORMATS = ("pdf", "epub", "print", "worksheets", "site")  # build order; formats that read other outputs (site) last
+FormatName = Literal["pdf", "epub", "print", "worksheets", "site"]
+FORMATS: tuple[FormatName, ...] = get_args(FormatName)  # build order; formats that read other outputs (site) last
 DEFAULT_FORMATS = FORMATS
 PAGE_SIZES = {  # name -> (width mm, height mm)
     "A4": (210.0, 297.0),
@@ -66,7 +70,7 @@ class Settings(BaseModel):
     notes_page: bool = False  # a ruled notes page at the end of every chapter (PDF editions)
     prompt_lines: int = Field(default=6, ge=1, le=40)
     worksheet_lines: int = Field(default=8, ge=1, le=40)
-    formats: list[str] = Field(default_factory=lambda: list(DEFAULT_FORMATS))
+    formats: list[FormatName] = Field(default_factory=lambda: list(DEFAULT_FORMATS))
     words: dict[str, str] = Field(default_factory=dict)
     cover: str | None = None  # the author's cover picture, e.g. images/cover.jpg (else one is generated)
     allow_remote: bool = False
@@ -88,9 +92,12 @@ class Settings(BaseModel):
                              "(output file names are made from it and must stay short)")
         return value
 
-    @field_validator("formats")
+    @field_validator("formats", mode="before")  # before pydantic's own Literal check: this message names the choices
     @classmethod
-    def _formats(cls, value: list[str]) -> list[str]:
+    def _formats(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value  # pydantic says what is wrong with it
+        value = [f.strip() if isinstance(f, str) else f for f in value]  # as str_strip_whitespace does for strings
         unknown = [f for f in value if f not in FORMATS]
         if unknown:
             raise ValueError(f"unknown format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
@@ -221,7 +228,7 @@ class BookConfig:
         return page_size_mm(self.settings.page_size)
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: ErrorDetails) -> str:
     kind = error["type"]
     if kind == "missing":
         return "is required"
@@ -284,24 +291,24 @@ def load_config(book_dir: str | Path, *, page_size: str | None = None) -> BookCo
     if not path.is_file():
         raise ConfigError([Diagnostic(CONFIG_NAME, None, f"not found in {root}; create it (see `workbook new`)")])
     try:
-        data = read_bounded(path, MAX_CONFIG_BYTES)
+        raw = read_bounded(path, MAX_CONFIG_BYTES)
     except TooLarge as exc:
         size = f"is {exc.size // 1000} kB" if exc.size is not None else f"holds more than {MAX_CONFIG_BYTES // 1000} kB"
-        raise ConfigError([Diagnostic(CONFIG_NAME, None, f"{size}; settings fit in far less "
-                                                         f"(limit {MAX_CONFIG_BYTES // 1000} kB) — is this the right file?")])
+        why = f"{size}; settings fit in far less (limit {MAX_CONFIG_BYTES // 1000} kB) — is this the right file?"
+        raise ConfigError([Diagnostic(CONFIG_NAME, None, why)]) from None
     try:
-        text = data.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line = raw[: exc.start].count(b"\n") + 1
         raise ConfigError([Diagnostic(CONFIG_NAME, line, "is not UTF-8 text; save it as UTF-8")]) from None
     try:
-        data, lines = load_with_lines(text)
+        loaded, lines = load_with_lines(text)
     except YamlProblem as exc:
         raise ConfigError([Diagnostic(CONFIG_NAME, exc.line, exc.message)]) from None
-    if not isinstance(data, dict):
+    if not isinstance(loaded, dict):
         raise ConfigError([Diagnostic(CONFIG_NAME, 1, "must be a mapping of settings (key: value), starting with title:")])
 
-    data = {str(k): v for k, v in data.items()}
+    data: dict[str, object] = {str(k): v for k, v in loaded.items()}
     if page_size:
         try:
             page_size_mm(page_size)

@@ -1,7 +1,7 @@
 """A language code in, the book's built-in words and typographic conventions out."""
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 # Each table holds the words the templates print and the words the Markdown
 # conventions recognise. Add a language by adding one table.
@@ -214,7 +214,8 @@ LOCALES: dict[str, dict[str, object]] = {
         "format_worksheets": "Fiches de travail : les questions seules, avec de la place pour écrire",
         "cover_of": "Couverture de",
         "preview": "Aperçu du livre",
-        "worksheet_pointer": "Plutôt sur papier ? Cette question figure dans les fiches de travail : chapitre {chapter}, question {number}.",
+        "worksheet_pointer": ("Plutôt sur papier ? Cette question figure dans les fiches de travail : "
+                              "chapitre {chapter}, question {number}."),
         "page_list": "Pages",
         "landmarks": "Repères",
         "start_reading": "Commencer la lecture",

@@ -9,9 +9,12 @@ them (derive.py), so both editions share every page and every page number.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
-EDITIONS = ("screen", "print")  # the PDFs made from the one layout: the reader's and the printer's
-LAYOUT = "book"  # the name of that layout (in the cache, the scheduler and the templates)
+EditionName = Literal["screen", "print"]  # the PDFs made from the one layout: the reader's and the printer's
+EDITIONS: tuple[EditionName, ...] = get_args(EditionName)
+LayoutName = Literal["book"]  # the name of that layout (in the cache, the scheduler and the templates)
+LAYOUT: LayoutName = get_args(LayoutName)[0]
 SMALL, LARGE = 148.0, 210.0  # page widths (mm) of the small and the large reference size
 SMALL_PT, LARGE_PT = 9.75, 11.0
 MEASURE_PER_PT = 11.6  # mm of measure per pt of type: ~65 characters of Source Serif

@@ -6,8 +6,8 @@ import base64
 import binascii
 import time
 import urllib.parse
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -72,7 +72,7 @@ class SafeFetcher(URLFetcher):
         self._hops = 0
 
     @classmethod
-    def for_book(cls, config, exclude: Iterable[Path] = ()) -> "SafeFetcher":
+    def for_book(cls, config, exclude: Iterable[Path] = ()) -> SafeFetcher:
         return cls(config.root, allow_remote=config.settings.allow_remote, exclude=exclude,
                    fonts=config.settings.fonts)
 

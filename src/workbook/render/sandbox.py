@@ -14,8 +14,9 @@ import functools
 import io
 import re
 import types
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePath
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import jinja2
 from jinja2 import nodes
@@ -52,7 +53,7 @@ class ContainedLoader(jinja2.FileSystemLoader):
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         pieces = jinja2.loaders.split_template_path(template)
-        for folder, bound in zip(self.searchpath, self.bounds):
+        for folder, bound in zip(self.searchpath, self.bounds, strict=True):
             path = Path(folder, *pieces)
             if path.is_file():
                 if not path.resolve().is_relative_to(bound):
@@ -93,7 +94,7 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
                                             if isinstance(item, nodes.Concat) else item for item in value])
         return tree
 
-    def concat(self, pieces: Iterable[str]) -> str:  # type: ignore[override]
+    def concat(self, pieces: Iterable[str]) -> str:
         """Join a page's (or a block's) pieces, refusing a page longer than MAX_PAGE characters."""
         kept, total = [], 0
         for piece in pieces:

@@ -14,11 +14,12 @@ import re
 import resource
 import tempfile
 import unicodedata
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO
 
 from ..errors import Diagnostic, OutputError, Report, WorkbookError
 from ..files.output import clean_stale_temps, output_folder, write_bytes
@@ -64,7 +65,7 @@ def client_filename(name: str) -> str:
     lower case, accents dropped from Latin letters only (Chloé Müller -> chloe-muller), every run of
     characters that are not letters or digits one hyphen; "" when nothing is left."""
     decomposed = unicodedata.normalize("NFKD", name.lower())
-    kept = []
+    kept: list[str] = []
     for char in decomposed:
         if unicodedata.combining(char) and kept and unicodedata.name(kept[-1], "").startswith("LATIN"):
             continue  # é -> e, as before; marks of other scripts belong to the letter
@@ -113,9 +114,11 @@ def parse_clients(data: bytes, label: str, manuscript: Manuscript) -> list[Clien
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ClientsError([Diagnostic(label, line, "is not UTF-8 text; save the file as UTF-8 (CSV UTF-8 in a spreadsheet)")]) from None
+        why = "is not UTF-8 text; save the file as UTF-8 (CSV UTF-8 in a spreadsheet)"
+        raise ClientsError([Diagnostic(label, line, why)]) from None
     if not text.strip():
-        raise ClientsError([Diagnostic(label, 1, "the file is empty; write a header row `name,date,chapters` and one row per client")])
+        why = "the file is empty; write a header row `name,date,chapters` and one row per client"
+        raise ClientsError([Diagnostic(label, 1, why)])
     reader = csv.reader(io.StringIO(text, newline=""), csv_dialect(text.lstrip("\r\n").split("\n", 1)[0]))
     report = Report()
     try:
@@ -123,13 +126,16 @@ def parse_clients(data: bytes, label: str, manuscript: Manuscript) -> list[Clien
         while not any(h.strip() for h in header):
             header = next(reader)
     except (csv.Error, StopIteration) as exc:
-        raise ClientsError([Diagnostic(label, reader.line_num or 1, f"cannot read the header row: {exc or 'no header'}")]) from None
+        why = f"cannot read the header row: {exc or 'no header'}"
+        raise ClientsError([Diagnostic(label, reader.line_num or 1, why)]) from None
     header_line = reader.line_num
     aliases = {str(manuscript.config.words.get(key, key)).lower(): key for key in ("name", "date")}
     columns = [aliases.get(h.strip().lower(), h.strip().lower()) for h in header]
     if "name" not in columns:
-        raise ClientsError([Diagnostic(label, header_line, f"no `name` column in the header row ({', '.join(h for h in header if h) or 'empty'}); "
-                                                           "the first row must name the columns: name, date (optional), chapters (optional)")])
+        named = ", ".join(h for h in header if h) or "empty"
+        why = (f"no `name` column in the header row ({named}); "
+               "the first row must name the columns: name, date (optional), chapters (optional)")
+        raise ClientsError([Diagnostic(label, header_line, why)])
     for extra in sorted(set(columns) - {"name", "date", "chapters", ""}):
         report.warning(label, header_line, f"column {extra!r} is not used (known: name, date, chapters)")
     clients: list[Client] = []
@@ -147,9 +153,11 @@ def parse_clients(data: bytes, label: str, manuscript: Manuscript) -> list[Clien
         line, row_line = row_line, reader.line_num + 1
         if not any(cell.strip() for cell in row):
             continue
-        cells = dict(zip(columns, (c.strip() for c in row)))
+        # a short row leaves its last columns out (they are optional); a long one is reported just below
+        cells = dict(zip(columns, (c.strip() for c in row), strict=False))
         if len(row) > len(columns):
-            report.error(label, line, f"{len(row)} values but the header names {len(columns)} columns; quote a value that holds a comma")
+            report.error(label, line, f"{len(row)} values but the header names {len(columns)} columns; "
+                                      "quote a value that holds a comma")
             continue
         name = re.sub(r"\s+", " ", unicodedata.normalize("NFC", cells.get("name", "")))
         if not name:
@@ -157,11 +165,13 @@ def parse_clients(data: bytes, label: str, manuscript: Manuscript) -> list[Clien
             continue
         key = client_filename(name)
         if not key:
-            report.error(label, line, f"the name {name!r} has no letters or digits to name its file; write the client's name")
+            report.error(label, line, f"the name {name!r} has no letters or digits to name its file; "
+                                      "write the client's name")
             continue
         if key in seen:
             first_name, first_line = seen[key]
-            same = "the same name" if first_name.casefold() == name.casefold() else f"a name with the same file name ({first_name})"
+            same = ("the same name" if first_name.casefold() == name.casefold()
+                    else f"a name with the same file name ({first_name})")
             report.error(label, line, f"{name!r} has {same} as line {first_line}; names must be unique (add an initial)")
             continue
         seen[key] = (name, line)

@@ -18,13 +18,14 @@ from ..layout.editions import edition_pages
 from ..layout.pagelist import PageMap, map_pages, marker_id
 from ..layout.session import BuildSession
 from ..model.manuscript import Manuscript
+from ..model.pages import EditionName
 from ..render.templates import Renderer, book_date
 from . import epub_content as content_
 from .pdf import cover_png_cached
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 # The page numbers the page list carries: those of the book's one layout, the same in every PDF edition.
-PAGE_EDITION = "print"  # page numbers a coach and a reader of the printed book share
+PAGE_EDITION: EditionName = "print"  # page numbers a coach and a reader of the printed book share
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
@@ -169,7 +170,7 @@ def build_epub(session: BuildSession) -> bytes:
                             chapter.title, renderer.render("epub-chapter.xhtml", chapter=chapter))
                 for chapter in manuscript.chapters]
     targets = {ident: doc.content.file_name for doc in chapters for ident in doc.content.ids()}
-    for doc, chapter in zip(chapters, manuscript.chapters):
+    for doc, chapter in zip(chapters, manuscript.chapters, strict=True):
         content_.relink_images(doc.content, pictures)
         content_.unwrap_dead_links(doc.content, targets)
         content_.worksheet_pointers(doc.content, chapter.number, str(words["worksheet_pointer"]))
@@ -177,7 +178,7 @@ def build_epub(session: BuildSession) -> bytes:
     toc = [{"href": doc.content.file_name, "title": chapter.title,
             "sections": [{"href": f"{doc.content.file_name}#{h.id}", "title": h.text}
                          for h in chapter.headings if h.level == 2 and h.id]}
-           for doc, chapter in zip(chapters, manuscript.chapters)]
+           for doc, chapter in zip(chapters, manuscript.chapters, strict=True)]
     landmarks = [
         {"type": "cover", "href": "cover.xhtml", "title": str(words["cover"])},
         {"type": "titlepage", "href": "titlepage.xhtml", "title": str(words["title_page"])},
@@ -201,7 +202,8 @@ def build_epub(session: BuildSession) -> bytes:
     items = [_item(doc, language) for doc in spine_docs]
     for item in items:
         book.add_item(item)
-    book.toc = [epub.Link(doc.content.file_name, chapter.title, doc.uid) for doc, chapter in zip(chapters, manuscript.chapters)]
+    book.toc = [epub.Link(doc.content.file_name, chapter.title, doc.uid)
+                for doc, chapter in zip(chapters, manuscript.chapters, strict=True)]
     book.add_item(epub.EpubNcx())
     book.spine = items
     book.guide = [

@@ -84,9 +84,10 @@ def unwrap_dead_links(content: Content, targets: dict[str, str]) -> None:
     """Links a reader cannot follow in an e-book (/url, other files) become plain text; #id links
     are pointed at the document that holds the id (`targets`: id -> file name)."""
     for link in list(content.root.iter(f"{X}a")):
-        if link.get("href") is None:
+        raw = link.get("href")
+        if raw is None:
             continue
-        href = link.get("href").strip()
+        href = raw.strip()
         if href.startswith("#"):
             holder = targets.get(urllib.parse.unquote(href[1:]))
             if holder is not None:
@@ -125,19 +126,23 @@ def insert_page_breaks(content: Content, breaks: list[PageBreak]) -> None:
     for page in breaks:
         marker = lxml.etree.Element(f"{X}span", {f"{{{EPUB_NS}}}type": "pagebreak", "role": "doc-pagebreak",
                                                    "id": marker_id(page.label), "aria-label": page.label})
-        target = by_id.get(page.before) if page.before else None
-        if target is None:
+        before = page.before
+        target = by_id.get(before) if before else None
+        if before is None or target is None:
+            if body is None:  # the EPUB layouts always have one; a book's own layouts/ might not
+                raise OutputError([Diagnostic("epub", None, f"generated file {content.file_name} has no <body>; "
+                                                            "check the EPUB layouts (a book's own layouts/ if it has them)")])
             body.append(marker)
             continue
         if lxml.etree.QName(target).localname in _FIRST_CHILD:
-            previous = placed.get(page.before)
+            previous = placed.get(before)
             if previous is None:
                 marker.tail, target.text = target.text, None
                 target.insert(0, marker)
             else:
                 marker.tail, previous.tail = previous.tail, None
                 previous.addnext(marker)
-            placed[page.before] = marker
+            placed[before] = marker
         else:
             # Markers for pages on which no block starts share the place: keep them in page order.
             target.addprevious(marker)

@@ -1,25 +1,27 @@
 """A BuildSession and the files this build wrote in, the download page (`index.html` + `cover.png`) out."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pypdfium2
 
 from ..layout.session import BuildSession
+from ..model.config import FormatName
 from ..model.manuscript import Manuscript
 from .pdf import cover_png
 
 COVER_NAME = "cover.png"
 # The order readers see; formats not named here follow in build order.
-FORMAT_ORDER = ("pdf", "epub", "print", "worksheets")
+FORMAT_ORDER: tuple[FormatName, ...] = ("pdf", "epub", "print", "worksheets")
 
 
 @dataclass
 class Download:
     """One file on the download page."""
 
-    format: str
+    format: FormatName
     name: str
     description: str
     kind: str  # "PDF", "EPUB", …
@@ -47,7 +49,7 @@ def pdf_page_count(path: Path) -> int | None:
         document.close()
 
 
-def downloads(manuscript: Manuscript, outputs: dict[str, list[Path]]) -> list[Download]:
+def downloads(manuscript: Manuscript, outputs: Mapping[FormatName, list[Path]]) -> list[Download]:
     """The files to offer, in reading order of the formats, with their sizes and page counts."""
     words = manuscript.config.words
     order = {name: index for index, name in enumerate(FORMAT_ORDER)}
@@ -66,7 +68,7 @@ def downloads(manuscript: Manuscript, outputs: dict[str, list[Path]]) -> list[Do
     return found
 
 
-def build_site(session: BuildSession, outputs: dict[str, list[Path]]) -> dict[str, bytes]:
+def build_site(session: BuildSession, outputs: Mapping[FormatName, list[Path]]) -> dict[str, bytes]:
     """The download page and its cover image, listing the files in `outputs` (format -> paths)."""
     manuscript, renderer = session.manuscript, session.renderer
     cover = cover_png(session, height_px=900)

@@ -1,8 +1,8 @@
 """A Manuscript and worksheet options in, the coaches' worksheets PDF (optionally fillable) out."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from ..errors import Diagnostic, WorkbookError
 from ..files.assets import book_css
@@ -51,7 +51,8 @@ def select_chapters(manuscript: Manuscript, specs: Iterable[str] = ()) -> list[C
     for spec in specs:
         chapter = resolve_chapter(manuscript, spec)
         if chapter is None:
-            raise ChapterChoiceError([Diagnostic("book.yaml", None, f"no chapter {spec!r}; choose from {chapter_choices(manuscript)}")])
+            why = f"no chapter {spec!r}; choose from {chapter_choices(manuscript)}"
+            raise ChapterChoiceError([Diagnostic("book.yaml", None, why)])
         wanted.add(chapter.number)
     return [c for c in manuscript.chapters if c.number in wanted]
 
@@ -65,7 +66,8 @@ def worksheets_html(manuscript: Manuscript, renderer: Renderer, options: Workshe
     """The worksheets as one HTML document (layouts/worksheets.html + styles/worksheets.css)."""
     sheets = select_chapters(manuscript, options.chapters)
     if not sheets:
-        raise WorkbookError([Diagnostic("book.yaml", None, "the book has no prompts (💡 paragraphs), so there are no worksheets to make")])
+        why = "the book has no prompts (💡 paragraphs), so there are no worksheets to make"
+        raise WorkbookError([Diagnostic("book.yaml", None, why)])
     css = book_css(manuscript.config.settings.fonts, renderer.stylesheet("worksheets.css"))
     return renderer.render(
         "worksheets.html", css=css, sheets=sheets, fillable=options.fillable, with_context=options.with_context,
