@@ -204,7 +204,8 @@ def test_article_without_duplicated_title_and_unsure_lines(tmp_path: Path) -> No
 
 
 def test_sign_offs_are_recognised_but_ordinary_lines_are_not() -> None:
-    from workbook.importers.plain_text import sign_off, words_for
+    from workbook.importers.blocks import words_for
+    from workbook.importers.plain_text import sign_off
 
     nl, en = words_for("nl"), words_for("en")
     assert sign_off("Groet,", nl) and sign_off("Hartelijke groet, Anna de Vries", nl) and sign_off("Warmly,", en)

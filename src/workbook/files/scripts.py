@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from fontTools.ttLib import TTFont
+
 # Each face only serves the Unicode ranges of its script (`unicode-range`), so the book's own fonts
 # keep the Latin letters, digits and punctuation.
 _CJK_RANGES = ((0x2E80, 0x2FDF), (0x3000, 0x30FF), (0x3190, 0x31FF), (0x3200, 0x33FF), (0x3400, 0x4DBF),
@@ -114,8 +116,6 @@ def with_script_families(css: str, scripts: list[str] | tuple[str, ...], familie
 @functools.cache
 def cmap_of(path: str) -> frozenset[int]:
     """The code points a font file has glyphs for."""
-    from fontTools.ttLib import TTFont
-
     with TTFont(path, lazy=True, fontNumber=0) as font:
         return frozenset(font.getBestCmap() or {})
 

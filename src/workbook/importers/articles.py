@@ -15,18 +15,9 @@ from ..files.textfile import TooLarge, read_bounded
 from ..files.yamlsource import YamlProblem, load_with_lines
 from ..model.config import MAX_CONFIG_BYTES, slugify
 from ..model.locales import LOCALES
+from .blocks import BULB, KEYWORDS, LINK, Block, Words, detect_language, section_heading, words_for
 from .html_page import copy_images, parse_html
-from .plain_text import (
-    BULB,
-    KEYWORDS,
-    LINK,
-    Block,
-    Words,
-    detect_language,
-    parse_text,
-    section_heading,
-    words_for,
-)
+from .plain_text import parse_text
 from .report import COUNT_KEYS, ImportReport
 
 MAX_BYTES = {"text": 4_000_000, "html": 30_000_000}

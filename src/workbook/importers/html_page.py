@@ -9,21 +9,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from ..files.output import write_bytes
 from ..model.config import slugify
-from .plain_text import (
-    BULB,
-    LINK,
-    VS16,
-    Block,
-    Words,
-    _quote,
-    block_safe,
-    detect_language,
-    escape,
-    is_name,
-    section_heading,
-    sign_off,
-    words_for,
-)
+from .blocks import BULB, LINK, VS16, Block, Words, block_safe, detect_language, escape, section_heading, words_for
+from .plain_text import _quote, is_name, sign_off
 from .report import ImportReport
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
