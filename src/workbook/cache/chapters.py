@@ -81,11 +81,11 @@ def chapter_reader(config: BookConfig, folder: Path | None, read: Callable) -> C
         entry = decode_entry(read_entry(folder, "chapters", key) or b"null")
         if entry is not None:
             chapter, items = entry
-            report.items.extend(items)
+            report.extend(items)
             return chapter
-        before = len(report.items)
+        before = len(report.diagnostics)
         chapter = read(config, path, rel, number, report)
-        write_entry(folder, "chapters", key, encode_entry(chapter, report.items[before:]))
+        write_entry(folder, "chapters", key, encode_entry(chapter, report.diagnostics[before:]))
         return chapter
 
     return cached

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable
 
-from ..errors import ManuscriptError, Report
+from ..errors import Diagnostic, ManuscriptError, Report
 from ..files.textfile import read_chapter_text
 from ..files.yamlsource import YamlProblem, line_for, load_with_lines
 from ..model.config import MAX_CHAPTER_BYTES, MAX_SLUG, BookConfig, load_config, slugify
@@ -41,8 +41,7 @@ def build_manuscript(config: BookConfig, on_chapter: Callable[[int, int, str], N
     from ..cache.chapters import chapter_reader
 
     read_chapter = chapter_reader(config, cache_dir, _read_chapter)
-    report = Report()
-    report.items.extend(config.warnings)
+    report = Report(config.warnings)
     chapters: list[Chapter] = []
     slugs: dict[str, str] = {}
     for number, (path, yaml_line) in enumerate(zip(config.chapter_files, config.chapter_lines), start=1):
@@ -167,18 +166,17 @@ def _read_chapter(config: BookConfig, path: Path, rel: str, number: int, report:
         return None
 
     words = config.words
-    state = ChapterState(slug=slug, default_lines=default_lines, words=words, line_offset=offset)
-    state.problems.extend(prescan(body, offset))
+    state = ChapterState(slug=slug, default_lines=default_lines, words=words, line_offset=offset, file=rel)
+    state.report.extend(prescan(body, rel, offset))
     html = ""
-    resource_problems: list = []
-    if not any(severity == "error" for _line, severity, _message in state.problems):
+    resource_problems: list[Diagnostic] = []
+    if not state.report.errors:
         html = convert(body, state, config.language, rel)
         # The security pass: attributes, URLs, pictures (decoded and size-checked), dead #links.
         html, _secured, resource_problems = secure_fragment(
-            html, source=body, line_offset=offset, chapter_dir=path.parent, book_root=config.root,
+            html, file=rel, source=body, line_offset=offset, chapter_dir=path.parent, book_root=config.root,
             allow_remote=config.settings.allow_remote, own_ids=(f"chapter-{slug}", f"chapter-{slug}-title"))
-    for line, severity, message in state.problems:
-        (report.error if severity == "error" else report.warning)(rel, line, message)
+    report.extend(state.report.diagnostics)
     fragment = _parse_fragment(html)
     if fragment is None and html:
         report.error(rel, None, "the chapter's HTML is not well-formed after conversion; check raw HTML in it")
@@ -186,8 +184,7 @@ def _read_chapter(config: BookConfig, path: Path, rel: str, number: int, report:
         return None
     # Problems with pictures and links do not stop the chapter from being read, so that
     # `workbook check` can report them together with everything else (a build still fails on them).
-    for line, severity, message in resource_problems:
-        (report.error if severity == "error" else report.warning)(rel, line, message)
+    report.extend(resource_problems)
     headings = _collect_headings(fragment)
     images = check_images(config.root, rel, fragment, body, offset, report, validate=False)
     internal_links = check_links(rel, fragment, body, offset, report)
