@@ -7,20 +7,18 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from ..errors import Diagnostic, ManuscriptError, Report
 from ..files.textfile import read_chapter_text
-from ..files.yamlsource import YamlProblem, line_for, load_with_lines
-from ..model.config import MAX_CHAPTER_BYTES, MAX_SLUG, BookConfig, load_config, slugify
+from ..files.yamlsource import YamlProblem, load_with_lines
+from ..model.config import MAX_CHAPTER_BYTES, BookConfig, FrontMatter, load_config, slugify, validate_yaml
 from .context import attach_prompt_context
 from .conventions import ChapterState
 from .resources import check_images, check_links
 from .sanitise import prescan, secure_fragment
 from ..model.manuscript import Chapter, Manuscript
 from .convert import _collect_headings, _parse_fragment, convert
-
-FRONT_MATTER_KEYS = {"title", "slug", "lines", "summary", "language", "source", "author"}
 
 
 def load_book(book_dir: str | Path, on_chapter: Callable[[int, int, str], None] | None = None,
@@ -139,31 +137,16 @@ def _read_chapter(config: BookConfig, path: Path, rel: str, number: int, report:
         report.error(rel, 2, "front matter must be a mapping (key: value lines between the --- lines)")
         return None
     problems_before = len(report.errors)
-    for key in meta:
-        if key not in FRONT_MATTER_KEYS:
-            report.warning(rel, line_for(lines, (key,)) + 1, f"{key}: unknown front matter key, ignored")
-
-    def field_(key: str, kind: type, default: Any) -> Any:
-        value = meta.get(key, default)
-        if value is not None and not isinstance(value, kind) or isinstance(value, bool):
-            report.error(rel, line_for(lines, (key,)) + 1, f"{key}: must be {'a number' if kind is int else 'text'}")
-            return default
-        return value
-
-    title = field_("title", str, None)
-    slug = field_("slug", str, None) or slugify(re.sub(r"^\d+[-_ ]*", "", path.stem) or path.stem)
-    default_lines = field_("lines", int, config.settings.prompt_lines)
-    summary = field_("summary", str, None)
-    if isinstance(default_lines, int) and not 1 <= default_lines <= 40:
-        report.error(rel, line_for(lines, ("lines",)) + 1, "lines: must be from 1 to 40")
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
-        report.error(rel, line_for(lines, ("slug",)) + 1, f"slug: {slug!r} may hold only a-z, 0-9 and -")
-    elif len(slug) > MAX_SLUG:
-        report.error(rel, line_for(lines, ("slug",)) + 1, f"slug: is {len(slug)} characters long; the limit is {MAX_SLUG}")
+    # Line 1 of the file is the opening ---: the front matter's lines are one further down.
+    front = validate_yaml(FrontMatter, {str(k): v for k, v in meta.items()}, lines, rel, report, line_offset=1,
+                          unknown="unknown front matter key, ignored")
     if not body.strip():
         report.error(rel, offset + 1, "chapter has no text; write it or remove it from book.yaml's chapters")
-    if len(report.errors) > problems_before:
+    if front is None or len(report.errors) > problems_before:
         return None
+    title, summary = front.title, front.summary
+    slug = front.slug or slugify(re.sub(r"^\d+[-_ ]*", "", path.stem) or path.stem)
+    default_lines = front.lines if front.lines is not None else config.settings.prompt_lines
 
     words = config.words
     state = ChapterState(slug=slug, default_lines=default_lines, words=words, line_offset=offset, file=rel)
