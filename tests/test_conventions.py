@@ -34,13 +34,13 @@ def test_prompt_lines_option_and_bad_values():
     root, state = render("💡 Vraag? {lines=9}\n\n💡 Fout? {lines=abc}\n\n💡 Te veel? {lines=400}\n")
     assert state.prompts[0].lines == 9
     assert len(root.find(".//div[@id='ch-1']/div")) == 9
-    errors = [m for _, sev, m in state.problems if sev == "error"]
+    errors = [d.message for d in state.report.errors]
     assert len(errors) == 2 and "{lines=abc}" in errors[0] and "{lines=400}" in errors[1]
 
 
 def test_prompt_problem_lines_are_source_lines():
     _, state = render("Tekst.\n\n\n💡 Fout? {lines=x}\n")
-    assert state.problems[0][0] == 4
+    assert state.report.diagnostics[0].line == 4
 
 
 def test_multi_line_prompt_paragraph():
@@ -108,7 +108,7 @@ def test_raw_html_is_sanitised_with_a_warning(hostile):
     html = etree.tostring(root, encoding="unicode")
     for bad in ("<script", "onclick", "javascript:", "<iframe", "file:"):
         assert bad not in html
-    assert any(sev == "warning" and "sanitised" in msg and line == 3 for line, sev, msg in state.problems)
+    assert any(d.severity == "warning" and "sanitised" in d.message and d.line == 3 for d in state.report.diagnostics)
 
 
 def test_named_entities_become_characters():

@@ -50,24 +50,41 @@ class OutputError(WorkbookError):
 
 
 class Report:
-    """Collects diagnostics so that all problems are reported at once."""
+    """Collects diagnostics so that all problems are reported at once; the one shape every stage
+    reports problems in (`check`, the loader, the converters, the clients list)."""
 
-    def __init__(self) -> None:
-        self.items: list[Diagnostic] = []
+    def __init__(self, diagnostics: Iterable[Diagnostic] = ()) -> None:
+        self.diagnostics: list[Diagnostic] = list(diagnostics)
 
     def error(self, file: str, line: int | None, message: str) -> None:
-        self.items.append(Diagnostic(file, line, message, "error"))
+        self.diagnostics.append(Diagnostic(file, line, message, "error"))
 
     def warning(self, file: str, line: int | None, message: str) -> None:
-        self.items.append(Diagnostic(file, line, message, "warning"))
+        self.diagnostics.append(Diagnostic(file, line, message, "warning"))
+
+    def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics.extend(diagnostics)
 
     @property
     def errors(self) -> list[Diagnostic]:
-        return [d for d in self.items if d.severity == "error"]
+        return [d for d in self.diagnostics if d.severity == "error"]
 
     @property
     def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.items if d.severity == "warning"]
+        return [d for d in self.diagnostics if d.severity == "warning"]
+
+    def failed(self, strict: bool = False) -> bool:
+        """Errors found (with `strict`, warnings count as errors)."""
+        return bool(self.errors or (strict and self.warnings))
+
+    def summary(self, ok: str = "ok") -> str:
+        """One line: '2 errors, 1 warning in 2 files', or `ok` when nothing was found."""
+        errors, warnings = len(self.errors), len(self.warnings)
+        if not errors and not warnings:
+            return ok
+        files = list(dict.fromkeys(d.file for d in self.diagnostics))
+        return (f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} "
+                f"in {len(files)} file{'s' * (len(files) != 1)}")
 
     def raise_if_errors(self, cls: type[WorkbookError] = WorkbookError) -> None:
         if self.errors:

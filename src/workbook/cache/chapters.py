@@ -76,11 +76,11 @@ def chapter_reader(config: BookConfig, cache: Cache | None, read: Callable) -> C
         entry = decode_entry(cache.read("chapters", key) or b"null")
         if entry is not None:
             chapter, items = entry
-            report.items.extend(items)
+            report.extend(items)
             return chapter
-        before = len(report.items)
+        before = len(report.diagnostics)
         chapter = read(config, path, rel, number, report)
-        cache.write("chapters", key, encode_entry(chapter, report.items[before:]))
+        cache.write("chapters", key, encode_entry(chapter, report.diagnostics[before:]))
         return chapter
 
     return cached

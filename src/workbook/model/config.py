@@ -7,7 +7,7 @@ import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -153,6 +153,51 @@ class Settings(BaseModel):
         return value
 
 
+class FrontMatter(BaseModel):
+    """The schema of a chapter's front matter (the YAML between its --- lines). Unknown keys are
+    warnings, not errors; an empty value means the key is not set."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = None
+    slug: str | None = None  # default: from the file name
+    lines: int | None = None  # answer lines per prompt in this chapter (default: book.yaml's prompt_lines)
+    summary: str | None = None
+    language: Any = None  # written by `workbook import`, kept for the author
+    source: Any = None
+    author: Any = None
+
+    @field_validator("title", "slug", "summary", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, str):
+            raise ValueError("must be text")
+        return value
+
+    @field_validator("lines", mode="before")
+    @classmethod
+    def _number(cls, value: Any) -> Any:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ValueError("must be a number")
+        return value
+
+    @field_validator("lines")
+    @classmethod
+    def _lines(cls, value: int | None) -> int | None:
+        if value is not None and not 1 <= value <= 40:
+            raise ValueError("must be from 1 to 40")
+        return value
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str | None) -> str | None:
+        if value and not re.fullmatch(r"[a-z0-9][a-z0-9-]*", value):
+            raise ValueError(f"{value!r} may hold only a-z, 0-9 and -")
+        if value and len(value) > MAX_SLUG:
+            raise ValueError(f"is {len(value)} characters long; the limit is {MAX_SLUG}")
+        return value
+
+
 def page_size_mm(value: str) -> tuple[float, float]:
     """'A4', 'Letter', '6x9in' or '170mm 240mm' -> (width, height) in mm."""
     key = value.strip().upper().replace(" ", "")
@@ -226,6 +271,30 @@ class BookConfig:
     @property
     def page_size_mm(self) -> tuple[float, float]:
         return page_size_mm(self.settings.page_size)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate_yaml(model: type[M], data: dict[str, Any], lines: dict, file: str, report: Report, *,
+                  line_offset: int = 0, unknown: str = "unknown key, ignored") -> M | None:
+    """A YAML mapping (with its line map from yamlsource.load_with_lines) checked against a pydantic
+    schema: unknown keys are warnings and left out, every other problem an error at `file:line`
+    (`line_offset`: lines of the file before the YAML). The model, or None if there were errors."""
+    known: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in model.model_fields:
+            known[key] = value
+        else:
+            report.warning(file, line_for(lines, (key,)) + line_offset, f"{key}: {unknown}")
+    try:
+        return model.model_validate(known)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            key = ".".join(str(p) for p in loc) or file
+            report.error(file, line_for(lines, loc) + line_offset, f"{key}: {_message(error)}")
+        return None
 
 
 def _message(error: ErrorDetails) -> str:
@@ -315,25 +384,7 @@ def load_config(book_dir: str | Path, *, page_size: str | None = None) -> BookCo
             data["page_size"] = page_size
         except ValueError as exc:
             report.error("--page-size", None, f"{page_size!r}: {exc}")
-    settings: Settings | None = None
-    for _attempt in range(2):
-        try:
-            settings = Settings.model_validate(data)
-            break
-        except ValidationError as exc:
-            extras = []
-            for error in exc.errors():
-                loc = tuple(error["loc"])
-                key = ".".join(str(p) for p in loc) or "book.yaml"
-                line = line_for(lines, loc)
-                if error["type"] == "extra_forbidden":
-                    report.warning(CONFIG_NAME, line, f"{key}: unknown key, ignored")
-                    extras.append(loc[0])
-                else:
-                    report.error(CONFIG_NAME, line, f"{key}: {_message(error)}")
-            if report.errors or not extras:
-                break
-            data = {k: v for k, v in data.items() if k not in extras}
+    settings = validate_yaml(Settings, data, lines, CONFIG_NAME, report)
     if report.errors or settings is None:
         raise ConfigError(report.errors + report.warnings)
 

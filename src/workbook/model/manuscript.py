@@ -3,6 +3,7 @@ no rendering: every stage above reads and fills these)."""
 from __future__ import annotations
 
 import posixpath
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,16 +37,17 @@ class PromptInfo:
 
 @dataclass(frozen=True)
 class ImageRef:
-    """A picture a chapter shows: `path` relative to the book folder (posix), its alt text, its line."""
+    """A picture a chapter shows: its src as the targets see it, `path` relative to the book folder
+    (posix; None for a web picture, allowed by allow_remote), its alt text, its line."""
 
     src: str
-    path: str
+    path: str | None
     alt: str | None
     line: int | None
 
     @property
     def media_type(self) -> str:
-        return IMAGE_TYPES[posixpath.splitext(self.path)[1].lower()]
+        return IMAGE_TYPES[posixpath.splitext(self.path or urllib.parse.urlsplit(self.src).path)[1].lower()]
 
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 import urllib.parse
 import xml.etree.ElementTree as etree
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
 
-from ..errors import Diagnostic, WorkbookError
+from ..errors import Diagnostic, Report, WorkbookError
 from ..model.manuscript import Chapter, Manuscript
 from .glyphs import missing_glyph_warnings
 from .load import load_book
@@ -24,36 +24,20 @@ _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 QUESTION_MARKS = ("?", "¿", "？", "؟", "\u037e", "՞", "፧", "⸮", "‽", "⁇", "⁈", "⁉")
 
 
-@dataclass
-class CheckReport:
-    """What `check` found: all diagnostics in source order, and the manuscript if it could be loaded."""
+class CheckReport(Report):
+    """What `check` found: a Report of all diagnostics in source order, and the manuscript if it could be loaded."""
 
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    manuscript: Manuscript | None = None
+    def __init__(self, diagnostics: Iterable[Diagnostic] = (), manuscript: Manuscript | None = None) -> None:
+        super().__init__(diagnostics)
+        self.manuscript = manuscript
 
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "warning"]
-
-    def failed(self, strict: bool = False) -> bool:
-        return bool(self.errors or (strict and self.warnings))
-
-    def summary(self) -> str:
-        """One line: '2 errors, 1 warning in chapters/01-start.md, book.yaml' or 'ok: 3 chapters, 12 prompts'."""
-        errors, warnings = len(self.errors), len(self.warnings)
-        if not errors and not warnings:
-            if self.manuscript is None:
-                return "ok"
-            chapters = self.manuscript.chapters
+    def summary(self, ok: str | None = None) -> str:
+        """Report.summary; when nothing was found: 'ok: 3 chapters, 12 prompts, no problems found'."""
+        if ok is None and self.manuscript is not None:
+            chapters = len(self.manuscript.chapters)
             prompts = len(self.manuscript.prompts)
-            return f"ok: {len(chapters)} chapter{'s' * (len(chapters) != 1)}, {prompts} prompt{'s' * (prompts != 1)}, no problems found"
-        files = list(dict.fromkeys(d.file for d in self.diagnostics))
-        return (f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} "
-                f"in {len(files)} file{'s' * (len(files) != 1)}")
+            ok = f"ok: {chapters} chapter{'s' * (chapters != 1)}, {prompts} prompt{'s' * (prompts != 1)}, no problems found"
+        return super().summary(ok or "ok")
 
 
 def check_book(book_dir: str | Path) -> CheckReport:

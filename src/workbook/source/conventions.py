@@ -12,6 +12,7 @@ from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
+from ..errors import Report
 from ..model.manuscript import PromptInfo
 from .icons import icon
 
@@ -30,19 +31,26 @@ ALERTS = ("note", "tip", "important", "warning", "caution")
 
 @dataclass
 class ChapterState:
-    """Per-chapter input (slug, defaults, words) and output (prompts, problems)."""
+    """Per-chapter input (slug, defaults, words, the file for diagnostics) and output (prompts, problems)."""
 
     slug: str = "chapter"
     default_lines: int = 6
     words: dict = field(default_factory=dict)
     line_offset: int = 0
+    file: str = "chapter"  # the chapter file relative to the book, as diagnostics name it
     prompts: list[PromptInfo] = field(default_factory=list)
-    problems: list[tuple[int | None, str, str]] = field(default_factory=list)  # (line, severity, message)
+    report: Report = field(default_factory=Report)
     counts: dict = field(default_factory=dict)
     ids: set = field(default_factory=set)  # every id the Markdown gave an element (for raw HTML's ids)
 
     def count(self, kind: str) -> None:
         self.counts[kind] = self.counts.get(kind, 0) + 1
+
+    def error(self, line: int | None, message: str) -> None:
+        self.report.error(self.file, line, message)
+
+    def warning(self, line: int | None, message: str) -> None:
+        self.report.warning(self.file, line, message)
 
 
 def _strip_marks(text: str) -> tuple[str, int | None]:
@@ -113,15 +121,15 @@ class PromptProcessor(BlockProcessor):
                     if value.isdigit() and 1 <= int(value) <= MAX_PROMPT_LINES:
                         lines = own = int(value)
                     else:
-                        state.problems.append((line, "error", f"{{lines={value}}}: the number of lines must be a whole number from 1 to {MAX_PROMPT_LINES}"))
+                        state.error(line, f"{{lines={value}}}: the number of lines must be a whole number from 1 to {MAX_PROMPT_LINES}")
                 elif key == "fill" and value == "page":
                     fill = True
                 else:
-                    state.problems.append((line, "error", f"{{{key}={value}}}: unknown prompt option; use {{lines=N}} or {{fill=page}}"))
+                    state.error(line, f"{{{key}={value}}}: unknown prompt option; use {{lines=N}} or {{fill=page}}")
         elif re.search(r"\{[^{}]*\}\s*$", text) and "lines" in text[text.rfind("{"):]:
-            state.problems.append((line, "error", f"{text[text.rfind('{'):].strip()}: malformed prompt option; write {{lines=N}}"))
+            state.error(line, f"{text[text.rfind('{'):].strip()}: malformed prompt option; write {{lines=N}}")
         if not text.strip():
-            state.problems.append((line, "error", "prompt has no question after the 💡"))
+            state.error(line, "prompt has no question after the 💡")
         number = len(state.prompts) + 1
         prompt_id = f"{state.slug}-{number}"
         plain = re.sub(r"\s+", " ", text).strip()

@@ -14,7 +14,7 @@ from markdown.treeprocessors import Treeprocessor
 from ..model.manuscript import Heading
 from .conventions import BlockIds, ChapterState, WorkbookExtension
 from .footnotes import Footnotes
-from .sanitise import sanitise_html as _nh3_clean
+from .sanitise import sanitise_html
 from .typography import refine_html
 
 _ATTRIBUTE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
@@ -64,7 +64,7 @@ class _Sanitiser(Postprocessor):
             clean = sanitise_html(raw)
             first = raw.strip().split("\n", 1)[0][:60]
             if _normalise(clean) != _normalise(raw):
-                self.state.problems.append((self._line(first), "warning", f"raw HTML {first[:40]!r} was sanitised (scripts, styles, frames, event handlers and unsafe links are removed)"))
+                self.state.warning(self._line(first), f"raw HTML {first[:40]!r} was sanitised (scripts, styles, frames, event handlers and unsafe links are removed)")
             stash[index] = html_to_xhtml(clean, self.state, self._line(first) if clean.strip() else None)
         return text
 
@@ -88,28 +88,6 @@ _ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|\w+);")
 
 def _normalise(html: str) -> str:
     return re.sub(r"\s+|/>|>", "", html.lower())
-
-
-_ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd", "del", "details",
-    "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
-    "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong", "sub", "summary",
-    "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "var",
-}
-_ALLOWED_ATTRIBUTES = {
-    "*": {"class", "id", "lang", "title", "dir"},
-    "a": {"href"},
-    "img": {"src", "alt", "width", "height"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan", "scope"},
-    "ol": {"start", "type"},
-    "time": {"datetime"},
-}
-
-
-def sanitise_html(html: str) -> str:
-    """Keep structure and text; drop scripts, styles, frames, handlers, and non-http(s)/mailto URLs."""
-    return _nh3_clean(html, _ALLOWED_TAGS, _ALLOWED_ATTRIBUTES)
 
 
 def html_to_xhtml(html: str, state: ChapterState | None = None, line: int | None = None) -> str:
@@ -144,7 +122,7 @@ def _prefix_raw_ids(element, state: ChapterState, line: int | None) -> None:
             new = prefix + ident
             if new in state.ids:
                 del el.attrib["id"]
-                state.problems.append((line, "warning", f"id {ident!r} is used more than once in this chapter; the repeat is dropped"))
+                state.warning(line, f"id {ident!r} is used more than once in this chapter; the repeat is dropped")
             else:
                 el.set("id", new)
                 state.ids.add(new)
@@ -190,11 +168,11 @@ def convert(body: str, state: ChapterState, language: str, rel: str = "chapter")
     try:
         return refine_html(xml_entities(md.convert(body)), language)
     except RecursionError:  # prescan() keeps nesting low; this is the last line of defence
-        state.problems.append((None, "error", "the text is nested too deeply (quotes or lists inside each other); flatten it"))
+        state.error(None, "the text is nested too deeply (quotes or lists inside each other); flatten it")
         return ""
     except Exception as exc:  # a Markdown extension tripped over unusual input: report it, never a traceback
-        state.problems.append((None, "error", f"the Markdown could not be converted ({type(exc).__name__}: {exc}); "
-                                              "look for unusual constructs such as a line starting with ': '"))
+        state.error(None, f"the Markdown could not be converted ({type(exc).__name__}: {exc}); "
+                          "look for unusual constructs such as a line starting with ': '")
         return ""
 
 

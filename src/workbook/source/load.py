@@ -6,23 +6,21 @@ fragments and the structure (prompts, headings, counts) the targets need.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
 
 from ..cache.chapters import chapter_reader
 from ..cache.store import Cache
-from ..errors import ManuscriptError, Report
+from ..errors import Diagnostic, ManuscriptError, Report
 from ..files.textfile import read_chapter_text
-from ..files.yamlsource import YamlProblem, line_for, load_with_lines
-from ..model.config import MAX_CHAPTER_BYTES, MAX_SLUG, BookConfig, load_config, slugify
+from ..files.yamlsource import YamlProblem, load_with_lines
+from ..model.config import MAX_CHAPTER_BYTES, BookConfig, FrontMatter, load_config, slugify, validate_yaml
 from ..model.manuscript import Chapter, Manuscript
 from .context import attach_prompt_context
 from .conventions import ChapterState
 from .convert import _collect_headings, _parse_fragment, convert
 from .resources import check_images, check_links
 from .sanitise import prescan, secure_fragment
-
-FRONT_MATTER_KEYS = {"title", "slug", "lines", "summary", "language", "source", "author"}
 
 
 def load_book(book_dir: str | Path, on_chapter: Callable[[int, int, str], None] | None = None,
@@ -42,8 +40,7 @@ def build_manuscript(config: BookConfig, on_chapter: Callable[[int, int, str], N
     chapter readable (missing images, say) are kept in `Manuscript.errors` instead of raised.
     With `cache`, unchanged chapters come from the build cache (cache/chapters.py)."""
     read_chapter = chapter_reader(config, cache, _read_chapter)
-    report = Report()
-    report.items.extend(config.warnings)
+    report = Report(config.warnings)
     chapters: list[Chapter] = []
     slugs: dict[str, str] = {}
     for number, (path, yaml_line) in enumerate(zip(config.chapter_files, config.chapter_lines), start=1):
@@ -141,45 +138,29 @@ def _read_chapter(config: BookConfig, path: Path, rel: str, number: int, report:
         report.error(rel, 2, "front matter must be a mapping (key: value lines between the --- lines)")
         return None
     problems_before = len(report.errors)
-    for key in meta:
-        if key not in FRONT_MATTER_KEYS:
-            report.warning(rel, line_for(lines, (key,)) + 1, f"{key}: unknown front matter key, ignored")
-
-    def field_(key: str, kind: type, default: Any) -> Any:
-        value = meta.get(key, default)
-        if value is not None and not isinstance(value, kind) or isinstance(value, bool):
-            report.error(rel, line_for(lines, (key,)) + 1, f"{key}: must be {'a number' if kind is int else 'text'}")
-            return default
-        return value
-
-    title = field_("title", str, None)
-    slug = field_("slug", str, None) or slugify(re.sub(r"^\d+[-_ ]*", "", path.stem) or path.stem)
-    default_lines = field_("lines", int, config.settings.prompt_lines)
-    summary = field_("summary", str, None)
-    if isinstance(default_lines, int) and not 1 <= default_lines <= 40:
-        report.error(rel, line_for(lines, ("lines",)) + 1, "lines: must be from 1 to 40")
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
-        report.error(rel, line_for(lines, ("slug",)) + 1, f"slug: {slug!r} may hold only a-z, 0-9 and -")
-    elif len(slug) > MAX_SLUG:
-        report.error(rel, line_for(lines, ("slug",)) + 1, f"slug: is {len(slug)} characters long; the limit is {MAX_SLUG}")
+    # Line 1 of the file is the opening ---: the front matter's lines are one further down.
+    front = validate_yaml(FrontMatter, {str(k): v for k, v in meta.items()}, lines, rel, report, line_offset=1,
+                          unknown="unknown front matter key, ignored")
     if not body.strip():
         report.error(rel, offset + 1, "chapter has no text; write it or remove it from book.yaml's chapters")
-    if len(report.errors) > problems_before:
+    if front is None or len(report.errors) > problems_before:
         return None
+    title, summary = front.title, front.summary
+    slug = front.slug or slugify(re.sub(r"^\d+[-_ ]*", "", path.stem) or path.stem)
+    default_lines = front.lines if front.lines is not None else config.settings.prompt_lines
 
     words = config.words
-    state = ChapterState(slug=slug, default_lines=default_lines, words=words, line_offset=offset)
-    state.problems.extend(prescan(body, offset))
+    state = ChapterState(slug=slug, default_lines=default_lines, words=words, line_offset=offset, file=rel)
+    state.report.extend(prescan(body, rel, offset))
     html = ""
-    resource_problems: list = []
-    if not any(severity == "error" for _line, severity, _message in state.problems):
+    resource_problems: list[Diagnostic] = []
+    if not state.report.errors:
         html = convert(body, state, config.language, rel)
         # The security pass: attributes, URLs, pictures (decoded and size-checked), dead #links.
         html, _secured, resource_problems = secure_fragment(
-            html, source=body, line_offset=offset, chapter_dir=path.parent, book_root=config.root,
+            html, file=rel, source=body, line_offset=offset, chapter_dir=path.parent, book_root=config.root,
             allow_remote=config.settings.allow_remote, own_ids=(f"chapter-{slug}", f"chapter-{slug}-title"))
-    for line, severity, message in state.problems:
-        (report.error if severity == "error" else report.warning)(rel, line, message)
+    report.extend(state.report.diagnostics)
     fragment = _parse_fragment(html)
     if fragment is None and html:
         report.error(rel, None, "the chapter's HTML is not well-formed after conversion; check raw HTML in it")
@@ -187,8 +168,7 @@ def _read_chapter(config: BookConfig, path: Path, rel: str, number: int, report:
         return None
     # Problems with pictures and links do not stop the chapter from being read, so that
     # `workbook check` can report them together with everything else (a build still fails on them).
-    for line, severity, message in resource_problems:
-        (report.error if severity == "error" else report.warning)(rel, line, message)
+    report.extend(resource_problems)
     headings = _collect_headings(fragment)
     images = check_images(config.root, rel, fragment, body, offset, report, validate=False)
     internal_links = check_links(rel, fragment, body, offset, report)

@@ -1,25 +1,27 @@
 """Chapter Markdown and its converted HTML in, problems (file:line) and a safe XHTML fragment out.
 
-Two guards around Markdown conversion: `prescan` refuses input whose nesting or size would make
-Python-Markdown, lxml or WeasyPrint recurse or take minutes; `secure_fragment` checks the final
-fragment (Markdown-made and raw-HTML elements alike): allowed attributes only, safe URLs only, and
-every image resolved inside the book and checked with Pillow.
+Guards around Markdown conversion: `prescan` refuses input whose nesting or size would make
+Python-Markdown, lxml or WeasyPrint recurse or take minutes; `sanitise_html` (the one HTML cleaner)
+cleans the author's raw HTML during conversion; `secure_fragment` checks the final fragment
+(Markdown-made and raw-HTML elements alike): allowed attributes only, safe URLs only, and every
+image resolved inside the book and checked with Pillow.
 """
 from __future__ import annotations
 
 import html as html_lib
 import re
 import urllib.parse
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 from xml.sax.saxutils import escape as escape_text
 
 import lxml.etree
 import nh3
 
+from ..errors import Diagnostic
 from ..files.bookfiles import BookFileProblem, check_picture
 from ..model.config import MAX_CHAPTER_BYTES
+from ..model.manuscript import ImageRef
 
 MAX_QUOTE_DEPTH = 20
 MAX_LIST_DEPTH = 20
@@ -40,16 +42,14 @@ MAX_SHARE = 1.5  # the shares of all those limits a chapter uses, added up: no c
 _MARKUP = re.compile(r"""[*_`\[<&|"'\\]""")
 _TAG_START = re.compile(r"<[A-Za-z!/?]")
 
-Problem = tuple  # (line or None, "error" | "warning", message)
-
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"^( *)(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
 _QUOTE_PREFIX = re.compile(r"^(?: {0,3}>)+")
 
 
-def prescan(body: str, line_offset: int = 0) -> list[Problem]:
-    """Nesting depth and paragraph size of chapter Markdown, checked before conversion (linear time)."""
-    problems: list[Problem] = []
+def prescan(body: str, file: str, line_offset: int = 0) -> list[Diagnostic]:
+    """Nesting depth and paragraph size of chapter Markdown (`file`), checked before conversion (linear time)."""
+    problems: list[Diagnostic] = []
     fence = None
     para_start, para_bytes, para_brackets = None, 0, 0
     blocks, markup, prompts, footnotes, tags, rows = 0, 0, 0, 0, 0, 0
@@ -59,11 +59,11 @@ def prescan(body: str, line_offset: int = 0) -> list[Problem]:
         if para_start is None:
             return
         if para_bytes > MAX_PARAGRAPH_BYTES:
-            problems.append((para_start, "error", f"paragraph is {para_bytes // 1000} kB long; the limit is "
-                                                  f"{MAX_PARAGRAPH_BYTES // 1000} kB — split it with blank lines"))
+            problems.append(Diagnostic(file, para_start, f"paragraph is {para_bytes // 1000} kB long; the limit is "
+                                                         f"{MAX_PARAGRAPH_BYTES // 1000} kB — split it with blank lines"))
         elif para_brackets > MAX_BRACKETS:
-            problems.append((para_start, "error", f"paragraph holds {para_brackets} '[' characters; the limit is "
-                                                  f"{MAX_BRACKETS} — split it or write them as \\["))
+            problems.append(Diagnostic(file, para_start, f"paragraph holds {para_brackets} '[' characters; the limit is "
+                                                         f"{MAX_BRACKETS} — split it or write them as \\["))
 
     for index, line in enumerate(body.split("\n")):
         number = index + 1 + line_offset
@@ -97,13 +97,13 @@ def prescan(body: str, line_offset: int = 0) -> list[Problem]:
         quotes = _QUOTE_PREFIX.match(line)
         depth = quotes[0].count(">") if quotes else 0
         if depth > MAX_QUOTE_DEPTH:
-            problems.append((number, "error", f"block quotes are nested {depth} deep; the limit is {MAX_QUOTE_DEPTH}"))
+            problems.append(Diagnostic(file, number, f"block quotes are nested {depth} deep; the limit is {MAX_QUOTE_DEPTH}"))
             break
         rest = line[quotes.end():] if quotes else line
         item = _LIST_ITEM.match(rest.expandtabs(4))
         if item and len(item[1]) // 4 + 1 > MAX_LIST_DEPTH:
-            problems.append((number, "error", f"list is nested {len(item[1]) // 4 + 1} levels deep; "
-                                              f"the limit is {MAX_LIST_DEPTH}"))
+            problems.append(Diagnostic(file, number, f"list is nested {len(item[1]) // 4 + 1} levels deep; "
+                                                     f"the limit is {MAX_LIST_DEPTH}"))
             break
         if item and para_start != number:
             blocks += 1
@@ -118,9 +118,9 @@ def prescan(body: str, line_offset: int = 0) -> list[Problem]:
             ("tags", tags, "raw HTML tags", MAX_HTML_TAGS, "; write them in Markdown" + split[1:]),
             ("rows", rows, "table rows (lines with '|')", MAX_TABLE_ROWS, split)):
         if first[name]:
-            problems.append((first[name], "error", f"chapter holds {count:,} {what}; the limit is {limit:,} "
-                                                   f"(reached here){advice}"))
-    problems.extend(_unclosed_tags(body, line_offset))
+            problems.append(Diagnostic(file, first[name], f"chapter holds {count:,} {what}; the limit is {limit:,} "
+                                                          f"(reached here){advice}"))
+    problems.extend(_unclosed_tags(body, file, line_offset))
     if not problems:
         used = {"size": len(body.encode("utf-8")) / MAX_CHAPTER_BYTES, "paragraphs": blocks / MAX_BLOCKS,
                 "markup": markup / MAX_MARKUP, "prompts": prompts / MAX_PROMPTS,
@@ -129,13 +129,13 @@ def prescan(body: str, line_offset: int = 0) -> list[Problem]:
         if sum(used.values()) > MAX_SHARE:
             shares = ", ".join(f"{name} {share:.0%}" for name, share in sorted(used.items(), key=lambda i: -i[1])
                                if share >= 0.05)
-            problems.append((1 + line_offset, "error", f"chapter is too much to convert in one piece: it uses {shares} "
-                                                       f"of the limits for a chapter, {sum(used.values()):.0%} together "
-                                                       f"(at most {MAX_SHARE:.0%}){split}"))
+            problems.append(Diagnostic(file, 1 + line_offset, f"chapter is too much to convert in one piece: it uses {shares} "
+                                                              f"of the limits for a chapter, {sum(used.values()):.0%} together "
+                                                              f"(at most {MAX_SHARE:.0%}){split}"))
     return problems
 
 
-def _unclosed_tags(body: str, line_offset: int) -> list[Problem]:
+def _unclosed_tags(body: str, file: str, line_offset: int) -> list[Diagnostic]:
     """html.parser (inside Python-Markdown) scans from every '<' that may start a tag to the next
     '>': a chapter of '<a ' without '>' is quadratic. Sum those distances (linear) and refuse a
     chapter where they exceed MAX_TAG_SCAN, naming the line of the worst '<'."""
@@ -153,9 +153,9 @@ def _unclosed_tags(body: str, line_offset: int) -> list[Problem]:
     if total <= MAX_TAG_SCAN:
         return []
     line = body.count("\n", 0, worst_at) + 1 + line_offset
-    return [(line, "error", f"'<' here starts an HTML tag that no '>' closes for {worst:,} characters, and such "
-                            f"'<' in this chapter add up to {total:,} characters to scan (the limit is "
-                            f"{MAX_TAG_SCAN:,}); write a lone < as &lt; or \\<, or close the tag")]
+    return [Diagnostic(file, line, f"'<' here starts an HTML tag that no '>' closes for {worst:,} characters, and such "
+                                   f"'<' in this chapter add up to {total:,} characters to scan (the limit is "
+                                   f"{MAX_TAG_SCAN:,}); write a lone < as &lt; or \\<, or close the tag")]
 
 
 # -- the converted fragment ------------------------------------------------------------------
@@ -177,15 +177,6 @@ XHTML = "http://www.w3.org/1999/xhtml"
 SVG = "http://www.w3.org/2000/svg"
 
 
-@dataclass
-class ImageRef:
-    """An image a chapter uses: its src as the targets see it, the local file (None if remote), the line."""
-
-    src: str
-    path: Path | None
-    line: int | None
-
-
 def url_scheme(url: str) -> str:
     """The scheme of a URL as a browser reads it (control characters and whitespace ignored), or ''."""
     cleaned = re.sub(r"[\x00-\x20\x7f]", "", html_lib.unescape(url))
@@ -193,18 +184,18 @@ def url_scheme(url: str) -> str:
     return match[1].lower() if match else ""
 
 
-def secure_fragment(html: str, *, source: str, line_offset: int, chapter_dir: Path, book_root: Path,
-                    allow_remote: bool, own_ids: tuple[str, ...] = ()) -> tuple[str, list[ImageRef], list[Problem]]:
-    """Check and clean a chapter's converted fragment; returns (XHTML, images, problems)."""
-    problems: list[Problem] = []
+def secure_fragment(html: str, *, file: str, source: str, line_offset: int, chapter_dir: Path, book_root: Path,
+                    allow_remote: bool, own_ids: tuple[str, ...] = ()) -> tuple[str, list[ImageRef], list[Diagnostic]]:
+    """Check and clean the converted fragment of chapter `file`; returns (XHTML, images, problems)."""
+    problems: list[Diagnostic] = []
     images: list[ImageRef] = []
     if not html.strip():
         return html, images, problems
     parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
-        root = lxml.etree.fromstring(f"<div>{html}</div>".encode("utf-8"), parser)
+        root = lxml.etree.fromstring(f"<div>{html}</div>".encode(), parser)
     except lxml.etree.XMLSyntaxError as exc:
-        return "", images, [(None, "error", f"the chapter cannot be converted safely ({exc.msg}); check nesting and raw HTML")]
+        return "", images, [Diagnostic(file, None, f"the chapter cannot be converted safely ({exc.msg}); check nesting and raw HTML")]
 
     def line_of(*needles: str) -> int | None:
         for needle in needles:
@@ -229,18 +220,20 @@ def secure_fragment(html: str, *, source: str, line_offset: int, chapter_dir: Pa
                 allowed = True
             if not allowed:
                 del element.attrib[name]
-                problems.append((line_of(f"{name}=", f"{name} ="), "warning",
-                                 f"attribute {name}={value[:40]!r} removed from <{element.tag}>; "
-                                 "styles, event handlers and link relations are not allowed in chapters"))
+                problems.append(Diagnostic(file, line_of(f"{name}=", f"{name} ="),
+                                           f"attribute {name}={value[:40]!r} removed from <{element.tag}>; "
+                                           "styles, event handlers and link relations are not allowed in chapters",
+                                           "warning"))
         if element.tag == "a" and element.get("href") is not None:
             href = element.get("href")
             scheme = url_scheme(href)
             if scheme and scheme not in _LINK_SCHEMES:
                 del element.attrib["href"]
-                problems.append((line_of(href, href[:30], f"[{element.text or ''}]("), "warning",
-                                 f"link to {href[:50]!r} removed; links may go to http(s), mailto or inside the book"))
+                problems.append(Diagnostic(file, line_of(href, href[:30], f"[{element.text or ''}]("),
+                                           f"link to {href[:50]!r} removed; links may go to http(s), mailto or "
+                                           "inside the book", "warning"))
         if element.tag == "img":
-            ref = _image(element, line_of, chapter_dir, book_root, allow_remote, problems)
+            ref = _image(element, file, line_of, chapter_dir, book_root, allow_remote, problems)
             if ref is not None and all(ref.src != known.src for known in images):
                 images.append(ref)
     _fix_structure(root)
@@ -326,27 +319,27 @@ def _unwrap(element, keep_children: bool = True) -> None:
         parent[index - 1].tail = (parent[index - 1].tail or "") + tail
 
 
-def _image(element, line_of: Callable[..., int | None], chapter_dir: Path, book_root: Path, allow_remote: bool,
-           problems: list[Problem]) -> ImageRef | None:
+def _image(element, file: str, line_of: Callable[..., int | None], chapter_dir: Path, book_root: Path,
+           allow_remote: bool, problems: list[Diagnostic]) -> ImageRef | None:
     src = (element.get("src") or "").strip()
     line = line_of(src, src[:40])
     if not src:
-        problems.append((line, "error", "image without a source; write ![description](images/file.png)"))
+        problems.append(Diagnostic(file, line, "image without a source; write ![description](images/file.png)"))
         return None
     scheme = url_scheme(src)
     if scheme in ("http", "https"):
         if not allow_remote:
-            problems.append((line, "error", f"image {src}: network access is off; save the picture in images/ "
-                                            "or set allow_remote: true in book.yaml"))
+            problems.append(Diagnostic(file, line, f"image {src}: network access is off; save the picture in images/ "
+                                                   "or set allow_remote: true in book.yaml"))
             return None
-        return ImageRef(src, None, line)
+        return ImageRef(src, None, element.get("alt"), line)
     if scheme:
-        problems.append((line, "error", f"image {src[:60]}: {scheme}: sources are not allowed; "
-                                        "save the picture in images/ and use its path"))
+        problems.append(Diagnostic(file, line, f"image {src[:60]}: {scheme}: sources are not allowed; "
+                                               "save the picture in images/ and use its path"))
         return None
     relative = urllib.parse.unquote(urllib.parse.urlsplit(src).path)
     if not relative or relative.startswith("/"):
-        problems.append((line, "error", f"image {src}: use a path inside the book such as images/photo.png"))
+        problems.append(Diagnostic(file, line, f"image {src}: use a path inside the book such as images/photo.png"))
         return None
     root = book_root.resolve()
     # The author's editor reads paths from the chapter's folder; the book's base is its root. Accept both.
@@ -355,21 +348,41 @@ def _image(element, line_of: Callable[..., int | None], chapter_dir: Path, book_
     if path is None:
         outside = any(not c.is_relative_to(root) for c in candidates)
         reason = "is outside the book folder; pictures must live inside it" if outside else "not found"
-        problems.append((line, "error", f"image {src}: {reason}"))
+        problems.append(Diagnostic(file, line, f"image {src}: {reason}"))
         return None
     try:
         check_picture(path)
     except BookFileProblem as exc:
-        problems.append((line, "error", f"image {src} {exc}"))
+        problems.append(Diagnostic(file, line, f"image {src} {exc}"))
         return None
     canonical = path.relative_to(root).as_posix()
     element.set("src", urllib.parse.quote(canonical))
     if element.get("alt") is None:
         element.set("alt", "")
-    return ImageRef(urllib.parse.quote(canonical), path, line)
+    return ImageRef(urllib.parse.quote(canonical), canonical, element.get("alt"), line)
 
 
-def sanitise_html(html: str, tags: set[str], attributes: dict[str, set[str]]) -> str:
-    """Keep structure and text; drop scripts, styles, frames, handlers, and non-http(s)/mailto URLs."""
-    return nh3.clean(html, tags=tags, attributes=attributes, url_schemes=set(_LINK_SCHEMES), link_rel=None,
-                     strip_comments=True)
+# The author's raw HTML in a chapter (<b>, <div>, …): what nh3 keeps of it before the fragment is
+# converted; secure_fragment then checks the whole fragment with _TAG_ATTRIBUTES.
+_RAW_HTML_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd", "del", "details",
+    "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
+    "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong", "sub", "summary",
+    "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "var",
+}
+_RAW_HTML_ATTRIBUTES = {
+    "*": {"class", "id", "lang", "title", "dir"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start", "type"},
+    "time": {"datetime"},
+}
+
+
+def sanitise_html(html: str) -> str:
+    """The author's raw HTML with structure and text kept; scripts, styles, frames, handlers, comments and
+    URLs other than http(s)/mailto dropped (nh3)."""
+    return nh3.clean(html, tags=_RAW_HTML_TAGS, attributes=_RAW_HTML_ATTRIBUTES, url_schemes=set(_LINK_SCHEMES),
+                     link_rel=None, strip_comments=True)
