@@ -4,7 +4,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from conftest import copy_root
+from helpers import Books
 
 from workbook.watch import LivePreview, start_server
 
@@ -12,7 +12,7 @@ from workbook.watch import LivePreview, start_server
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("watch")
-    book = copy_root("mini", tmp_path)
+    book = Books(tmp_path)("mini")
     (book / "notes.txt").write_text("the book's private notes")
     preview = LivePreview(book, tmp_path / "dist")
     served = start_server(preview, 0)

@@ -15,9 +15,8 @@ import workbook
 from workbook.importer import import_articles
 from workbook.scaffold import new_book
 
-from conftest import ROOTS
 from glyphcheck import check_pdf
-from helpers import page_pixels, single_and_joined
+from helpers import ROOTS, page_pixels, single_and_joined
 
 pytestmark = pytest.mark.build
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"

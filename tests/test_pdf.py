@@ -6,9 +6,8 @@ import re
 import pypdf
 import pytest
 
-from conftest import output
-from helpers import (chapter_start_pages, find_in_order, fonts, footer_number, normalise, orphaned_lines, outline_titles,
-                     pdf_pages_text, toc_entries, writing_lines_per_prompt)
+from helpers import (chapter_start_pages, find_in_order, fonts, footer_number, normalise, orphaned_lines,
+                     outline_titles, output, pdf_pages_text, toc_entries, writing_lines_per_prompt)
 
 
 @pytest.fixture(params=["demo", "mini"])
@@ -18,6 +17,7 @@ def book(request, demo_build, demo_manuscript, mini_build, mini_manuscript):
     return output(mini_build, ".pdf"), mini_manuscript
 
 
+@pytest.mark.build
 def test_every_prompt_in_book_order(book):
     pdf, manuscript = book
     text = normalise(" ".join(pdf_pages_text(pdf)))
@@ -28,6 +28,7 @@ def test_every_prompt_in_book_order(book):
     assert not missing, f"prompts missing or out of order: {missing}"
 
 
+@pytest.mark.build
 def test_each_prompt_has_exactly_its_lines(book):
     pdf, manuscript = book
     prompts = manuscript.prompts
@@ -42,6 +43,7 @@ def test_prompt_lines_come_from_prompt_then_chapter_then_book(mini_manuscript):
     assert lines == {"start-1": 3, "start-2": 5, "more-1": 4, "more-2": 7}
 
 
+@pytest.mark.build
 def test_no_lines_are_split_from_their_question(book):
     pdf, manuscript = book
     assert orphaned_lines(pdf, [p.text for p in manuscript.prompts], notes_title(manuscript)) == 0
@@ -51,6 +53,7 @@ def notes_title(manuscript) -> str:
     return str(manuscript.config.words["notes"]).upper()
 
 
+@pytest.mark.build
 def test_toc_numbers_are_the_chapter_start_pages(book):
     pdf, manuscript = book
     pages = pdf_pages_text(pdf)
@@ -63,6 +66,7 @@ def test_toc_numbers_are_the_chapter_start_pages(book):
     assert len([a for a in annotations if a.get("/Subtype") == "/Link"]) >= len(manuscript.chapters)
 
 
+@pytest.mark.build
 def test_front_matter_is_roman_and_body_starts_at_one(demo_build, demo_manuscript):
     pages = pdf_pages_text(output(demo_build, ".pdf"))
     first = next(i for i, t in enumerate(pages) if "HOOFDSTUK 1" in t)
@@ -70,6 +74,7 @@ def test_front_matter_is_roman_and_body_starts_at_one(demo_build, demo_manuscrip
     assert re.fullmatch(r"[ivx]+", footer_number(pages[first - 1]))
 
 
+@pytest.mark.build
 def test_bookmarks_list_every_chapter(book):
     pdf, manuscript = book
     titles = outline_titles(pdf)
@@ -77,6 +82,7 @@ def test_bookmarks_list_every_chapter(book):
         assert f"{chapter.number}. {chapter.title}" in titles
 
 
+@pytest.mark.build
 def test_every_font_is_embedded_and_shipped(book):
     pdf, _ = book
     used = fonts(pdf)
@@ -85,6 +91,7 @@ def test_every_font_is_embedded_and_shipped(book):
     assert all(re.match(r"/[A-Z]{6}\+Workbook-(Serif|Sans)(-Bold|-Semi-Bold|-Italic|-Bold-Italic|-Semi-Bold-Italic)?$", name) for name, _ in used), used
 
 
+@pytest.mark.build
 def test_language_and_metadata(book):
     pdf, manuscript = book
     reader = pypdf.PdfReader(str(pdf))
@@ -108,6 +115,7 @@ def test_demo_book_is_nl_with_enough_prompts(demo_manuscript):
     assert counts["calls_to_action"] >= 1 and counts["quotes"] >= 2
 
 
+@pytest.mark.build
 def test_prompt_icon_needs_no_emoji_font(book):
     pdf, manuscript = book
     text = " ".join(pdf_pages_text(pdf))
