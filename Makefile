@@ -33,9 +33,10 @@ lint: venv $(VENV)/.test-deps
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# The edit loop: the tests that lay out no whole book (those are marked `build`).
+# The edit loop (under a minute): the tests that lay out no pages (those are marked `build`) and start no
+# process (`slow`); tests/conftest.py makes a test that does either without its mark fail.
 test-fast: venv sysdeps $(VENV)/.test-deps
-	$(BIN)/python -m pytest -q -m "not build"
+	$(BIN)/python -m pytest -q -m "not build and not slow"
 
 # EPUBCheck (0 errors, 0 warnings) and Ace (0 serious, 0 critical) on the demo book's EPUB.
 check-epub: venv sysdeps $(VENV)/.test-deps ace

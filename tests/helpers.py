@@ -1,4 +1,4 @@
-"""Structural readers for built outputs: PDF text/lines/outline/fonts and EPUBCheck results."""
+"""Test books (copies of tests/roots, or written from strings) and readers of built outputs: PDF text/lines/outline/fonts, EPUBCheck."""
 from __future__ import annotations
 
 import functools
@@ -12,7 +12,72 @@ from pathlib import Path
 import pdfplumber
 import pypdf
 
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "book"  # the demo book
+ROOTS = Path(__file__).resolve().parent / "roots"  # the mini-books, one folder each
+SHARED = REPO.parent / "shared"
+# Mini-books that are broken on purpose (for `workbook check`); every other root must build.
+BROKEN_ROOTS = {"broken-links", "dupe-slugs", "dupes", "no-alt"}
+
 LINE_RGB = (0.615686, 0.615686, 0.615686)  # #9d9d9d, the writing-line colour in styles/book.css
+
+
+# -- test books --------------------------------------------------------------------------------------------
+
+# book.yaml of a book written from strings: {title}, {extra} (more keys, each line ending in \n) and
+# {chapters} (the listing) are filled in. Line 5 is the first of `extra`, the listing follows `chapters:`.
+BOOK_YAML = "title: {title}\nauthor: Tester\nlanguage: en\ndate: 2026-01-15\n{extra}chapters:\n{chapters}"
+
+
+def chapter(body: str, title: str = "One") -> str:
+    """A chapter file's text: front matter with its title, then `body` (its first line is line 5)."""
+    return f"---\ntitle: {title}\n---\n\n{body}\n"
+
+
+class Books:
+    """Fresh test books in one folder (the `books` fixture: the test's tmp_path).
+
+    `books("mini")`: a copy of tests/roots/mini ("book": the demo book) at folder/mini (or folder/`to`).
+    `books.write({...})`: a book written from strings at folder/book (or folder/`to`).
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def __call__(self, name: str, to: str | None = None) -> Path:
+        source = DEMO if name == "book" else ROOTS / name
+        if not (source / "book.yaml").is_file():
+            raise FileNotFoundError(f"no test book {name!r} in {ROOTS}")
+        destination = self.folder / (to or name)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(source, destination)
+        return destination
+
+    def write(self, chapters: dict[str, str | bytes], *, title: str = "Test Book", extra: str = "",
+              yaml: str = BOOK_YAML, files: dict[str, str | bytes] | None = None, under: str = "chapters",
+              to: str = "book") -> Path:
+        """A book folder: each of `chapters` (file name -> text, in book order) in folder/to/under/,
+        book.yaml from `yaml` (BOOK_YAML; its {title}, {extra} and {chapters} replaced, any other text
+        kept as is) and `files` (path inside the book -> content). Writing again into the same folder
+        replaces the files named."""
+        book = self.folder / to
+        (book / under).mkdir(parents=True, exist_ok=True)
+        listing = "".join(f"  - {under}/{name}\n" if under else f"  - {name}\n" for name in chapters)
+        text = yaml.replace("{title}", title).replace("{extra}", extra).replace("{chapters}", listing)
+        (book / "book.yaml").write_text(text, encoding="utf-8")
+        for name, content in {**{f"{under}/{n}" if under else n: c for n, c in chapters.items()}, **(files or {})}.items():
+            path = book / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        return book
+
+
+def output(result, suffix: str) -> Path:
+    """The output of a workbook.build result with this suffix (".pdf", ".epub")."""
+    return next(p for p in result.outputs if p.suffix == suffix)
+
+
+# -- readers -----------------------------------------------------------------------------------------------
 
 
 def pdf_pages_text(path: Path) -> list[str]:

@@ -8,7 +8,7 @@ import pypdf
 import pytest
 
 import workbook
-from conftest import ROOTS, copy_root
+from helpers import ROOTS
 from test_cli import run
 
 # --- check ---------------------------------------------------------------------------------------
@@ -37,6 +37,7 @@ CHECKS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("root", sorted(CHECKS))
 def test_check_reports_file_line_severity_and_exits_1(root):
     result = run("check", str(ROOTS / root))
@@ -51,14 +52,16 @@ def test_check_reports_file_line_severity_and_exits_1(root):
     assert lines[-1].startswith(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} in ")
 
 
+@pytest.mark.slow
 def test_check_clean_book_exits_0_and_says_so():
     result = run("check", str(ROOTS / "mini"))
     assert result.returncode == 0, result.stdout
     assert result.stdout.strip() == "ok: 2 chapters, 4 prompts, no problems found"
 
 
-def test_check_strict_fails_on_warnings_only(tmp_path):
-    book = copy_root("no-alt", tmp_path)
+@pytest.mark.slow
+def test_check_strict_fails_on_warnings_only(books):
+    book = books("no-alt")
     text = (book / "chapters" / "01-pictures.md").read_text().replace("![A tree](images/tree.png)", "Nothing here.")
     (book / "chapters" / "01-pictures.md").write_text(text)
     relaxed = run("check", str(book))
@@ -67,12 +70,14 @@ def test_check_strict_fails_on_warnings_only(tmp_path):
     assert strict.returncode == 1 and "(--strict: warnings fail)" in strict.stdout
 
 
+@pytest.mark.slow
 def test_check_missing_book_yaml_and_usage(tmp_path):
     result = run("check", str(tmp_path))
     assert result.returncode == 1 and "book.yaml: error: not found" in result.stdout
     assert run("check", "--nope").returncode == 2
 
 
+@pytest.mark.slow
 def test_build_runs_the_checks_first(tmp_path):
     result = run("build", str(ROOTS / "broken-links"), "-o", str(tmp_path / "dist"), "-f", "pdf")
     assert result.returncode == 1
@@ -80,8 +85,9 @@ def test_build_runs_the_checks_first(tmp_path):
     assert not (tmp_path / "dist").exists()
 
 
-def test_build_prints_check_warnings_and_still_builds(tmp_path):
-    book = copy_root("no-alt", tmp_path)
+@pytest.mark.build
+def test_build_prints_check_warnings_and_still_builds(tmp_path, books):
+    book = books("no-alt")
     (book / "chapters" / "01-pictures.md").write_text(
         (book / "chapters" / "01-pictures.md").read_text().replace("![A tree](images/tree.png)", ""))
     result = run("build", str(book), "-o", str(tmp_path / "dist"), "-f", "pdf", "-v")
@@ -93,8 +99,9 @@ def test_build_prints_check_warnings_and_still_builds(tmp_path):
     assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
 
 
-def test_cross_chapter_links_resolve_in_pdf_html(tmp_path):
-    book = copy_root("broken-links", tmp_path)
+@pytest.mark.slow
+def test_cross_chapter_links_resolve_in_pdf_html(books):
+    book = books("broken-links")
     chapter = book / "chapters" / "01-one.md"
     chapter.write_text(re.sub(r"\[nowhere\]\(#nowhere\)|\[a missing one\]\(02-two.md#no-such-section\)|"
                               r"\[a file that is not a chapter\]\(notes.md\)|\[a second-chapter heading[^)]*\)",
@@ -108,6 +115,7 @@ def test_cross_chapter_links_resolve_in_pdf_html(tmp_path):
 
 # --- new -----------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("language", ["en", "nl"])
 def test_new_book_checks_clean_and_uses_every_convention(tmp_path, language):
     target = tmp_path / "my-book"
@@ -133,6 +141,7 @@ def test_new_book_checks_clean_and_uses_every_convention(tmp_path, language):
     assert {p.lines for p in manuscript.prompts} >= {3, 5, 6, 8}  # book, chapter and prompt defaults
 
 
+@pytest.mark.slow
 def test_new_refuses_a_non_empty_folder(tmp_path):
     (tmp_path / "taken").mkdir()
     (tmp_path / "taken" / "notes.txt").write_text("mine")
@@ -142,6 +151,7 @@ def test_new_refuses_a_non_empty_folder(tmp_path):
     assert run("new", str(tmp_path / "x"), "--lang", "xx").returncode == 2
 
 
+@pytest.mark.build
 def test_new_book_builds_a_valid_epub(tmp_path):
     from helpers import epubcheck_problems
 
@@ -160,6 +170,7 @@ def site_build(tmp_path_factory) -> workbook.BuildResult:
     return workbook.build(ROOTS / "mini", out, ["site", "epub", "pdf"])  # site is still made last
 
 
+@pytest.mark.build
 def test_site_is_built_last_and_lists_each_format(site_build):
     names = [p.name for p in site_build.outputs]
     assert names == ["small-steps.pdf", "small-steps.epub", "index.html", "cover.png"]
@@ -182,6 +193,7 @@ def test_site_is_built_last_and_lists_each_format(site_build):
         r'content="[^"]*"', "", (out / "index.html").read_text())  # no external resources
 
 
+@pytest.mark.build
 def test_site_alone_lists_files_left_by_an_earlier_build(site_build, tmp_path):
     out = site_build.outputs[0].parent
     result = workbook.build(ROOTS / "mini", out, ["site"])
@@ -189,8 +201,9 @@ def test_site_alone_lists_files_left_by_an_earlier_build(site_build, tmp_path):
     assert "small-steps.epub" in (out / "index.html").read_text()
 
 
-def test_site_words_come_from_the_locale_and_book_overrides(tmp_path):
-    book = copy_root("mini", tmp_path)
+@pytest.mark.build
+def test_site_words_come_from_the_locale_and_book_overrides(tmp_path, books):
+    book = books("mini")
     text = (book / "book.yaml").read_text().replace("language: en", "language: de")
     (book / "book.yaml").write_text(text + "words:\n  downloads: Zum Mitnehmen\n")
     workbook.build(book, tmp_path / "dist", ["site"])
@@ -217,15 +230,16 @@ def test_templates_print_no_hard_coded_words():
         assert not re.search(r"[A-Za-z]{2,}", visible), (name, visible.split())
 
 
+@pytest.mark.slow
 def test_watch_without_a_book_exits_1(tmp_path):
     result = run("watch", str(tmp_path), "--port", "0")
     assert result.returncode == 1 and "book.yaml: error: not found" in result.stderr
 
 
-def test_watch_rebuilds_only_for_the_book_inputs(tmp_path):
+def test_watch_rebuilds_only_for_the_book_inputs(tmp_path, books):
     from workbook.author.watch import LivePreview
 
-    book = copy_root("mini", tmp_path)
+    book = books("mini")
     preview = LivePreview(book, tmp_path / "dist")
     for name in ("book.yaml", "chapters/02-more.md", "images/x.png", "styles/extra.css", "layouts/pdf.html"):
         assert preview.is_input(book / name), name

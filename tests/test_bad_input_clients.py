@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOTS
-from helpers import normalise, pdf_pages_text
+from helpers import ROOTS, normalise, pdf_pages_text
 from workbook.targets.clients import ClientsError, build_client_worksheets, client_filename, read_clients
 
 SRC = Path(__file__).resolve().parent.parent / "src"
@@ -92,6 +91,7 @@ def dates_in(folder: Path) -> dict[str, str]:
     return {path.name: normalise(pdf_pages_text(path)[0]) for path in sorted(folder.glob("*.pdf"))}
 
 
+@pytest.mark.build
 def test_a_second_run_into_the_same_folder_is_refused_and_files_stay_consistent(tmp_path):
     out = tmp_path / "dist"
     first, go = start_paused_run(tmp_path, "name,date\nAnna,1 March 2026\nОльга,1 March 2026\n", out)
@@ -114,6 +114,7 @@ def test_a_second_run_into_the_same_folder_is_refused_and_files_stay_consistent(
     assert all("9 September 2027" in t and "2026" not in t for t in dates_in(out / "worksheets").values())
 
 
+@pytest.mark.build
 def test_a_killed_run_leaves_no_temp_files_and_the_old_outputs(tmp_path):
     out = tmp_path / "dist"
     folder = out / "worksheets"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import workbook
-from conftest import REPO, copy_root
+from helpers import REPO, Books
 from workbook.cache.store import CACHE_NAME, Cache
 from workbook.errors import OutputError
 
@@ -21,7 +21,7 @@ LAYOUT = "<!DOCTYPE html>\n<html><body>\n{payload}\n</body></html>\n"  # the pay
 
 
 def _layout_book(tmp_path: Path, payload: str) -> Path:
-    book = copy_root("mini", tmp_path)
+    book = Books(tmp_path)("mini")
     (book / "layouts").mkdir()
     (book / "layouts" / "pdf.html").write_text(LAYOUT.format(payload=payload), encoding="utf-8")
     return book
@@ -112,10 +112,10 @@ def test_a_layout_still_has_jinjas_helpers(tmp_path):
 
 
 @pytest.mark.parametrize("how", ["linked file", "linked folder", "huge"])
-def test_a_layout_reads_nothing_outside_the_book(tmp_path, how):
+def test_a_layout_reads_nothing_outside_the_book(tmp_path, how, books):
     secret = tmp_path / "secret.html"
     secret.write_text("SECRET-do-not-leak")
-    book = copy_root("mini", tmp_path)
+    book = books("mini")
     if how == "linked folder":
         (tmp_path / "outside").mkdir()
         (tmp_path / "outside" / "pdf.html").write_text(LAYOUT.format(payload="{% include 'x.html' %}"))
@@ -145,10 +145,10 @@ def test_a_layout_reads_nothing_outside_the_book(tmp_path, how):
     ("huge", "styles/extra.css: error: stylesheet is larger than 2,000,000 bytes"),
     ("latin-1", "styles/extra.css: error: stylesheet is not UTF-8 text (byte 18); save it as UTF-8"),
 ])
-def test_a_stylesheet_is_read_from_the_book_only_and_bounded(tmp_path, how, message):
+def test_a_stylesheet_is_read_from_the_book_only_and_bounded(tmp_path, how, message, books):
     from workbook.render.templates import Renderer
 
-    book = copy_root("mini", tmp_path)
+    book = books("mini")
     (book / "styles").mkdir()
     extra = book / "styles" / "extra.css"
     if how == "link":
@@ -165,6 +165,7 @@ def test_a_stylesheet_is_read_from_the_book_only_and_bounded(tmp_path, how, mess
     assert str(problem).startswith(message) and "SECRET" not in str(problem)
 
 
+@pytest.mark.slow
 def test_the_build_fails_with_the_layouts_file_and_line(tmp_path):
     mark = tmp_path / "ran"
     book = _layout_book(tmp_path, "{{ cycler.__init__.__globals__.os.popen('" + _touch(mark) + "').read() }}")
@@ -186,10 +187,10 @@ class _Payload:
         return (os.system, (f"touch {self.mark}",))
 
 
-def test_a_poisoned_chapter_cache_is_rebuilt_never_run(tmp_path):
+def test_a_poisoned_chapter_cache_is_rebuilt_never_run(tmp_path, books):
     import hashlib
 
-    book = copy_root("mini", tmp_path)
+    book = books("mini")
     cache = tmp_path / CACHE_NAME
     fresh = workbook.load_book(book).chapters
     assert workbook.load_book(book, cache=Cache(cache)).chapters == fresh
@@ -210,10 +211,10 @@ def test_a_poisoned_chapter_cache_is_rebuilt_never_run(tmp_path):
     assert [entry.read_bytes() for entry in entries] == good
 
 
-def test_a_chapter_entry_of_the_wrong_shape_is_not_trusted(tmp_path):
+def test_a_chapter_entry_of_the_wrong_shape_is_not_trusted(books):
     from workbook.cache.chapters import decode_entry, encode_entry
 
-    chapter = workbook.load_book(copy_root("mini", tmp_path)).chapters[0]
+    chapter = workbook.load_book(books("mini")).chapters[0]
     data = encode_entry(chapter, [])
     assert decode_entry(data) == (chapter, [])
     for bad in (b'[{"number": "x"}, []]', b'[null, [["a", "one", "b", "error"]]]', b"{}", b"\x80\x04K\x01."):
@@ -242,15 +243,16 @@ def test_no_code_is_loaded_from_disk_anywhere():
 def mini_cold(tmp_path_factory) -> dict[str, bytes]:
     """The mini book's PDF and EPUB built with a working cache (SOURCE_DATE_EPOCH keeps them comparable)."""
     tmp = tmp_path_factory.mktemp("cold")
-    book = copy_root("mini", tmp)
+    book = Books(tmp)("mini")
     result = workbook.build(book, tmp / "dist", ["pdf", "epub"])
     assert not any("cache" in w.message for w in result.warnings)
     return {p.name: p.read_bytes() for p in (tmp / "dist").iterdir()}
 
 
+@pytest.mark.build
 @pytest.mark.parametrize("spoil", ["file", "dangling link"])
-def test_a_cache_that_cannot_be_used_only_warns(tmp_path, mini_cold, spoil):
-    book = copy_root("mini", tmp_path)
+def test_a_cache_that_cannot_be_used_only_warns(tmp_path, mini_cold, spoil, books):
+    book = books("mini")
     cache = tmp_path / CACHE_NAME
     if spoil == "file":
         cache.write_text("not a folder")
@@ -263,11 +265,11 @@ def test_a_cache_that_cannot_be_used_only_warns(tmp_path, mini_cold, spoil):
     assert {p.name: p.read_bytes() for p in (tmp_path / "dist").iterdir()} == mini_cold
 
 
-def test_a_full_disk_under_the_cache_only_warns(tmp_path, mini_cold, monkeypatch):
-    import workbook.cache.store
+@pytest.mark.build
+def test_a_full_disk_under_the_cache_only_warns(tmp_path, mini_cold, monkeypatch, books):
     import workbook.files.output
 
-    book = copy_root("mini", tmp_path)
+    book = books("mini")
     cache = tmp_path / CACHE_NAME
     real = workbook.files.output.write_bytes
 
@@ -287,8 +289,9 @@ def test_a_full_disk_under_the_cache_only_warns(tmp_path, mini_cold, monkeypatch
     assert not any("cache" in w.message for w in again.warnings) and any((cache / "chapters").iterdir())
 
 
-def test_the_cli_warns_once_and_writes_everything(tmp_path):
-    book = copy_root("mini", tmp_path)
+@pytest.mark.build
+def test_the_cli_warns_once_and_writes_everything(tmp_path, books):
+    book = books("mini")
     (tmp_path / CACHE_NAME).write_text("not a folder")
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     run = subprocess.run([sys.executable, "-m", "workbook", "build", str(book), "-o", str(tmp_path / "dist"),

@@ -9,7 +9,8 @@ import time
 import pytest
 
 import workbook
-from test_bad_input import chapter, errors_of, make_book, png, png_header_only
+from helpers import chapter
+from test_bad_input import errors_of, png, png_header_only
 from workbook.files.images import ImageProblem, check_svg
 from workbook.source.check import check_book
 
@@ -57,9 +58,9 @@ def test_a_plain_svg_with_internal_references_passes():
     check_svg(GOOD_SVG)
 
 
-def test_check_reports_the_hidden_import_with_file_and_line(tmp_path):
+def test_check_reports_the_hidden_import_with_file_and_line(books):
     svg = f'<svg {SVG_NS}><style>rect {{}}<!-- x -->@import url(http://example.org/x.css);</style></svg>'
-    book = make_book(tmp_path, {"01-one.md": chapter("Text.\n\n![drawing](images/d.svg)")}, files={"images/d.svg": svg})
+    book = books.write({"01-one.md": chapter("Text.\n\n![drawing](images/d.svg)")}, files={"images/d.svg": svg})
     errors = [str(d) for d in check_book(book).errors]
     assert errors == ["chapters/01-one.md:7: error: image images/d.svg is an SVG whose <style> loads another file or is "
                       "not plain CSS (@import url(http://example.org/x.css)); remove url(…) and @import (only url(#id) of the SVG itself may stay)"]
@@ -79,15 +80,15 @@ def sparse(path, size: int, head: bytes = b"") -> None:
     os.truncate(path, size)
 
 
-def test_a_cover_with_too_many_pixels_is_refused(tmp_path):
-    book = make_book(tmp_path, {"01-one.md": chapter("Text.")}, extra="cover: images/cover.png\n",
-                     files={"images/cover.png": png_header_only(25_000, 25_000)})
+def test_a_cover_with_too_many_pixels_is_refused(books):
+    book = books.write({"01-one.md": chapter("Text.")}, extra="cover: images/cover.png\n",
+                       files={"images/cover.png": png_header_only(25_000, 25_000)})
     assert config_errors(book) == ["book.yaml:5: error: cover: images/cover.png: has too many pixels (a decompression "
                                    "bomb?); the limit is 40 megapixels"]
 
 
-def test_a_sparse_cover_is_refused_by_its_size_before_reading(tmp_path):
-    book = make_book(tmp_path, {"01-one.md": chapter("Text.")}, extra="cover: images/cover.png\n")
+def test_a_sparse_cover_is_refused_by_its_size_before_reading(books):
+    book = books.write({"01-one.md": chapter("Text.")}, extra="cover: images/cover.png\n")
     sparse(book / "images" / "cover.png", 5_000_000_000, png(4, 4))
     started = time.monotonic()
     assert config_errors(book) == ["book.yaml:5: error: cover: images/cover.png: is 5000 MB; the limit is 20 MB — make the picture smaller"]
@@ -101,28 +102,28 @@ def test_a_sparse_cover_is_refused_by_its_size_before_reading(tmp_path):
     ("images/cover.gif", b"GIF89a" + b"\0" * 20, "not a picture workbook can read"),
     ("images/cover.bmp", b"BM" + b"\0" * 60, "not a picture format e-readers show"),
 ])
-def test_the_cover_is_checked_like_every_picture(tmp_path, name, content, reason):
-    book = make_book(tmp_path, {"01-one.md": chapter("Text.")}, extra=f"cover: {name}\n", files={name: content})
+def test_the_cover_is_checked_like_every_picture(name, content, reason, books):
+    book = books.write({"01-one.md": chapter("Text.")}, extra=f"cover: {name}\n", files={name: content})
     [error] = config_errors(book)
     assert error.startswith(f"book.yaml:5: error: cover: {name}: ") and reason in error
 
 
-def test_a_cover_whose_content_does_not_match_its_name_is_refused(tmp_path):
+def test_a_cover_whose_content_does_not_match_its_name_is_refused(books):
     import io
 
     from PIL import Image
 
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8)).save(buffer, format="JPEG")
-    book = make_book(tmp_path, {"01-one.md": chapter("Text.")}, extra="cover: images/cover.png\n",
-                     files={"images/cover.png": buffer.getvalue()})
+    book = books.write({"01-one.md": chapter("Text.")}, extra="cover: images/cover.png\n",
+                       files={"images/cover.png": buffer.getvalue()})
     assert config_errors(book) == ["book.yaml:5: error: cover: images/cover.png: is not a PNG file (it holds a JPEG "
                                    "picture); rename it to .jpg"]
 
 
-def test_sparse_attachments_and_how_to_use_are_refused_by_their_size(tmp_path):
-    book = make_book(tmp_path, {"01-one.md": chapter("Text.")},
-                     extra="how_to_use: how.md\nattachments: [files/big.pdf, files/pipe]\n")
+def test_sparse_attachments_and_how_to_use_are_refused_by_their_size(books):
+    book = books.write({"01-one.md": chapter("Text.")},
+                       extra="how_to_use: how.md\nattachments: [files/big.pdf, files/pipe]\n")
     sparse(book / "how.md", 5_000_000_000, b"# How\n")
     sparse(book / "files" / "big.pdf", 5_000_000_000, b"%PDF-1.7\n")
     os.mkfifo(book / "files" / "pipe")
@@ -135,16 +136,17 @@ def test_sparse_attachments_and_how_to_use_are_refused_by_their_size(tmp_path):
     assert time.monotonic() - started < 2
 
 
-def test_a_sparse_chapter_picture_is_refused_by_its_size(tmp_path):
-    book = make_book(tmp_path, {"01-one.md": chapter("Text.\n\n![big](images/big.png)")})
+def test_a_sparse_chapter_picture_is_refused_by_its_size(books):
+    book = books.write({"01-one.md": chapter("Text.\n\n![big](images/big.png)")})
     sparse(book / "images" / "big.png", 5_000_000_000, png(4, 4))
     errors = [str(d) for d in check_book(book).errors]
     assert errors == ["chapters/01-one.md:7: error: image images/big.png is 5000 MB; the limit is 20 MB — make the picture smaller"]
 
 
-def test_a_picture_bomb_behind_a_stylesheet_url_is_refused_whatever_its_name(tmp_path):
-    book = make_book(tmp_path, {"01-one.md": chapter("Text.")},
-                     files={"styles/extra.css": 'body { background: url("images/texture.dat"); }',
+@pytest.mark.build
+def test_a_picture_bomb_behind_a_stylesheet_url_is_refused_whatever_its_name(books):
+    book = books.write({"01-one.md": chapter("Text.")},
+                       files={"styles/extra.css": 'body { background: url("images/texture.dat"); }',
                             "images/texture.dat": png_header_only(25_000, 25_000)})
     [error] = errors_of(book, ["pdf"])
     assert error.startswith("styles/extra.css:1: error: ") and error.endswith(

@@ -9,8 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import workbook
-from helpers import epub_files
-from test_bad_input import chapter, make_book
+from helpers import chapter, epub_files
 from workbook.cli import cli
 from workbook.errors import ConfigError
 from workbook.files.scripts import SCRIPTS, missing_packages
@@ -25,8 +24,8 @@ def _installed(*scripts: str) -> bool:
     return not missing_packages(list(scripts))
 
 
-def test_chinese_text_one_warning_per_chapter_with_file_line_and_characters(tmp_path):
-    book = make_book(tmp_path, {
+def test_chinese_text_one_warning_per_chapter_with_file_line_and_characters(books):
+    book = books.write({
         "01-a.md": chapter("An English line.\n\n" + CHINESE + "\n\nAnd 王芳 again, and 芳 again."),
         "02-b.md": chapter("Nothing odd.\n\nThen 北京 and 🎉 here."),
     })
@@ -43,24 +42,24 @@ def test_chinese_text_one_warning_per_chapter_with_file_line_and_characters(tmp_
     assert strict.exit_code == 1 and "--strict" in strict.output
 
 
-def test_missing_glyphs_fail_a_strict_build_before_layout(tmp_path):
-    book = make_book(tmp_path, {"01-a.md": chapter(CHINESE)})
+def test_missing_glyphs_fail_a_strict_build_before_layout(tmp_path, books):
+    book = books.write({"01-a.md": chapter(CHINESE)})
     with pytest.raises(workbook.WorkbookError) as caught:
         workbook.build(book, tmp_path / "dist", ["pdf"], strict=True)
     assert [str(d) for d in caught.value.diagnostics if "glyphs" in d.message][0].startswith("chapters/01-a.md:5: error:")
     assert not (tmp_path / "dist").exists() or not list((tmp_path / "dist").glob("*.pdf"))
 
 
-def test_book_yaml_text_and_private_characters_are_checked(tmp_path):
-    book = make_book(tmp_path, {"01-a.md": chapter("A private character \ue123 here.")}, title="Книга 王")
+def test_book_yaml_text_and_private_characters_are_checked(books):
+    book = books.write({"01-a.md": chapter("A private character \ue123 here.")}, title="Книга 王")
     found = [str(d) for d in check_book(book).warnings]
     assert any(f.startswith("book.yaml:1: warning: the book's fonts have no glyphs for 王 (CJK)") for f in found), found
     assert any(f.startswith("chapters/01-a.md:5: warning: the book's fonts have no glyphs for U+E123; no font the book can use has them")
                for f in found), found
 
 
-def test_unknown_or_uninstalled_script_is_a_config_error(tmp_path, monkeypatch):
-    book = make_book(tmp_path, {"01-a.md": chapter("Text.")}, extra="fonts: [klingon]\n")
+def test_unknown_or_uninstalled_script_is_a_config_error(tmp_path, monkeypatch, books):
+    book = books.write({"01-a.md": chapter("Text.")}, extra="fonts: [klingon]\n")
     with pytest.raises(ConfigError) as caught:
         workbook.load_book(book)
     assert str(caught.value.diagnostics[0]) == ("book.yaml:5: error: fonts: unknown script 'klingon'; "
@@ -68,7 +67,7 @@ def test_unknown_or_uninstalled_script_is_a_config_error(tmp_path, monkeypatch):
     face = SCRIPTS["thai"][0]
     monkeypatch.setitem(SCRIPTS, "thai", (type(face)(face.package, face.group, str(tmp_path / "gone.ttf"),
                                                      face.family, face.weight, face.ranges),))
-    book2 = make_book(tmp_path / "two", {"01-a.md": chapter("Text.")}, extra="fonts: [thai]\n")
+    book2 = books.write({"01-a.md": chapter("Text.")}, extra="fonts: [thai]\n", to="two/book")
     with pytest.raises(ConfigError) as caught:
         workbook.load_book(book2)
     message = str(caught.value.diagnostics[0])
@@ -88,8 +87,9 @@ def test_fetcher_reads_only_the_enabled_scripts_font_files(tmp_path):
         SafeFetcher(tmp_path, fonts=["arabic"]).read(other)
 
 
-def test_arabic_book_is_right_to_left_and_its_question_mark_counts(tmp_path):
-    book = make_book(tmp_path, {"01-a.md": chapter("مرحبا بكم في هذا الكتاب.\n\n💡 ما الذي جاء بك إلى هنا؟",
+@pytest.mark.build
+def test_arabic_book_is_right_to_left_and_its_question_mark_counts(tmp_path, books):
+    book = books.write({"01-a.md": chapter("مرحبا بكم في هذا الكتاب.\n\n💡 ما الذي جاء بك إلى هنا؟",
                                                    title="البداية")}, extra="")
     yaml = (book / "book.yaml").read_text(encoding="utf-8").replace("language: en", "language: ar")
     if _installed("arabic"):
@@ -109,17 +109,18 @@ def test_arabic_book_is_right_to_left_and_its_question_mark_counts(tmp_path):
 
 
 @pytest.mark.parametrize("text", ["Is it ready;", "準備はいいですか？", "Ready‽"])
-def test_other_question_marks_count(tmp_path, text):
-    book = make_book(tmp_path, {"01-a.md": chapter(f"💡 {text.replace(';', chr(0x37E))}")})
+def test_other_question_marks_count(text, books):
+    book = books.write({"01-a.md": chapter(f"💡 {text.replace(';', chr(0x37E))}")})
     assert not [d for d in check_book(book).diagnostics if "not a question" in d.message]
 
 
-def test_wide_table_and_long_word_are_warned_and_the_word_wraps(tmp_path):
+@pytest.mark.build
+def test_wide_table_and_long_word_are_warned_and_the_word_wraps(tmp_path, books):
     columns = 60
     table = ("| " + " | ".join(f"C{i}" for i in range(columns)) + " |\n|" + "---|" * columns + "\n| "
              + " | ".join(f"value{i}" for i in range(columns)) + " |")
     word = "abcdefghij" * 2000
-    book = make_book(tmp_path, {"01-table.md": chapter("Before.\n\n" + table + "\n\nAfter."),
+    book = books.write({"01-table.md": chapter("Before.\n\n" + table + "\n\nAfter."),
                                 "02-word.md": chapter("Before.\n\n" + word + "\n\nAfter."),
                                 "03-code.md": chapter("```\n" + "klmnopqrst" * 200 + "\n```\n\nSee `" + "q" * 300 + "`.")})
     checked = [str(d) for d in check_book(book).warnings]
@@ -141,11 +142,12 @@ def test_wide_table_and_long_word_are_warned_and_the_word_wraps(tmp_path):
         assert not [c for page in pdf.pages for c in page.chars if c["x1"] > page.width and c["text"] == "q"]
 
 
-def test_cjk_book_with_fonts_key_builds_without_boxes(tmp_path):
+@pytest.mark.build
+def test_cjk_book_with_fonts_key_builds_without_boxes(tmp_path, books):
     if not _installed("cjk"):
         pytest.skip(f"the cjk fonts are not installed ({', '.join(missing_packages(['cjk']))}; make sysdeps installs them)")
-    book = make_book(tmp_path, {"01-a.md": chapter("Intro.\n\n" + CHINESE + " 안녕하세요.\n\n💡 王芳说了什么？")},
-                     extra="fonts: [cjk]\n")
+    book = books.write({"01-a.md": chapter("Intro.\n\n" + CHINESE + " 안녕하세요.\n\n💡 王芳说了什么？")},
+                       extra="fonts: [cjk]\n")
     result = workbook.build(book, tmp_path / "dist", ["pdf"])
     assert not [w for w in result.warnings if "glyph" in w.message], result.warnings
     import pikepdf
@@ -159,17 +161,18 @@ def test_cjk_book_with_fonts_key_builds_without_boxes(tmp_path):
     assert "王芳 went to 北京" in text and "안녕하세요" in text
 
 
-def test_characters_only_the_styles_add_are_one_summary_warning(tmp_path):
-    book = make_book(tmp_path, {"01-a.md": chapter("Plain text.")},
-                     files={"styles/extra.css": 'p::after { content: "\\f0000\\f0001"; }'})
+@pytest.mark.build
+def test_characters_only_the_styles_add_are_one_summary_warning(tmp_path, books):
+    book = books.write({"01-a.md": chapter("Plain text.")},
+                       files={"styles/extra.css": 'p::after { content: "\\f0000\\f0001"; }'})
     result = workbook.build(book, tmp_path / "dist", ["pdf"])
     glyphs = [str(w) for w in result.warnings if "glyph" in w.message]
     assert glyphs == ["pdf: warning: the book's fonts have no glyphs for U+F0000 U+F0001 (text the layouts or book.yaml "
                       "add); they print as empty boxes: change that text or add fonts: to book.yaml"]
 
 
-def test_prompt_markers_are_icons_but_a_bulb_inside_text_is_reported(tmp_path):
-    book = make_book(tmp_path, {"01-a.md": chapter("💡 What now?\n\n💡\ufe0f And then?\n\nA bulb 💡 in the middle.\n\n"
+def test_prompt_markers_are_icons_but_a_bulb_inside_text_is_reported(books):
+    book = books.write({"01-a.md": chapter("💡 What now?\n\n💡\ufe0f And then?\n\nA bulb 💡 in the middle.\n\n"
                                                    "🔗 [Site](https://例え.jp/王)")})
     assert [str(d) for d in check_book(book).warnings] == [
         "chapters/01-a.md:9: warning: the book's fonts have no glyphs for 💡; no font the book can use has them: remove "

@@ -5,14 +5,14 @@ import socket
 
 import pytest
 
-from conftest import copy_root
+from helpers import Books
 from workbook.author.watch import LivePreview, start_server
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("watch")
-    book = copy_root("mini", tmp_path)
+    book = Books(tmp_path)("mini")
     (book / "notes.txt").write_text("the book's private notes")
     preview = LivePreview(book, tmp_path / "dist")
     served = start_server(preview, 0)

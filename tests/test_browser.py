@@ -14,7 +14,7 @@ import pytest
 
 import workbook
 from cdp import Browser, chromium_path
-from conftest import ROOTS, copy_root
+from helpers import ROOTS
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="chromium is not installed (the Makefile's sysdeps installs it as root)")
@@ -33,6 +33,7 @@ def browser(tmp_path_factory):
     instance.close()
 
 
+@pytest.mark.build
 def test_download_page_links_resolve_and_fit_phone_and_desktop(browser, tmp_path):
     out = tmp_path / "dist"
     workbook.build(ROOTS / "mini", out, ["pdf", "epub", "site"])
@@ -77,8 +78,9 @@ def _wait_ok(url: str, process: subprocess.Popen, timeout: float = 180) -> dict:
     raise TimeoutError("the watcher never finished its first build")
 
 
-def test_live_preview_reloads_on_edit_and_survives_a_broken_edit(browser, tmp_path):
-    book = copy_root("mini", tmp_path)
+@pytest.mark.build
+def test_live_preview_reloads_on_edit_and_survives_a_broken_edit(browser, tmp_path, books):
+    book = books("mini")
     process = subprocess.Popen(
         [sys.executable, "-m", "workbook", "watch", str(book), "-o", str(tmp_path / "dist"), "--port", "0",
          "-f", "pdf,epub"],

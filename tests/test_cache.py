@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 import workbook
-from conftest import copy_root
+from helpers import Books
 from workbook.cache.store import CACHE_NAME, Cache
 
 
@@ -19,7 +19,7 @@ def mini_epubs(tmp_path_factory) -> dict:
     """The mini book's EPUB: cold (no cache), from a warm cache, from a corrupt cache, and with the
     page-number edition laid out in this process instead of a pool."""
     tmp = tmp_path_factory.mktemp("cache")
-    book = copy_root("mini", tmp)
+    book = Books(tmp)("mini")
     result = {}
     workbook.build(book, tmp / "dist", ["epub"])
     result["cold"] = _epub(tmp / "dist")
@@ -40,15 +40,18 @@ def mini_epubs(tmp_path_factory) -> dict:
     return result
 
 
+@pytest.mark.build
 def test_cache_lives_beside_the_output_folder(mini_epubs):
     assert set(mini_epubs["entries"]) == {"chapters", "cover", "pages", "parts", "hints"}
     assert not any(name.startswith(".workbook") for name in mini_epubs["dist_names"])
 
 
+@pytest.mark.build
 def test_a_warm_cache_gives_the_same_epub(mini_epubs):
     assert mini_epubs["warm"] == mini_epubs["cold"]
 
 
+@pytest.mark.build
 def test_a_corrupt_cache_entry_is_rebuilt_not_trusted(mini_epubs):
     assert mini_epubs["corrupt"] == mini_epubs["cold"]
     repaired = mini_epubs["repaired"]
@@ -58,12 +61,13 @@ def test_a_corrupt_cache_entry_is_rebuilt_not_trusted(mini_epubs):
     assert repaired["cover"].startswith(b"\x89PNG") and repaired["cover"].endswith(b"IEND\xaeB`\x82")
 
 
+@pytest.mark.build
 def test_parts_laid_out_in_this_process_give_the_same_epub(mini_epubs):
     assert mini_epubs["one-process"] == mini_epubs["cold"]
 
 
-def test_converted_chapters_come_from_the_cache_and_an_edit_is_seen(tmp_path):
-    book = copy_root("mini", tmp_path)
+def test_converted_chapters_come_from_the_cache_and_an_edit_is_seen(tmp_path, books):
+    book = books("mini")
     cache = tmp_path / CACHE_NAME
     first = workbook.load_book(book, cache=Cache(cache))
     assert len(list((cache / "chapters").iterdir())) == len(first.chapters)
@@ -77,12 +81,13 @@ def test_converted_chapters_come_from_the_cache_and_an_edit_is_seen(tmp_path):
     assert "Een nieuwe zin." in again.chapters[0].html and again.chapters[1] == first.chapters[1]
 
 
-def test_entries_of_other_code_are_not_used(tmp_path, monkeypatch):
+@pytest.mark.build
+def test_entries_of_other_code_are_not_used(tmp_path, monkeypatch, books):
     """The cache is keyed by workbook's own code and its libraries' versions: after an upgrade nothing
     converted or laid out by the old code (with its older checks) is taken from the cache."""
     from workbook.cache import store as pagecache
 
-    book = copy_root("mini", tmp_path)
+    book = books("mini")
     first = workbook.build(book, tmp_path / "dist", ["pdf"])
     pdf = (tmp_path / "dist" / "small-steps.pdf").read_bytes()
     assert first.cached == 0

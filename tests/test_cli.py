@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOTS, copy_root
+from helpers import ROOTS
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -17,6 +17,7 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return result
 
 
+@pytest.mark.build
 def test_build_writes_pdf_and_epub_and_says_so(tmp_path):
     result = run("build", str(ROOTS / "mini"), "-o", str(tmp_path / "out"), "-f", "pdf,epub")
     assert result.returncode == 0, result.stderr
@@ -26,19 +27,21 @@ def test_build_writes_pdf_and_epub_and_says_so(tmp_path):
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".wb-tmp")]
 
 
+@pytest.mark.build
 def test_format_selection(tmp_path):
     result = run("build", str(ROOTS / "mini"), "-o", str(tmp_path), "-f", "epub")
     assert result.returncode == 0
     assert [p.name for p in tmp_path.iterdir()] == ["small-steps.epub"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [["build", "-f", "docx"], ["frobnicate"], ["build", "--nope"]])
 def test_usage_errors_exit_2(args):
     assert run(*args).returncode == 2
 
 
-def broken(tmp_path: Path, edit) -> Path:
-    book = copy_root("mini", tmp_path)
+def broken(books, edit) -> Path:
+    book = books("mini")
     edit(book)
     return book
 
@@ -68,22 +71,25 @@ CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_book_errors_name_file_and_line_and_exit_1(tmp_path, case):
+def test_book_errors_name_file_and_line_and_exit_1(tmp_path, case, books):
     edit, expected = CASES[case]
-    book = broken(tmp_path, edit)
+    book = broken(books, edit)
     result = run("build", str(book), "-o", str(tmp_path / "dist"), "-f", "pdf")
     assert result.returncode == 1, result.stderr
     assert expected in result.stderr, result.stderr
     assert not (tmp_path / "dist").exists() or not any((tmp_path / "dist").iterdir())
 
 
-def test_output_folder_may_not_be_the_book(tmp_path):
-    book = copy_root("mini", tmp_path)
+@pytest.mark.slow
+def test_output_folder_may_not_be_the_book(books):
+    book = books("mini")
     result = run("build", str(book), "-o", str(book))
     assert result.returncode == 1 and "output folder holds the book itself" in result.stderr
 
 
+@pytest.mark.slow
 def test_python_dash_m_and_console_script_agree():
     result = run("--version")
     assert result.returncode == 0 and "workbook" in result.stdout

@@ -8,8 +8,9 @@ import pytest
 from lxml import etree
 
 import workbook
-from conftest import ROOTS, output
-from helpers import epub_files, epubcheck_problems
+from helpers import ROOTS, epub_files, epubcheck_problems, output
+
+pytestmark = pytest.mark.build  # every test here lays out pages
 
 NS = {"x": "http://www.w3.org/1999/xhtml", "opf": "http://www.idpf.org/2007/opf",
       "dc": "http://purl.org/dc/elements/1.1/", "epub": "http://www.idpf.org/2007/ops"}

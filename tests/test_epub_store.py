@@ -18,8 +18,18 @@ import pytest
 from lxml import etree
 
 import workbook
-from conftest import BROKEN_ROOTS, ROOTS, SHARED, copy_root, output
-from helpers import ace_missing, ace_violations, epub_files, epubcheck_problems, normalise
+from helpers import (
+    BROKEN_ROOTS,
+    ROOTS,
+    SHARED,
+    Books,
+    ace_missing,
+    ace_violations,
+    epub_files,
+    epubcheck_problems,
+    normalise,
+    output,
+)
 
 NS = {"x": "http://www.w3.org/1999/xhtml", "opf": "http://www.idpf.org/2007/opf",
       "dc": "http://purl.org/dc/elements/1.1/", "epub": "http://www.idpf.org/2007/ops",
@@ -33,15 +43,12 @@ ROOT_BOOKS = sorted(p.name for p in ROOTS.iterdir() if (p / "book.yaml").is_file
 def _pandoc_book(tmp: Path, strip_images: bool) -> Path:
     if not PANDOC.is_file():
         pytest.skip(f"{PANDOC} is absent (shared test material is not checked out beside the project)")
-    book = tmp / ("pandoc-no-images" if strip_images else "pandoc")
-    (book / "chapters").mkdir(parents=True)
     text = PANDOC.read_text(encoding="utf-8")
     if strip_images:
         text = "\n".join(line for line in text.split("\n") if "lalune" not in line and "movie.jpg" not in line)
-    (book / "chapters" / "pandoc-testsuite.txt").write_text(text, encoding="utf-8")
-    (book / "book.yaml").write_text("title: Pandoc test suite\nauthor: John MacFarlane\nlanguage: en\n"
-                                    "date: 2006-07-17\nchapters: [chapters/pandoc-testsuite.txt]\n", encoding="utf-8")
-    return book
+    return Books(tmp).write({"pandoc-testsuite.txt": text}, title="Pandoc test suite",
+                            yaml="title: {title}\nauthor: John MacFarlane\nlanguage: en\ndate: 2006-07-17\nchapters:\n{chapters}",
+                            to="pandoc-no-images" if strip_images else "pandoc")
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +75,7 @@ def any_build(request, demo_build, root_builds):
     return root_builds[request.param]
 
 
+@pytest.mark.build
 def test_epubcheck_clean_on_every_book(any_build):
     assert epubcheck_problems(output(any_build, ".epub")) == []
 
@@ -84,6 +92,7 @@ def test_pandoc_suite_with_missing_images_stops_with_file_and_line(tmp_path):
     assert not (tmp_path / "dist").exists() or not list((tmp_path / "dist").iterdir())
 
 
+@pytest.mark.build
 def test_pandoc_suite_loses_its_script_and_dead_links(pandoc_build):
     files = epub_files(output(pandoc_build, ".epub"))
     chapter = files["EPUB/chapter-01-pandoc-testsuite.xhtml"].decode()
@@ -103,6 +112,7 @@ def _meta(opf: etree._Element, prop: str) -> list[str]:
     return [m.text for m in opf.iterfind(f".//opf:meta[@property='{prop}']", NS)]
 
 
+@pytest.mark.build
 def test_package_carries_accessibility_metadata_and_language(demo_build, demo_manuscript):
     opf = _opf(epub_files(output(demo_build, ".epub")))
     assert opf.get("{http://www.w3.org/XML/1998/namespace}lang") == "nl"
@@ -128,6 +138,7 @@ def _nav(files: dict[str, bytes], kind: str) -> list[etree._Element]:
     return list(found.iterfind(".//x:a", NS))
 
 
+@pytest.mark.build
 def test_nav_landmarks_and_page_list_point_at_existing_targets(any_build):
     files = epub_files(output(any_build, ".epub"))
     for kind in ("toc", "landmarks", "page-list"):
@@ -157,6 +168,7 @@ def _page_texts(pdf: Path) -> list[str]:
         return [normalise(page.extract_text() or "").lower() for page in document.pages]
 
 
+@pytest.mark.build
 @pytest.mark.parametrize("name", ["demo", "mini"])
 def test_page_list_matches_the_pdfs_printed_page_numbers(name, demo_build, root_builds):
     result = demo_build if name == "demo" else root_builds["mini"]
@@ -183,6 +195,7 @@ def test_page_list_matches_the_pdfs_printed_page_numbers(name, demo_build, root_
         assert all(word in page for word in words), f"page {link.text} should start with {words!r}"
 
 
+@pytest.mark.build
 def test_prompts_point_to_the_worksheets_and_lines_scale_with_the_font(root_builds):
     files = epub_files(output(root_builds["mini"], ".epub"))
     chapter = etree.fromstring(files["EPUB/chapter-02-more.xhtml"])
@@ -195,6 +208,7 @@ def test_prompts_point_to_the_worksheets_and_lines_scale_with_the_font(root_buil
     assert height.endswith("em") and float(height[:-2]) >= 1.5, "line spacing in em: it grows with the reader's font"
 
 
+@pytest.mark.build
 def test_authors_cover_picture_is_the_cover(root_builds):
     files = epub_files(output(root_builds["pictures"], ".epub"))
     opf = _opf(files)
@@ -211,8 +225,8 @@ def test_authors_cover_picture_is_the_cover(root_builds):
     ("../outside.jpg", "is outside the book folder"),
     ("chapters/01-seeing.md", "not a picture format"),
 ])
-def test_cover_is_validated_in_book_yaml(tmp_path, value, message):
-    book = copy_root("pictures", tmp_path)
+def test_cover_is_validated_in_book_yaml(tmp_path, value, message, books):
+    book = books("pictures")
     (tmp_path / "outside.jpg").write_bytes((book / "images" / "cover.jpg").read_bytes())
     yaml = (book / "book.yaml").read_text().replace("cover: images/cover.jpg", f"cover: {value}")
     (book / "book.yaml").write_text(yaml)
@@ -222,8 +236,9 @@ def test_cover_is_validated_in_book_yaml(tmp_path, value, message):
     assert str(caught.value).startswith(f"book.yaml:{line}: error: cover: {value}: ") and message in str(caught.value)
 
 
-def test_missing_alt_text_warns_and_strict_refuses(tmp_path):
-    book = copy_root("pictures", tmp_path)
+@pytest.mark.slow
+def test_missing_alt_text_warns_and_strict_refuses(tmp_path, books):
+    book = books("pictures")
     chapter = book / "chapters" / "01-seeing.md"
     chapter.write_text(chapter.read_text().replace("![The habit loop again]", "![]"))
     expected = "chapters/01-seeing.md:13: {}: image images/habit-loop.png has no alt text"
@@ -237,6 +252,7 @@ def test_missing_alt_text_warns_and_strict_refuses(tmp_path):
     assert run.returncode == 1 and expected.format("error") in run.stderr and "Traceback" not in run.stderr
 
 
+@pytest.mark.build
 def test_byte_identical_with_source_date_epoch(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
     first = workbook.build(ROOTS / "article", tmp_path / "a", ["epub"]).outputs[0]
@@ -250,6 +266,7 @@ def test_byte_identical_with_source_date_epoch(tmp_path, monkeypatch):
     assert dt.date.fromisoformat("2026-03-02") == workbook.load_config(ROOTS / "article").settings.date
 
 
+@pytest.mark.build
 def test_a_failing_write_inside_ebooklib_is_an_error(tmp_path, monkeypatch):
     from ebooklib import epub
 
@@ -262,6 +279,7 @@ def test_a_failing_write_inside_ebooklib_is_an_error(tmp_path, monkeypatch):
     assert not (tmp_path / "dist" / "rust-in-je-hoofd.epub").exists()
 
 
+@pytest.mark.build
 def test_an_unwritable_output_folder_is_an_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
@@ -269,6 +287,7 @@ def test_an_unwritable_output_folder_is_an_error(tmp_path):
         workbook.build(ROOTS / "article", blocker / "dist", ["epub"])
 
 
+@pytest.mark.build
 @pytest.mark.parametrize("name", ["demo", "pictures", "pandoc"])
 def test_ace_reports_no_serious_or_critical_violations(name, demo_build, root_builds, request, tmp_path):
     reason = ace_missing()
@@ -322,6 +341,7 @@ def _chapter_labels_in_epub(files: dict[str, bytes]) -> list[str]:
     return starts
 
 
+@pytest.mark.build
 @pytest.mark.parametrize("name", ["demo", *ROOT_BOOKS])
 def test_chapters_start_on_the_same_page_in_every_edition(name, demo_build, root_builds):
     """One layout: every chapter opens on the same page number in the reader's PDF, the print PDF and

@@ -12,9 +12,8 @@ import pytest
 from fontTools.ttLib import TTFont
 
 import workbook
-from conftest import ROOTS
 from glyphcheck import check_pdf
-from helpers import page_pixels, single_and_joined
+from helpers import ROOTS, page_pixels, single_and_joined
 from workbook.author.new import new_book
 from workbook.importers.articles import import_articles
 

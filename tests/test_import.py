@@ -55,18 +55,12 @@ def source_prompts(path: Path) -> list[str]:
     return [line.strip()[1:].lstrip("\ufe0f").strip() for line in lines if line.strip().startswith("💡")]
 
 
-def make_book(root: Path, chapters: list[str], language: str = "nl", extra: str = "") -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "chapters").mkdir(exist_ok=True)
-    listing = "".join(f"  - {c}\n" for c in chapters)
-    (root / "book.yaml").write_text(
-        "# Test book\ntitle: Proefboek\nsubtitle: Voor de importeur\nauthor: Test Auteur  # who\n"
-        f"language: {language}\nidentifier: urn:uuid:0b5c9a52-44a0-4b7e-8f0e-9a4b3c2d1e0f\ndate: 2026-01-15\n"
-        "description: Een klein boek om geïmporteerde artikelen te bouwen.\nrights: © 2026 Test Auteur\n"
-        f"chapters:  # order\n{listing}  # more to come\n\npage_size: A4\nprompt_lines: 4\n{extra}", "utf-8")
-    for chapter in chapters:
-        (root / chapter).write_text("---\ntitle: Begin\n---\n\nEen korte opening.\n\n💡 Wat neem je mee?\n", "utf-8")
-    return root
+# A book to import into: book.yaml with comments (kept by the import), its chapters listed at {chapters}.
+PROEFBOEK = ("# Test book\ntitle: Proefboek\nsubtitle: Voor de importeur\nauthor: Test Auteur  # who\n"
+             "language: nl\nidentifier: urn:uuid:0b5c9a52-44a0-4b7e-8f0e-9a4b3c2d1e0f\ndate: 2026-01-15\n"
+             "description: Een klein boek om geïmporteerde artikelen te bouwen.\nrights: © 2026 Test Auteur\n"
+             "chapters:  # order\n{chapters}  # more to come\n\npage_size: A4\nprompt_lines: 4\n")
+BEGIN = "---\ntitle: Begin\n---\n\nEen korte opening.\n\n💡 Wat neem je mee?\n"
 
 
 # ---- plain text: Dutch ---------------------------------------------------------------------------------------
@@ -263,11 +257,11 @@ def test_numbered_lines_are_headings_or_lists_by_what_follows(tmp_path: Path) ->
     assert report.unsure == [(6, "numbered lines followed by a paragraph taken as ### headings")]
 
 
-def test_imported_chapters_load_in_the_manuscript(tmp_path: Path) -> None:
+def test_imported_chapters_load_in_the_manuscript(books) -> None:
     """What the build's manuscript finds in the imported chapters equals what the import report says."""
     from workbook import load_book
 
-    book = make_book(tmp_path / "boek", ["chapters/01-begin.md"])
+    book = books.write({"01-begin.md": BEGIN}, yaml=PROEFBOEK, to="boek")
     reports = import_articles([NL, HTML], into=book)
     manuscript = load_book(book)
     assert [c.slug for c in manuscript.chapters] == ["begin", "uitstellen-zonder-schuldgevoel", "even-pauze"]
@@ -282,8 +276,8 @@ def test_imported_chapters_load_in_the_manuscript(tmp_path: Path) -> None:
 
 # ---- HTML ----------------------------------------------------------------------------------------------------
 
-def test_html_article_keeps_content_and_drops_page_furniture(tmp_path: Path) -> None:
-    book = make_book(tmp_path / "boek", ["chapters/01-begin.md"])
+def test_html_article_keeps_content_and_drops_page_furniture(books) -> None:
+    book = books.write({"01-begin.md": BEGIN}, yaml=PROEFBOEK, to="boek")
     [report] = import_articles([HTML], into=book)
     assert report.output == book / "chapters" / "02-even-pauze.md"
     meta, body = read_chapter(report.output)
@@ -425,8 +419,8 @@ def test_two_articles_with_the_same_slug_in_one_run(tmp_path: Path) -> None:
 
 # ---- --into BOOK ---------------------------------------------------------------------------------------------
 
-def test_into_book_numbers_the_chapter_and_edits_book_yaml_minimally(tmp_path: Path) -> None:
-    book = make_book(tmp_path / "boek", ["chapters/01-begin.md", "chapters/02-midden.md"])
+def test_into_book_numbers_the_chapter_and_edits_book_yaml_minimally(books) -> None:
+    book = books.write({"01-begin.md": BEGIN, "02-midden.md": BEGIN}, yaml=PROEFBOEK, to="boek")
     before = (book / "book.yaml").read_text("utf-8")
     reports = import_articles([NL, EN], into=book)
     assert [r.output.name for r in reports] == ["03-uitstellen-zonder-schuldgevoel.md", "04-small-habits-quiet-mornings.md"]
@@ -535,23 +529,23 @@ def _build_and_check(book: Path, out: Path, expected_prompts: list[str]) -> None
 
 
 @pytest.mark.build
-def test_round_trip_own_fixtures_build(tmp_path: Path) -> None:
-    book = make_book(tmp_path / "boek", ["chapters/01-begin.md"])
+def test_round_trip_own_fixtures_build(tmp_path: Path, books) -> None:
+    book = books.write({"01-begin.md": BEGIN}, yaml=PROEFBOEK, to="boek")
     import_articles([NL], into=book)
     _build_and_check(book, tmp_path / "dist", ["Wat neem je mee?"] + source_prompts(NL))
 
 
 @pytest.mark.build
-def test_round_trip_seed_builds(tmp_path: Path) -> None:
+def test_round_trip_seed_builds(tmp_path: Path, books) -> None:
     seed = _seed()
-    book = make_book(tmp_path / "boek", ["chapters/01-begin.md"])
+    book = books.write({"01-begin.md": BEGIN}, yaml=PROEFBOEK, to="boek")
     import_articles([seed], into=book)
     _build_and_check(book, tmp_path / "dist", source_prompts(seed))
 
 
 @pytest.mark.build
-def test_round_trip_html_with_image_builds(tmp_path: Path) -> None:
-    book = make_book(tmp_path / "boek", ["chapters/01-begin.md"])
+def test_round_trip_html_with_image_builds(tmp_path: Path, books) -> None:
+    book = books.write({"01-begin.md": BEGIN}, yaml=PROEFBOEK, to="boek")
     import_articles([HTML], into=book)
     _build_and_check(book, tmp_path / "dist", ["Wanneer nam jij voor het laatst een pauze zonder scherm?",
                                                "Welk moment op jouw dag leent zich voor een korte pauze?"])

@@ -17,7 +17,7 @@ import pikepdf
 import pytest
 
 import workbook
-from conftest import ROOTS, copy_root
+from helpers import ROOTS
 
 PYTHON = sys.executable
 
@@ -32,6 +32,7 @@ def run_python(code: str, *, umask: int | None = None, env: dict | None = None, 
                             env={**os.environ, **(env or {})}, **kwargs)
 
 
+@pytest.mark.build
 def test_sigkill_mid_build_leaves_previous_outputs_and_no_temp_files(tmp_path):
     out = tmp_path / "dist"
     workbook.build(ROOTS / "mini", out, ["pdf", "epub"])
@@ -55,6 +56,7 @@ def test_sigkill_mid_build_leaves_previous_outputs_and_no_temp_files(tmp_path):
     assert {p.name: sha(p) for p in out.iterdir()} == before  # intact, and nothing else in the folder
 
 
+@pytest.mark.build
 def test_sigkill_during_rendering(tmp_path):
     out = tmp_path / "dist"
     workbook.build(ROOTS / "mini", out, ["epub"])
@@ -94,6 +96,7 @@ def _processes_mentioning(text: str) -> list[int]:
     return found
 
 
+@pytest.mark.build
 @pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600)])
 def test_output_permissions_follow_the_umask(tmp_path, umask, mode):
     out = tmp_path / "dist"
@@ -103,11 +106,12 @@ def test_output_permissions_follow_the_umask(tmp_path, umask, mode):
     assert epub.stat().st_mode & 0o777 == mode
 
 
-def test_two_builds_are_byte_identical_and_dated_from_source_date_epoch(tmp_path, monkeypatch):
+@pytest.mark.build
+def test_two_builds_are_byte_identical_and_dated_from_source_date_epoch(tmp_path, monkeypatch, books):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
-    first = workbook.build(copy_root("mini", tmp_path / "a"), tmp_path / "one", ["pdf", "epub"])
+    first = workbook.build(books("mini", to="a/mini"), tmp_path / "one", ["pdf", "epub"])
     time.sleep(1.1)  # a different wall clock second must not matter
-    second = workbook.build(copy_root("mini", tmp_path / "b"), tmp_path / "two", ["pdf", "epub"])
+    second = workbook.build(books("mini", to="b/mini"), tmp_path / "two", ["pdf", "epub"])
     assert [sha(p) for p in first.outputs] == [sha(p) for p in second.outputs]
     with pikepdf.open(first.outputs[0]) as pdf:
         assert str(pdf.docinfo["/CreationDate"]).startswith("D:20260101000000")
@@ -116,6 +120,7 @@ def test_two_builds_are_byte_identical_and_dated_from_source_date_epoch(tmp_path
     assert ids[0] == b"urn:uuid:0b1f8a52-3c1e-4e43-9a0e-1d2f3c4b5a69"  # the book's identifier, not a random value
 
 
+@pytest.mark.build
 def test_without_source_date_epoch_the_book_date_is_used(tmp_path, monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     result = workbook.build(ROOTS / "mini", tmp_path, ["pdf"])
@@ -123,8 +128,9 @@ def test_without_source_date_epoch_the_book_date_is_used(tmp_path, monkeypatch):
         assert str(pdf.docinfo["/CreationDate"]).startswith("D:20260115000000")
 
 
-def test_no_connection_from_a_separate_process(tmp_path):
-    book = copy_root("mini", tmp_path)
+@pytest.mark.slow
+def test_no_connection_from_a_separate_process(tmp_path, books):
+    book = books("mini")
     (book / "styles").mkdir()
     (book / "styles" / "extra.css").write_text("h1 { background: url(http://127.0.0.1:9/x.png); }\n")
     with (book / "chapters" / "02-more.md").open("a") as handle:
@@ -193,16 +199,17 @@ def server():
     httpd.shutdown()
 
 
-def remote_book(tmp_path: Path, url: str) -> Path:
-    book = copy_root("mini", tmp_path)
+def remote_book(books, url: str) -> Path:
+    book = books("mini")
     (book / "book.yaml").write_text((book / "book.yaml").read_text() + "allow_remote: true\n")
     with (book / "chapters" / "02-more.md").open("a") as handle:
         handle.write(f"\n\n![remote]({url})\n")
     return book
 
 
-def test_allow_remote_downloads_once_and_follows_safe_redirects(tmp_path, server):
-    book = remote_book(tmp_path, server + "/redirect")
+@pytest.mark.build
+def test_allow_remote_downloads_once_and_follows_safe_redirects(tmp_path, server, books):
+    book = remote_book(books, server + "/redirect")
     result = workbook.build(book, tmp_path / "out", ["pdf", "epub"])
     assert _Handler.hits == ["/redirect", "/pic.png"]  # one download for PDF and EPUB together
     from helpers import epub_files
@@ -211,8 +218,9 @@ def test_allow_remote_downloads_once_and_follows_safe_redirects(tmp_path, server
     assert files["EPUB/media/image-001.png"] == _Handler.png
 
 
-def test_a_redirect_to_a_local_file_is_refused(tmp_path, server):
-    book = remote_book(tmp_path, server + "/redirect-to-file")
+@pytest.mark.build
+def test_a_redirect_to_a_local_file_is_refused(tmp_path, server, books):
+    book = remote_book(books, server + "/redirect-to-file")
     with pytest.raises(workbook.WorkbookError) as caught:
         workbook.build(book, tmp_path / "out", ["pdf"])
     (problem,) = caught.value.diagnostics
@@ -220,11 +228,12 @@ def test_a_redirect_to_a_local_file_is_refused(tmp_path, server):
     assert "file:///etc/hostname" in str(problem)
 
 
-def test_downloads_share_one_deadline(tmp_path, server, monkeypatch):
+@pytest.mark.build
+def test_downloads_share_one_deadline(tmp_path, server, monkeypatch, books):
     import workbook.render.fetcher
 
     monkeypatch.setattr(workbook.render.fetcher, "REMOTE_DEADLINE", 1.0)
-    book = remote_book(tmp_path, server + "/slow.png")
+    book = remote_book(books, server + "/slow.png")
     began = time.monotonic()
     with pytest.raises(workbook.WorkbookError) as caught:
         workbook.build(book, tmp_path / "out", ["pdf"])

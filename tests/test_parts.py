@@ -12,8 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 import workbook
-from conftest import BROKEN_ROOTS, REPO, ROOTS, copy_root
-from helpers import page_pixels, single_and_joined
+from helpers import BROKEN_ROOTS, REPO, ROOTS, page_pixels, single_and_joined
 from workbook.cache.store import CACHE_NAME
 
 pytestmark = pytest.mark.build
@@ -136,15 +135,15 @@ def _build(book: Path, out: Path, formats=("pdf", "epub")) -> workbook.BuildResu
 
 
 @pytest.mark.parametrize("name", ["linked", "book"])
-def test_a_cold_build_of_every_format_lays_each_part_out_once(name, tmp_path):
+def test_a_cold_build_of_every_format_lays_each_part_out_once(name, tmp_path, books):
     """Reader's PDF, print PDF and EPUB page list from one layout: as many layouts as parts, none twice."""
-    book = copy_root(name, tmp_path) if name != "book" else shutil.copytree(REPO / "book", tmp_path / "book")
+    book = books(name)
     result = workbook.build(book, tmp_path / "dist", ["pdf", "print", "epub"])
     assert result.parts >= 4 and result.layouts == result.parts and result.cached == 0
 
 
-def test_cache_relays_only_what_an_edit_touches(tmp_path):
-    book = copy_root("linked", tmp_path)
+def test_cache_relays_only_what_an_edit_touches(tmp_path, books):
+    book = books("linked")
     out = tmp_path / "dist"
     cold = _build(book, out)
     pdf, epub = (out / "linked-steps.pdf").read_bytes(), (out / "linked-steps.epub").read_bytes()
@@ -164,8 +163,8 @@ def test_cache_relays_only_what_an_edit_touches(tmp_path):
     assert (tmp_path / "fresh-dist" / "linked-steps.pdf").read_bytes() == (out / "linked-steps.pdf").read_bytes()
 
 
-def test_an_edit_that_moves_later_chapters_relays_them(tmp_path):
-    book = copy_root("linked", tmp_path)
+def test_an_edit_that_moves_later_chapters_relays_them(tmp_path, books):
+    book = books("linked")
     out = tmp_path / "dist"
     _build(book, out, ["pdf"])
     chapter = book / "chapters" / "01-begin.md"
@@ -177,8 +176,8 @@ def test_an_edit_that_moves_later_chapters_relays_them(tmp_path):
     assert _texts((out / "linked-steps.pdf").read_bytes()) == _texts(single)
 
 
-def test_corrupt_part_entries_are_laid_out_again(tmp_path):
-    book = copy_root("linked", tmp_path)
+def test_corrupt_part_entries_are_laid_out_again(tmp_path, books):
+    book = books("linked")
     out = tmp_path / "dist"
     _build(book, out, ["pdf", "epub"])
     pdf, epub = (out / "linked-steps.pdf").read_bytes(), (out / "linked-steps.epub").read_bytes()
@@ -193,10 +192,10 @@ def test_corrupt_part_entries_are_laid_out_again(tmp_path):
     assert (out / "linked-steps.pdf").read_bytes() == pdf and (out / "linked-steps.epub").read_bytes() == epub
 
 
-def test_a_book_with_its_own_pdf_template_is_laid_out_whole(tmp_path):
+def test_a_book_with_its_own_pdf_template_is_laid_out_whole(tmp_path, books):
     from workbook.files.assets import project_dir
 
-    book = copy_root("linked", tmp_path)
+    book = books("linked")
     (book / "layouts").mkdir()
     shutil.copy(project_dir("layouts") / "pdf.html", book / "layouts" / "pdf.html")
     result = _build(book, tmp_path / "dist", ["pdf"])
@@ -218,11 +217,11 @@ def test_a_book_joined_in_runs_is_the_same(monkeypatch):
     assert len(in_runs) <= 1.3 * len(single)
 
 
-def test_joined_runs_come_from_the_cache_and_a_corrupt_run_is_joined_again(tmp_path, monkeypatch):
+def test_joined_runs_come_from_the_cache_and_a_corrupt_run_is_joined_again(tmp_path, monkeypatch, books):
     import workbook.layout.join
 
     monkeypatch.setattr(workbook.layout.join, "CHUNK", 2)
-    book = copy_root("linked", tmp_path)
+    book = books("linked")
     out = tmp_path / "dist"
     _build(book, out, ["print"])
     first = (out / "linked-steps-print.pdf").read_bytes()

@@ -6,7 +6,6 @@ import re
 import pypdf
 import pytest
 
-from conftest import output
 from helpers import (
     chapter_start_pages,
     find_in_order,
@@ -15,6 +14,7 @@ from helpers import (
     normalise,
     orphaned_lines,
     outline_titles,
+    output,
     pdf_pages_text,
     toc_entries,
     writing_lines_per_prompt,
@@ -28,6 +28,7 @@ def book(request, demo_build, demo_manuscript, mini_build, mini_manuscript):
     return output(mini_build, ".pdf"), mini_manuscript
 
 
+@pytest.mark.build
 def test_every_prompt_in_book_order(book):
     pdf, manuscript = book
     text = normalise(" ".join(pdf_pages_text(pdf)))
@@ -38,6 +39,7 @@ def test_every_prompt_in_book_order(book):
     assert not missing, f"prompts missing or out of order: {missing}"
 
 
+@pytest.mark.build
 def test_each_prompt_has_exactly_its_lines(book):
     pdf, manuscript = book
     prompts = manuscript.prompts
@@ -53,6 +55,7 @@ def test_prompt_lines_come_from_prompt_then_chapter_then_book(mini_manuscript):
     assert lines == {"start-1": 3, "start-2": 5, "more-1": 4, "more-2": 7}
 
 
+@pytest.mark.build
 def test_no_lines_are_split_from_their_question(book):
     pdf, manuscript = book
     assert orphaned_lines(pdf, [p.text for p in manuscript.prompts], notes_title(manuscript)) == 0
@@ -62,6 +65,7 @@ def notes_title(manuscript) -> str:
     return str(manuscript.config.words["notes"]).upper()
 
 
+@pytest.mark.build
 def test_toc_numbers_are_the_chapter_start_pages(book):
     pdf, manuscript = book
     pages = pdf_pages_text(pdf)
@@ -74,6 +78,7 @@ def test_toc_numbers_are_the_chapter_start_pages(book):
     assert len([a for a in annotations if a.get("/Subtype") == "/Link"]) >= len(manuscript.chapters)
 
 
+@pytest.mark.build
 def test_front_matter_is_roman_and_body_starts_at_one(demo_build, demo_manuscript):
     pages = pdf_pages_text(output(demo_build, ".pdf"))
     first = next(i for i, t in enumerate(pages) if "HOOFDSTUK 1" in t)
@@ -81,6 +86,7 @@ def test_front_matter_is_roman_and_body_starts_at_one(demo_build, demo_manuscrip
     assert re.fullmatch(r"[ivx]+", footer_number(pages[first - 1]))
 
 
+@pytest.mark.build
 def test_bookmarks_list_every_chapter(book):
     pdf, manuscript = book
     titles = outline_titles(pdf)
@@ -88,6 +94,7 @@ def test_bookmarks_list_every_chapter(book):
         assert f"{chapter.number}. {chapter.title}" in titles
 
 
+@pytest.mark.build
 def test_every_font_is_embedded_and_shipped(book):
     pdf, _ = book
     used = fonts(pdf)
@@ -97,6 +104,7 @@ def test_every_font_is_embedded_and_shipped(book):
     assert all(subset_name.match(name) for name, _ in used), used
 
 
+@pytest.mark.build
 def test_language_and_metadata(book):
     pdf, manuscript = book
     reader = pypdf.PdfReader(str(pdf))
@@ -120,6 +128,7 @@ def test_demo_book_is_nl_with_enough_prompts(demo_manuscript):
     assert counts["calls_to_action"] >= 1 and counts["quotes"] >= 2
 
 
+@pytest.mark.build
 def test_prompt_icon_needs_no_emoji_font(book):
     pdf, manuscript = book
     text = " ".join(pdf_pages_text(pdf))

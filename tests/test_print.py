@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from fontTools.ttLib import TTFont
 
 import workbook
-from conftest import ROOTS, copy_root
 from helpers import (
+    ROOTS,
     blank_pages,
     chapter_start_pages,
     footer_number,
@@ -59,6 +59,7 @@ def _box(page, name):
     return [round(float(v), 2) for v in page[name]]
 
 
+@pytest.mark.build
 @pytest.mark.parametrize("size", list(SIZES))
 def test_print_boxes_per_trim_size(trim_builds, size):
     path = trim_builds[size]
@@ -72,12 +73,14 @@ def test_print_boxes_per_trim_size(trim_builds, size):
         assert _box(page, "/MediaBox") == pytest.approx(_box(page, "/BleedBox"), abs=0.05)
 
 
+@pytest.mark.build
 def test_screen_edition_has_no_bleed(trim_builds):
     for page in pypdf.PdfReader(str(trim_builds["screen-A5"])).pages:
         assert _box(page, "/MediaBox") == pytest.approx([0, 0, 148 * MM, 210 * MM], abs=0.05)
         assert "/BleedBox" not in page or _box(page, "/BleedBox") == _box(page, "/MediaBox")
 
 
+@pytest.mark.build
 def test_bleed_comes_from_book_yaml(typo_build):
     result, _ = typo_build
     path = next(p for p in result.outputs if p.name.endswith("-print.pdf"))
@@ -95,6 +98,7 @@ def test_type_and_margins_scale_with_the_page():
     assert page.inner > page.outer and page.bleed == 3.2 and geometry(148, 210, 5).bleed == 5
 
 
+@pytest.mark.build
 def test_print_chapters_start_on_odd_right_hand_pages(demo_editions):
     path, _document, manuscript = demo_editions["print"]
     pages = pdf_pages_text(path)
@@ -103,6 +107,7 @@ def test_print_chapters_start_on_odd_right_hand_pages(demo_editions):
         assert int(footer_number(pages[index])) % 2 == 1, title
 
 
+@pytest.mark.build
 def test_blank_left_pages_before_chapters_are_ruled_notes_pages(demo_editions):
     """A chapter that would open on a left-hand page gets a page before it; that page is ruled for
     notes (the book's word for notes on top, lines at the writing-line pitch), no folio, no body text,
@@ -132,6 +137,7 @@ def test_blank_left_pages_before_chapters_are_ruled_notes_pages(demo_editions):
         pdf.close()
 
 
+@pytest.mark.build
 def test_no_heading_ends_a_page(demo_editions):
     """The last line of text on a page is never a heading or a FAQ question (the prompt question
     may be: its lines have no text; test_no_question_ends_a_page_without_its_lines covers them)."""
@@ -145,6 +151,7 @@ def test_no_heading_ends_a_page(demo_editions):
     assert checked > 40
 
 
+@pytest.mark.build
 @pytest.mark.parametrize("edition", ["screen", "print"])
 def test_no_question_ends_a_page_without_its_lines(demo_editions, edition):
     path, _document, manuscript = demo_editions[edition]
@@ -156,6 +163,7 @@ def test_no_question_ends_a_page_without_its_lines(demo_editions, edition):
     assert orphaned_lines(path, questions, notes) == 0
 
 
+@pytest.mark.build
 @pytest.mark.parametrize("edition", ["screen", "print"])
 def test_toc_numbers_match_start_pages(demo_editions, edition):
     path, _document, manuscript = demo_editions[edition]
@@ -166,6 +174,7 @@ def test_toc_numbers_match_start_pages(demo_editions, edition):
     assert list(actual.values())[0] == "1"
 
 
+@pytest.mark.build
 def test_fill_prompts_and_notes_pages_fill_their_page(demo_editions):
     for edition, (path, document, manuscript) in demo_editions.items():
         ids = fill_targets(manuscript)
@@ -212,6 +221,7 @@ def _folio_x(path, index: int) -> float:
         return (lowest["x0"] - page.bbox[0] - left) / (page.width - 2 * left)
 
 
+@pytest.mark.build
 def test_fill_blocks_stay_on_one_page_at_a_small_trim_size():
     from workbook.layout.editions import whole_document
     from workbook.layout.session import BuildSession
@@ -224,6 +234,7 @@ def test_fill_blocks_stay_on_one_page_at_a_small_trim_size():
     assert all(sum(1 for page in document.pages if i in page.anchors) == 1 for i in ids)
 
 
+@pytest.mark.build
 def test_running_heads_and_folios(demo_editions):
     path, document, manuscript = demo_editions["print"]
     pages = pdf_pages_text(path)
@@ -251,6 +262,7 @@ def test_running_heads_and_folios(demo_editions):
     assert _folio_x(path, first) > 0.5 and _folio_x(path, first + 1) < 0.5
 
 
+@pytest.mark.build
 def test_front_matter(demo_editions):
     path, _document, manuscript = demo_editions["print"]
     pages = pdf_pages_text(path)
@@ -269,6 +281,7 @@ def test_front_matter(demo_editions):
     assert listed and listed[1] == footer_number(pages[how]), "the contents list the how-to page by its roman folio"
 
 
+@pytest.mark.build
 def test_further_reading_gets_qr_codes_and_short_urls_and_stays_live(demo_editions):
     """Both editions show the same pages: QR codes and short addresses for readers on paper; the reader's
     PDF keeps its links live, the print PDF has no link annotations."""
@@ -303,6 +316,7 @@ def test_dutch_typography():
     assert refine_text("« oui » ?", "fr") == "«\u00a0oui\u00a0»\u00a0?"
 
 
+@pytest.mark.build
 def test_no_notdef_glyphs_for_dutch_text(typo_build):
     result, manuscript = typo_build
     assert not [w for w in result.warnings if "notdef" in w.message]
@@ -315,8 +329,9 @@ def test_no_notdef_glyphs_for_dutch_text(typo_build):
         assert not missing, f"{key} lacks {missing}"
 
 
-def test_notdef_is_reported(tmp_path):
-    book = copy_root("mini", tmp_path)
+@pytest.mark.build
+def test_notdef_is_reported(tmp_path, books):
+    book = books("mini")
     chapter = next((book / "chapters").glob("01-*.md"))
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\nEen teken zonder glyph: \ue123.\n", encoding="utf-8")
     result = workbook.build(book, tmp_path / "out", ["pdf"])
@@ -331,6 +346,7 @@ def test_demo_glyph_coverage(demo_manuscript):
     assert not sorted(c for c in text if c.strip() and ord(c) not in serif)
 
 
+@pytest.mark.build
 def test_preview_writes_pngs(tmp_path):
     from PIL import Image
 
@@ -353,8 +369,8 @@ def _diagnostics(book) -> list[str]:
     return [str(d) for d in caught.value.diagnostics]
 
 
-def test_bad_isbn_and_missing_how_to_use_are_reported(tmp_path):
-    book = copy_root("mini", tmp_path)
+def test_bad_isbn_and_missing_how_to_use_are_reported(books):
+    book = books("mini")
     config = book / "book.yaml"
     original = config.read_text(encoding="utf-8")
     lines = original.count("\n")
@@ -365,6 +381,7 @@ def test_bad_isbn_and_missing_how_to_use_are_reported(tmp_path):
     assert any(m.startswith(f"book.yaml:{lines + 2}: error: how_to_use: file nowhere.md does not exist") for m in messages), messages
 
 
+@pytest.mark.build
 def test_both_editions_draw_the_same_pages(demo_editions):
     """One layout: every page but the first (the reader's cover, the printer's half-title) renders to
     the same pixels in the reader's PDF and inside the trim of the print PDF (its bleed and crop marks
@@ -395,6 +412,7 @@ def test_both_editions_draw_the_same_pages(demo_editions):
         printed.close()
 
 
+@pytest.mark.build
 def test_crop_marks_lie_in_the_bleed_outside_the_trim(demo_editions):
     """The print PDF's crop marks: eight strokes per page in the registration colour, every point of
     them outside the trim and inside the bleed (never on the page itself)."""

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import workbook
-from helpers import epubcheck_problems
-from test_bad_input import assert_no_leak, chapter, make_book
+from helpers import Books, chapter, epubcheck_problems
+from test_bad_input import assert_no_leak
+
+pytestmark = pytest.mark.build  # builds books
 
 ALPHABET = list("ab é\u00a0\t\n<>&[]()*_`#-:{}=|!\\\"'~^$%/.1") + ["💡", "🔗", "🌱", "\u200b"]
 SNIPPETS = [
@@ -35,7 +38,7 @@ def test_random_chapters_build_cleanly_or_fail_with_a_workbook_error(tmp_path_fa
     def check(body: str) -> None:
         number = next(counter)
         root = tmp_path_factory.mktemp(f"random-{number}")
-        book = make_book(root, {"01-random.md": chapter(body)})
+        book = Books(root).write({"01-random.md": chapter(body)})
         formats = ["epub", "pdf"] if number % 4 == 0 else ["epub"]
         try:
             result = workbook.build(book, root / "dist", formats)
@@ -49,7 +52,7 @@ def test_random_chapters_build_cleanly_or_fail_with_a_workbook_error(tmp_path_fa
     assert built, "no random chapter built at all"
     # One EPUBCheck run (a JVM start is slow) over a book made of every chapter that built.
     root = tmp_path_factory.mktemp("random-all")
-    book = make_book(root, {f"{n + 1:02d}-random-{n}.md": chapter(body, f"R{n}") for n, body in enumerate(built)})
+    book = Books(root).write({f"{n + 1:02d}-random-{n}.md": chapter(body, f"R{n}") for n, body in enumerate(built)})
     result = workbook.build(book, root / "dist", ["epub"])
     problems = epubcheck_problems(result.outputs[0])
     assert problems == [], (problems, built)

@@ -11,8 +11,7 @@ import pypdfium2
 import pytest
 
 import workbook
-from conftest import REPO, ROOTS
-from helpers import find_in_order, normalise, orphaned_lines, pdf_pages_text, writing_lines_per_prompt
+from helpers import REPO, ROOTS, find_in_order, normalise, orphaned_lines, pdf_pages_text, writing_lines_per_prompt
 from workbook.layout.session import BuildSession
 from workbook.targets.clients import ClientsError, build_client_worksheets, read_clients
 from workbook.targets.worksheets import WorksheetOptions, render_worksheets, worksheet_lines
@@ -31,6 +30,7 @@ def demo_fillable(demo_manuscript) -> bytes:
     return render_worksheets(BuildSession.start(demo_manuscript), WorksheetOptions(fillable=True))
 
 
+@pytest.mark.build
 def test_every_prompt_in_order_with_its_number(demo_worksheets, demo_manuscript):
     text = normalise(" ".join(pdf_pages_text(demo_worksheets)))
     needles = [f"{c.number}.{p.number} {normalise(p.text)}" for c in demo_manuscript.chapters for p in c.prompts]
@@ -39,6 +39,7 @@ def test_every_prompt_in_order_with_its_number(demo_worksheets, demo_manuscript)
     assert [n for n, at in zip(needles, positions, strict=True) if at < 0] == []
 
 
+@pytest.mark.build
 def test_each_prompt_has_its_worksheet_lines(demo_worksheets, demo_manuscript):
     prompts = demo_manuscript.prompts
     counts = writing_lines_per_prompt(demo_worksheets, [p.text for p in prompts])
@@ -48,6 +49,7 @@ def test_each_prompt_has_its_worksheet_lines(demo_worksheets, demo_manuscript):
     assert orphaned_lines(demo_worksheets, [p.text for p in prompts]) == 0
 
 
+@pytest.mark.build
 def test_each_chapter_starts_a_page_with_titles_name_date_and_footer(demo_worksheets, demo_manuscript):
     pages = pdf_pages_text(demo_worksheets)
     starts = [i for i, t in enumerate(pages) if "Naam" in t and "Datum" in t]
@@ -60,11 +62,9 @@ def test_each_chapter_starts_a_page_with_titles_name_date_and_footer(demo_worksh
         assert normalise(text).endswith(f"Pagina {number} van {len(pages)}")
 
 
-def test_worksheet_lines_setting_and_english_words(tmp_path, mini_manuscript):
-    book = tmp_path / "mini"
-    import shutil
-
-    shutil.copytree(ROOTS / "mini", book)
+@pytest.mark.build
+def test_worksheet_lines_setting_and_english_words(tmp_path, mini_manuscript, books):
+    book = books("mini")
     yaml = book / "book.yaml"
     yaml.write_text(yaml.read_text() + "worksheet_lines: 5\n")
     manuscript = workbook.load_book(book)
@@ -92,6 +92,7 @@ def test_prompt_info_carries_question_html_and_example(mini_manuscript, demo_man
     assert [bool(p.example_text) for p in grenzen] == [False, True, True, False]
 
 
+@pytest.mark.build
 def test_with_context_prints_the_example_before_its_prompt(demo_manuscript, tmp_path):
     pdf = tmp_path / "ctx.pdf"
     pdf.write_bytes(render_worksheets(BuildSession.start(demo_manuscript), WorksheetOptions(chapters=("grenzen",), with_context=True)))
@@ -101,6 +102,7 @@ def test_with_context_prints_the_example_before_its_prompt(demo_manuscript, tmp_
     assert 0 < example_at < text.find("2.2 " + normalise(prompt.text)[:30])
 
 
+@pytest.mark.build
 def test_fillable_has_one_field_per_prompt_plus_name_and_date(demo_fillable, demo_manuscript):
     reader = pypdf.PdfReader(io.BytesIO(demo_fillable))
     fields = reader.get_fields()
@@ -140,6 +142,7 @@ def _field_ink(pdf: bytes, name: str) -> tuple[int, int]:
     raise AssertionError(f"no widget named {name}")
 
 
+@pytest.mark.build
 def test_value_filled_with_pypdf_shows_when_rendered(demo_fillable, tmp_path):
     writer = pypdf.PdfWriter(clone_from=io.BytesIO(demo_fillable))
     values = {"grenzen-2": "Mijn schouders gaan omhoog.", "name": "Anna de Boer"}
@@ -184,6 +187,7 @@ def test_clients_csv_accepts_the_books_words_and_chapter_lists(tmp_path, demo_ma
         ("Anna de Boer", "4 maart", ("grenzen", "verder"), 2), ("Bart", None, (), 3)]
 
 
+@pytest.mark.build
 def test_three_clients_give_three_pdfs_with_their_names(tmp_path):
     csv_file = _write(tmp_path / "clients.csv",
                       "name,date,chapters\nAnna de Boer,2026-03-04,2\nBart Jansen,,\nChloé Müller,5 March,1\n")
@@ -203,6 +207,7 @@ def test_three_clients_give_three_pdfs_with_their_names(tmp_path):
     assert "date" in pypdf.PdfReader(str(result.outputs[1])).get_fields()
 
 
+@pytest.mark.slow
 def test_bad_csv_writes_nothing_and_cli_exits_1(tmp_path):
     csv_file = _write(tmp_path / "clients.csv", "name\nAnna\nBart\nAnna\n")
     out = tmp_path / "dist"
@@ -213,6 +218,7 @@ def test_bad_csv_writes_nothing_and_cli_exits_1(tmp_path):
     assert "Traceback" not in run.stderr and not out.exists()
 
 
+@pytest.mark.build
 def test_cli_worksheets_and_unknown_chapter(tmp_path):
     out = tmp_path / "dist"
     run = subprocess.run([sys.executable, "-m", "workbook", "worksheets", str(ROOTS / "mini"), "-o", str(out),
