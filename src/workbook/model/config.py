@@ -7,9 +7,9 @@ import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..errors import ConfigError, Diagnostic, Report
 from ..files.bookfiles import (
@@ -23,14 +23,14 @@ from ..files.scripts import SCRIPTS, missing_packages
 from ..files.textfile import TooLarge, read_bounded, size_on_disk
 from ..files.yamlsource import YamlProblem, line_for, load_with_lines
 from .locales import known_words, locale_for
+from .schema import MAX_SLUG, validate_yaml
 
 if TYPE_CHECKING:
-    from pydantic_core import ErrorDetails  # pydantic's own core: the shape of one validation error
+    pass  # pydantic's own core: the shape of one validation error
 
 CONFIG_NAME = "book.yaml"
 MAX_CONFIG_BYTES = 256_000
 MAX_CHAPTER_BYTES = 1_000_000  # a chapter or the how_to_use page (a long novel fits in one)
-MAX_SLUG = 100  # "SLUG-cover-PROFILE.pdf" and the like must fit a 255-byte file name
 YEARS = (1000, 9999)  # four-digit years: what EPUB's dcterms:modified (xsd:dateTime) and PDF dates can hold
 FormatName = Literal["pdf", "epub", "print", "worksheets", "site"]
 FORMATS: tuple[FormatName, ...] = get_args(FormatName)  # build order; formats that read other outputs (site) last
@@ -153,51 +153,6 @@ class Settings(BaseModel):
         return value
 
 
-class FrontMatter(BaseModel):
-    """The schema of a chapter's front matter (the YAML between its --- lines). Unknown keys are
-    warnings, not errors; an empty value means the key is not set."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    title: str | None = None
-    slug: str | None = None  # default: from the file name
-    lines: int | None = None  # answer lines per prompt in this chapter (default: book.yaml's prompt_lines)
-    summary: str | None = None
-    language: Any = None  # written by `workbook import`, kept for the author
-    source: Any = None
-    author: Any = None
-
-    @field_validator("title", "slug", "summary", mode="before")
-    @classmethod
-    def _text(cls, value: Any) -> Any:
-        if value is not None and not isinstance(value, str):
-            raise ValueError("must be text")
-        return value
-
-    @field_validator("lines", mode="before")
-    @classmethod
-    def _number(cls, value: Any) -> Any:
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            raise ValueError("must be a number")
-        return value
-
-    @field_validator("lines")
-    @classmethod
-    def _lines(cls, value: int | None) -> int | None:
-        if value is not None and not 1 <= value <= 40:
-            raise ValueError("must be from 1 to 40")
-        return value
-
-    @field_validator("slug")
-    @classmethod
-    def _slug(cls, value: str | None) -> str | None:
-        if value and not re.fullmatch(r"[a-z0-9][a-z0-9-]*", value):
-            raise ValueError(f"{value!r} may hold only a-z, 0-9 and -")
-        if value and len(value) > MAX_SLUG:
-            raise ValueError(f"is {len(value)} characters long; the limit is {MAX_SLUG}")
-        return value
-
-
 def page_size_mm(value: str) -> tuple[float, float]:
     """'A4', 'Letter', '6x9in' or '170mm 240mm' -> (width, height) in mm."""
     key = value.strip().upper().replace(" ", "")
@@ -271,41 +226,6 @@ class BookConfig:
     @property
     def page_size_mm(self) -> tuple[float, float]:
         return page_size_mm(self.settings.page_size)
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def validate_yaml(model: type[M], data: dict[str, Any], lines: dict, file: str, report: Report, *,
-                  line_offset: int = 0, unknown: str = "unknown key, ignored") -> M | None:
-    """A YAML mapping (with its line map from yamlsource.load_with_lines) checked against a pydantic
-    schema: unknown keys are warnings and left out, every other problem an error at `file:line`
-    (`line_offset`: lines of the file before the YAML). The model, or None if there were errors."""
-    known: dict[str, Any] = {}
-    for key, value in data.items():
-        if key in model.model_fields:
-            known[key] = value
-        else:
-            report.warning(file, line_for(lines, (key,)) + line_offset, f"{key}: {unknown}")
-    try:
-        return model.model_validate(known)
-    except ValidationError as exc:
-        for error in exc.errors():
-            loc = tuple(error["loc"])
-            key = ".".join(str(p) for p in loc) or file
-            report.error(file, line_for(lines, loc) + line_offset, f"{key}: {_message(error)}")
-        return None
-
-
-def _message(error: ErrorDetails) -> str:
-    kind = error["type"]
-    if kind == "missing":
-        return "is required"
-    if kind == "extra_forbidden":
-        return "unknown key"
-    msg = error["msg"]
-    msg = msg.removeprefix("Value error, ")
-    return msg[0].lower() + msg[1:] if msg else msg
 
 
 def _refuse_large(report: Report, path: Path, rel: str) -> None:
