@@ -86,10 +86,6 @@ class Report:
         return (f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} "
                 f"in {len(files)} file{'s' * (len(files) != 1)}")
 
-    def raise_if_errors(self, cls: type[WorkbookError] = WorkbookError) -> None:
-        if self.errors:
-            raise cls(self.errors)
-
 
 def escape_controls(text: str) -> str:
     """`text` with control characters (see CONTROL_CHARACTERS) written as visible escapes: \\x1b, \\ufffe."""

@@ -6,6 +6,7 @@ prompts that are not questions, duplicate ids and internal links that lead nowhe
 """
 from __future__ import annotations
 
+import os
 import re
 import urllib.parse
 import xml.etree.ElementTree as etree
@@ -76,7 +77,7 @@ def _fragment(chapter: Chapter) -> etree.Element:
 
 def _ids(chapter: Chapter) -> list[str]:
     ids = [chapter.anchor]
-    ids.extend(el.get("id") for el in _fragment(chapter).iter() if el.get("id"))
+    ids.extend(ident for el in _fragment(chapter).iter() if (ident := el.get("id")))
     return ids
 
 
@@ -154,8 +155,6 @@ def _check_chapter(manuscript: Manuscript, chapter: Chapter, by_file: dict[Path,
 
 
 def _relative(path: Path, start: Path) -> str:
-    import os
-
     return os.path.relpath(path, start)
 
 

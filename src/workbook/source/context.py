@@ -2,6 +2,7 @@
 (for worksheets: targets must not parse Markdown, so the manuscript hands them this)."""
 from __future__ import annotations
 
+import copy
 import re
 import xml.etree.ElementTree as etree
 from xml.sax.saxutils import escape as escape_text
@@ -19,10 +20,10 @@ def attach_prompt_context(fragment: etree.Element, prompts: list[PromptInfo]) ->
     example: etree.Element | None = None
     for element in fragment.iter():
         classes = (element.get("class") or "").split()
+        prompt = by_id.get(element.get("id") or "")
         if element.tag == "div" and "example" in classes:
             example = element
-        elif element.tag == "div" and "prompt" in classes and element.get("id") in by_id:
-            prompt = by_id[element.get("id")]
+        elif element.tag == "div" and "prompt" in classes and prompt is not None:
             question = element.find("p[@class='prompt-question']")
             if question is not None:
                 prompt.question_html = _inline_html(question, skip_first_icon=True)
@@ -40,8 +41,6 @@ def attach_prompt_context(fragment: etree.Element, prompts: list[PromptInfo]) ->
 
 def _inline_html(paragraph: etree.Element, *, skip_first_icon: bool = False, skip_label: bool = False) -> str:
     """The inner HTML of a paragraph, fit to be copied elsewhere: no ids, no footnote references."""
-    import copy
-
     element = copy.deepcopy(paragraph)
     first = element[0] if len(element) else None
     if first is not None and ((skip_first_icon and "icon" in (first.get("class") or "").split())

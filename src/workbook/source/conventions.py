@@ -11,6 +11,7 @@ from markdown.blockprocessors import BlockProcessor
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import HTML_PLACEHOLDER_RE
 
 from ..errors import Report
 from ..model.manuscript import PromptInfo
@@ -121,7 +122,8 @@ class PromptProcessor(BlockProcessor):
                     if value.isdigit() and 1 <= int(value) <= MAX_PROMPT_LINES:
                         lines = own = int(value)
                     else:
-                        state.error(line, f"{{lines={value}}}: the number of lines must be a whole number from 1 to {MAX_PROMPT_LINES}")
+                        state.error(line, f"{{lines={value}}}: the number of lines must be a whole number "
+                                          f"from 1 to {MAX_PROMPT_LINES}")
                 elif key == "fill" and value == "page":
                     fill = True
                 else:
@@ -171,20 +173,25 @@ class ExampleProcessor(BlockProcessor):
         super().__init__(parser)
         self.state = state
         words = sorted(state.words.get("example_words", []), key=len, reverse=True)
-        self.pattern = re.compile(r"^\s*(?:\*\*|__)?(%s)(?:\*\*|__)?\s*:(?:\*\*|__)?\s+" % "|".join(map(re.escape, words)) if words else r"(?!x)x", re.I)
+        labels = "|".join(map(re.escape, words))
+        self.pattern = re.compile(rf"^\s*(?:\*\*|__)?({labels})(?:\*\*|__)?\s*:(?:\*\*|__)?\s+" if words else r"(?!x)x", re.I)
 
     def test(self, parent: etree.Element, block: str) -> bool:
         return bool(self.pattern.match(block))
 
-    def run(self, parent: etree.Element, blocks: list[str]) -> None:
+    def run(self, parent: etree.Element, blocks: list[str]) -> bool | None:
         block = blocks.pop(0)
         match = self.pattern.match(block)
+        if match is None:  # test() said yes to this block; should it not match now, let another processor have it
+            blocks.insert(0, block)
+            return False
         box = etree.SubElement(parent, "div", {"class": "example", "role": "note"})
         paragraph = etree.SubElement(box, "p")
         label = etree.SubElement(paragraph, "span", {"class": "example-label"})
         label.text = match[1][0].upper() + match[1][1:]
         label.tail = " " + block[match.end():]
         self.state.count("examples")
+        return None
 
 
 class StructureProcessor(Treeprocessor):
@@ -209,12 +216,12 @@ class StructureProcessor(Treeprocessor):
         for quote in list(root.iter("blockquote")):
             first = quote[0] if len(quote) else None
             match = re.match(r"\s*\[!(\w+)\]\s*", first.text or "") if first is not None and first.tag == "p" else None
-            if match and match[1].lower() in ALERTS:
+            if first is not None and match and match[1].lower() in ALERTS:
                 kind = match[1].lower()
                 quote.tag = "div"
                 quote.set("class", f"callout callout-{kind}")
                 quote.set("role", "note")
-                first.text = first.text[match.end():]
+                first.text = (first.text or "")[match.end():]
                 title = etree.Element("p", {"class": "callout-title"})
                 title.text = str(words.get(kind, kind.title()))
                 quote.insert(0, title)
@@ -286,8 +293,9 @@ class StructureProcessor(Treeprocessor):
                 term.text, term.tail = el.text, None
                 for child in el:
                     term.append(child)
-                if el.get("id"):
-                    term.set("id", el.get("id"))
+                ident = el.get("id")
+                if ident:
+                    term.set("id", ident)
                 answer = etree.SubElement(faq, "dd")
                 self.state.count("faq")
             elif answer is not None:
@@ -315,8 +323,6 @@ class BlockIds(Treeprocessor):
         self.state = state
 
     def run(self, root: etree.Element) -> None:
-        from markdown.util import HTML_PLACEHOLDER_RE
-
         counter = 0
         self.state.ids.update(el.get("id") for el in root.iter() if el.get("id"))
         top = set(root)

@@ -7,6 +7,8 @@ import re
 import xml.etree.ElementTree as etree
 from xml.sax.saxutils import escape as escape_text
 
+import lxml.etree
+import lxml.html
 import markdown
 from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
@@ -64,7 +66,8 @@ class _Sanitiser(Postprocessor):
             clean = sanitise_html(raw)
             first = raw.strip().split("\n", 1)[0][:60]
             if _normalise(clean) != _normalise(raw):
-                self.state.warning(self._line(first), f"raw HTML {first[:40]!r} was sanitised (scripts, styles, frames, event handlers and unsafe links are removed)")
+                self.state.warning(self._line(first), f"raw HTML {first[:40]!r} was sanitised (scripts, styles, frames, "
+                                                      "event handlers and unsafe links are removed)")
             stash[index] = html_to_xhtml(clean, self.state, self._line(first) if clean.strip() else None)
         return text
 
@@ -95,9 +98,6 @@ def html_to_xhtml(html: str, state: ChapterState | None = None, line: int | None
 
     With a chapter `state`, ids get the chapter's prefix (as Markdown's do) and an id used twice
     in the chapter is dropped with a warning: a document may hold each id once."""
-    import lxml.etree
-    import lxml.html
-
     if not html.strip():
         return html
     parts = lxml.html.fragments_fromstring(html)
@@ -136,9 +136,7 @@ _NAMED_ENTITY = re.compile(r"&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)(\
 
 def xml_entities(html: str) -> str:
     """Named HTML entities (&nbsp;, &mdash;, …) -> characters; XML knows only five by name."""
-    import html as html_lib
-
-    def replace(match: re.Match) -> str:
+    def replace(match: re.Match[str]) -> str:
         char = html_lib.unescape(match[0])
         return escape_text(char) if char != match[0] else "&amp;" + match[1] + ";"
 
@@ -148,7 +146,7 @@ def xml_entities(html: str) -> str:
 _SMART_KEYS = ("left-double-quote", "right-double-quote", "left-single-quote", "right-single-quote")
 
 
-def convert(body: str, state: ChapterState, language: str, rel: str = "chapter") -> str:
+def convert(body: str, state: ChapterState, language: str) -> str:
     """Markdown text of one chapter -> XHTML-compatible HTML fragment (fills `state`)."""
     quotes = state.words.get("quotes", ("“", "”", "‘", "’"))
     md = markdown.Markdown(
@@ -157,7 +155,8 @@ def convert(body: str, state: ChapterState, language: str, rel: str = "chapter")
             "attr_list", "def_list", "abbr", "sane_lists", "fenced_code", "toc", "smarty", WorkbookExtension(state),
         ],
         extension_configs={
-            "smarty": {"substitutions": dict(zip(_SMART_KEYS, quotes))},
+            # A book's `words: quotes:` may hold other than four marks: smarty keeps its own for any missing.
+            "smarty": {"substitutions": dict(zip(_SMART_KEYS, quotes, strict=False))},
             "toc": {"permalink": False},
         },
         output_format="xhtml",

@@ -8,6 +8,7 @@ import unicodedata
 from pathlib import Path
 
 from ..errors import Diagnostic
+from ..files.assets import font_files
 from ..files.scripts import SCRIPT_LABELS, covered, script_of
 from ..model.manuscript import Manuscript
 
@@ -23,8 +24,6 @@ SHOWN = 12  # characters listed in one warning
 
 @functools.cache
 def _drawn(scripts: tuple[str, ...]) -> frozenset[int]:
-    from ..files.assets import font_files
-
     return covered(scripts, [font_files()["serif-400-normal"]])
 
 

@@ -5,7 +5,9 @@ fragments and the structure (prompts, headings, counts) the targets need.
 """
 from __future__ import annotations
 
+import functools
 import re
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,7 +46,7 @@ def build_manuscript(config: BookConfig, on_chapter: Callable[[int, int, str], N
     report = Report(config.warnings)
     chapters: list[Chapter] = []
     slugs: dict[str, str] = {}
-    for number, (path, yaml_line) in enumerate(zip(config.chapter_files, config.chapter_lines), start=1):
+    for number, path in enumerate(config.chapter_files, start=1):
         rel = path.relative_to(config.root).as_posix()
         chapter = read_chapter(config, path, rel, number, report)
         if on_chapter:
@@ -52,7 +54,8 @@ def build_manuscript(config: BookConfig, on_chapter: Callable[[int, int, str], N
         if chapter is None:
             continue
         if chapter.slug in slugs:
-            report.error(rel, 1, f"slug {chapter.slug!r} is also used by {slugs[chapter.slug]}; set a different `slug:` in the front matter")
+            report.error(rel, 1, f"slug {chapter.slug!r} is also used by {slugs[chapter.slug]}; "
+                                 "set a different `slug:` in the front matter")
             continue
         slugs[chapter.slug] = rel
         chapters.append(chapter)
@@ -90,9 +93,7 @@ def link_chapters(chapters: list[Chapter]) -> None:
     """Links between chapter files (`02-next.md#a-section`) -> in-book anchors (`#next--a-section`)."""
     by_file = {chapter.source.resolve(): chapter for chapter in chapters}
 
-    def replace(chapter: Chapter, match: re.Match) -> str:
-        import urllib.parse
-
+    def replace(chapter: Chapter, match: re.Match[str]) -> str:
         other = by_file.get((chapter.source.parent / urllib.parse.unquote(match[1])).resolve())
         if other is None:
             return match[0]  # `workbook check` reports it
@@ -106,7 +107,7 @@ def link_chapters(chapters: list[Chapter]) -> None:
 
     ids = {chapter.slug: {chapter.anchor, *re.findall(r' id="([^"]+)"', chapter.html)} for chapter in chapters}
     for chapter in chapters:
-        chapter.html = _FILE_HREF.sub(lambda m, c=chapter: replace(c, m), chapter.html)
+        chapter.html = _FILE_HREF.sub(functools.partial(replace, chapter), chapter.html)
 
 
 def split_front_matter(text: str) -> tuple[str | None, str, int]:
@@ -156,9 +157,9 @@ def _read_chapter(config: BookConfig, path: Path, rel: str, number: int, report:
     html = ""
     resource_problems: list[Diagnostic] = []
     if not state.report.errors:
-        html = convert(body, state, config.language, rel)
+        html = convert(body, state, config.language)
         # The security pass: attributes, URLs, pictures (decoded and size-checked), dead #links.
-        html, _secured, resource_problems = secure_fragment(
+        html, resource_problems = secure_fragment(
             html, file=rel, source=body, line_offset=offset, chapter_dir=path.parent, book_root=config.root,
             allow_remote=config.settings.allow_remote, own_ids=(f"chapter-{slug}", f"chapter-{slug}-title"))
     report.extend(state.report.diagnostics)

@@ -75,7 +75,8 @@ def overflow_warnings(manuscript: Manuscript, document: weasyprint.Document) -> 
                                                              or child.position_x + child.width > right):
                         text = child.text.replace("\u200b", "").strip()
                         file, line = _source_line(order, [text[:30], text[:12]])
-                        found.append(Diagnostic(file, line, f"a line runs {(child.position_x + child.width - right) * _PX_MM:.0f} mm "
+                        past = (child.position_x + child.width - right) * _PX_MM
+                        found.append(Diagnostic(file, line, f"a line runs {past:.0f} mm "
                                                 f"past the page's text at {_short(text)!r}: its end is cut off; add "
                                                 "spaces or break the text", "warning"))
                         break

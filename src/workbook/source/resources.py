@@ -73,20 +73,23 @@ def check_images(root: Path, rel: str, fragment: etree.Element | None, source: s
                 images.append(ImageRef(src, None, alt, line))
             continue
         if not (alt or "").strip():
-            report.warning(rel, line, f"image {src} has no alt text; describe it for readers who cannot see it: ![what it shows]({src})")
+            report.warning(rel, line, f"image {src} has no alt text; describe it for readers who cannot see it: "
+                                      f"![what it shows]({src})")
         if scheme == "data":
             continue
         path = image_path(src)
         problem = check_image_file(root, path) if path else "file not found"
         if problem:
             if validate:
-                report.error(rel, line, f"image {src}: {problem} (paths are relative to the book folder, e.g. images/photo.jpg)")
+                report.error(rel, line, f"image {src}: {problem} "
+                                        "(paths are relative to the book folder, e.g. images/photo.jpg)")
             continue
         images.append(ImageRef(src, path, alt, line))
     return images
 
 
-def check_links(rel: str, fragment: etree.Element | None, source: str, offset: int, report: Report) -> list[tuple[str, int | None]]:
+def check_links(rel: str, fragment: etree.Element | None, source: str, offset: int,
+                report: Report) -> list[tuple[str, int | None]]:
     """Links that lead nowhere in a book (relative paths such as /url) are warnings; returns the
     in-book links (#id) with their lines, for the book-wide check of their targets."""
     internal: list[tuple[str, int | None]] = []
@@ -94,11 +97,13 @@ def check_links(rel: str, fragment: etree.Element | None, source: str, offset: i
     if fragment is None:
         return internal
     for element in fragment.iter("a"):
-        if element.get("href") is None:
+        written = element.get("href")
+        if written is None:
             continue
-        href = element.get("href").strip()
+        href = written.strip()
         if not href:
-            report.warning(rel, locate("]()"), "a link has no address; write [text](https://…) (it is kept as plain text in the EPUB)")
+            report.warning(rel, locate("]()"), "a link has no address; write [text](https://…) "
+                                               "(it is kept as plain text in the EPUB)")
             continue
         scheme = urllib.parse.urlsplit(href).scheme.lower()
         if href.startswith("#"):
@@ -108,8 +113,8 @@ def check_links(rel: str, fragment: etree.Element | None, source: str, offset: i
             continue  # a link to another chapter: resolved by manuscript.link_chapters, checked by check.py
         elif scheme not in WEB_SCHEMES:
             report.warning(rel, locate(f"({href}", f"<{href}", f'"{href}"', href),
-                           f"link {href!r} leads nowhere in a book; use a full web address (https://…) or #a-section of this book "
-                           "(it is kept as plain text in the EPUB)")
+                           f"link {href!r} leads nowhere in a book; use a full web address (https://…) "
+                           "or #a-section of this book (it is kept as plain text in the EPUB)")
     return internal
 
 
@@ -124,7 +129,7 @@ def check_internal_links(chapters: list[tuple[str, str, str, list[tuple[str, int
             fragment = etree.fromstring(f"<div>{html}</div>")
         except etree.ParseError:
             continue
-        ids.update(el.get("id") for el in fragment.iter() if el.get("id"))
+        ids.update(ident for el in fragment.iter() if (ident := el.get("id")))
     for rel, _anchor, _html, links in chapters:
         for target, line in links:
             if target not in ids:

@@ -21,7 +21,6 @@ import nh3
 from ..errors import Diagnostic
 from ..files.bookfiles import BookFileProblem, check_picture
 from ..model.config import MAX_CHAPTER_BYTES
-from ..model.manuscript import ImageRef
 
 MAX_QUOTE_DEPTH = 20
 MAX_LIST_DEPTH = 20
@@ -185,17 +184,17 @@ def url_scheme(url: str) -> str:
 
 
 def secure_fragment(html: str, *, file: str, source: str, line_offset: int, chapter_dir: Path, book_root: Path,
-                    allow_remote: bool, own_ids: tuple[str, ...] = ()) -> tuple[str, list[ImageRef], list[Diagnostic]]:
-    """Check and clean the converted fragment of chapter `file`; returns (XHTML, images, problems)."""
+                    allow_remote: bool, own_ids: tuple[str, ...] = ()) -> tuple[str, list[Diagnostic]]:
+    """Check and clean the converted fragment of chapter `file`; returns (XHTML, problems)."""
     problems: list[Diagnostic] = []
-    images: list[ImageRef] = []
     if not html.strip():
-        return html, images, problems
+        return html, problems
     parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
         root = lxml.etree.fromstring(f"<div>{html}</div>".encode(), parser)
     except lxml.etree.XMLSyntaxError as exc:
-        return "", images, [Diagnostic(file, None, f"the chapter cannot be converted safely ({exc.msg}); check nesting and raw HTML")]
+        return "", [Diagnostic(file, None, f"the chapter cannot be converted safely ({exc.msg}); "
+                                           "check nesting and raw HTML")]
 
     def line_of(*needles: str) -> int | None:
         for needle in needles:
@@ -213,10 +212,10 @@ def secure_fragment(html: str, *, file: str, source: str, line_offset: int, chap
         for name in list(element.attrib):
             if element is root:
                 break
-            value = element.get(name)
+            value = element.attrib[name]
             allowed = (name in _GLOBAL_ATTRIBUTES or name in _TAG_ATTRIBUTES.get(element.tag, ())
                        or name.startswith(("data-", "aria-")) and not name.startswith("data-bookmark"))
-            if name == "style" and element.tag in ("td", "th") and _ALIGN_STYLE.match(value or ""):
+            if name == "style" and element.tag in ("td", "th") and _ALIGN_STYLE.match(value):
                 allowed = True
             if not allowed:
                 del element.attrib[name]
@@ -224,8 +223,8 @@ def secure_fragment(html: str, *, file: str, source: str, line_offset: int, chap
                                            f"attribute {name}={value[:40]!r} removed from <{element.tag}>; "
                                            "styles, event handlers and link relations are not allowed in chapters",
                                            "warning"))
-        if element.tag == "a" and element.get("href") is not None:
-            href = element.get("href")
+        href = element.get("href")
+        if element.tag == "a" and href is not None:
             scheme = url_scheme(href)
             if scheme and scheme not in _LINK_SCHEMES:
                 del element.attrib["href"]
@@ -233,9 +232,7 @@ def secure_fragment(html: str, *, file: str, source: str, line_offset: int, chap
                                            f"link to {href[:50]!r} removed; links may go to http(s), mailto or "
                                            "inside the book", "warning"))
         if element.tag == "img":
-            ref = _image(element, file, line_of, chapter_dir, book_root, allow_remote, problems)
-            if ref is not None and all(ref.src != known.src for known in images):
-                images.append(ref)
+            _secure_image(element, file, line_of, chapter_dir, book_root, allow_remote, problems)
     _fix_structure(root)
     ids = {element.get("id") for element in root.iter() if isinstance(element.tag, str) and element.get("id")}
     ids |= set(own_ids)
@@ -245,7 +242,7 @@ def secure_fragment(html: str, *, file: str, source: str, line_offset: int, chap
         # ones that lead nowhere in the whole book, and the EPUB turns those into plain text.
         if href.startswith("#") and href[1:] not in ids and "footnote-backref" in (element.get("class") or ""):
             _unwrap(element, keep_children=False)
-    return serialise_fragment(root), images, problems
+    return serialise_fragment(root), problems
 
 
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -319,28 +316,29 @@ def _unwrap(element, keep_children: bool = True) -> None:
         parent[index - 1].tail = (parent[index - 1].tail or "") + tail
 
 
-def _image(element, file: str, line_of: Callable[..., int | None], chapter_dir: Path, book_root: Path,
-           allow_remote: bool, problems: list[Diagnostic]) -> ImageRef | None:
+def _secure_image(element, file: str, line_of: Callable[..., int | None], chapter_dir: Path, book_root: Path,
+                  allow_remote: bool, problems: list[Diagnostic]) -> None:
+    """Check one <img> (a remote one only where allowed, a local one inside the book and readable by
+    Pillow) and point its src at the picture's path from the book's root; report what is wrong."""
     src = (element.get("src") or "").strip()
     line = line_of(src, src[:40])
     if not src:
         problems.append(Diagnostic(file, line, "image without a source; write ![description](images/file.png)"))
-        return None
+        return
     scheme = url_scheme(src)
     if scheme in ("http", "https"):
         if not allow_remote:
             problems.append(Diagnostic(file, line, f"image {src}: network access is off; save the picture in images/ "
                                                    "or set allow_remote: true in book.yaml"))
-            return None
-        return ImageRef(src, None, element.get("alt"), line)
+        return
     if scheme:
         problems.append(Diagnostic(file, line, f"image {src[:60]}: {scheme}: sources are not allowed; "
                                                "save the picture in images/ and use its path"))
-        return None
+        return
     relative = urllib.parse.unquote(urllib.parse.urlsplit(src).path)
     if not relative or relative.startswith("/"):
         problems.append(Diagnostic(file, line, f"image {src}: use a path inside the book such as images/photo.png"))
-        return None
+        return
     root = book_root.resolve()
     # The author's editor reads paths from the chapter's folder; the book's base is its root. Accept both.
     candidates = [(chapter_dir / relative).resolve(), (book_root / relative).resolve()]
@@ -349,17 +347,16 @@ def _image(element, file: str, line_of: Callable[..., int | None], chapter_dir: 
         outside = any(not c.is_relative_to(root) for c in candidates)
         reason = "is outside the book folder; pictures must live inside it" if outside else "not found"
         problems.append(Diagnostic(file, line, f"image {src}: {reason}"))
-        return None
+        return
     try:
         check_picture(path)
     except BookFileProblem as exc:
         problems.append(Diagnostic(file, line, f"image {src} {exc}"))
-        return None
+        return
     canonical = path.relative_to(root).as_posix()
     element.set("src", urllib.parse.quote(canonical))
     if element.get("alt") is None:
         element.set("alt", "")
-    return ImageRef(urllib.parse.quote(canonical), canonical, element.get("alt"), line)
 
 
 # The author's raw HTML in a chapter (<b>, <div>, …): what nh3 keeps of it before the fragment is
