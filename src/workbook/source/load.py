@@ -17,8 +17,8 @@ from ..errors import Diagnostic, ManuscriptError, Report
 from ..files.textfile import read_chapter_text
 from ..files.yamlsource import YamlProblem, load_with_lines
 from ..model.config import MAX_CHAPTER_BYTES, BookConfig, load_config, slugify
-from ..model.schema import FrontMatter, validate_yaml
 from ..model.manuscript import Chapter, Manuscript
+from ..model.schema import FrontMatter, validate_yaml
 from .context import attach_prompt_context
 from .conventions import ChapterState
 from .convert import _collect_headings, _parse_fragment, convert
