@@ -14,7 +14,6 @@ from weasyprint.text.fonts import FontConfiguration
 from ..errors import Diagnostic, OutputError
 from ..model.manuscript import Manuscript
 from ..render.fetcher import BookFetchError, SafeFetcher
-from ..render.templates import book_date
 from ..source.glyphs import fold_notdef
 from ..source.overflow import overflow_warnings
 
@@ -81,14 +80,6 @@ def refuse_attachment_links(document: weasyprint.HTML) -> list[Diagnostic]:
                                        "a file in the PDF; list files to attach under attachments: in book.yaml"))
             del element.attrib["rel"]
     return problems
-
-
-def declared_attachments(manuscript: Manuscript, fetcher: SafeFetcher) -> list[weasyprint.Attachment]:
-    """The files book.yaml lists under `attachments:`, fetched through the same checks, dated reproducibly."""
-    when = book_date(manuscript).replace(tzinfo=None)
-    return [weasyprint.Attachment(url=path.as_uri(), url_fetcher=fetcher, name=path.name, created=when, modified=when)
-            for path in manuscript.config.attachment_files]
-
 
 
 def _problems(manuscript: Manuscript, fetcher: SafeFetcher, records: list[logging.LogRecord]) -> None:
@@ -168,27 +159,26 @@ class Typesetter:
         _overflows(manuscript, document)
         return document
 
-    def pdf(self, document: weasyprint.Document, *, forms: bool = False, attachments: bool = False) -> bytes:
+    def pdf(self, document: weasyprint.Document, *, forms: bool = False) -> bytes:
         """The PDF bytes of a laid-out document (reproducible: fixed identifier, dates from the book).
 
-        `forms=True` turns `appearance: auto` form elements into AcroForm fields; `attachments=True`
-        embeds the files book.yaml declares (the reader's PDF does; covers and previews don't).
+        `forms=True` turns `appearance: auto` form elements into AcroForm fields. (The files book.yaml
+        attaches are added to the reader's PDF after joining: layout/derive.py.)
         """
         manuscript, fetcher = self.manuscript, self.fetcher
         with weasyprint_log() as log:
             try:
                 pdf = document.write_pdf(pdf_identifier=manuscript.config.identifier.encode(), uncompressed_pdf=False,
-                                         finisher=_full_bleed_box, pdf_forms=forms,
-                                         attachments=declared_attachments(manuscript, fetcher) if attachments else None)
+                                         finisher=_full_bleed_box, pdf_forms=forms)
             except BookFetchError as exc:
                 file, line = locate(manuscript, exc.url)
                 raise OutputError([Diagnostic(file, line, f"{exc.url}: {exc.reason}")]) from None
         _problems(manuscript, fetcher, log.records)
         return pdf
 
-    def html_to_pdf(self, html: str, *, forms: bool = False, attachments: bool = False) -> bytes:
+    def html_to_pdf(self, html: str, *, forms: bool = False) -> bytes:
         """Lay out `html` and write it as PDF bytes."""
-        return self.pdf(self.document(html), forms=forms, attachments=attachments)
+        return self.pdf(self.document(html), forms=forms)
 
 
 def _full_bleed_box(document: weasyprint.Document, pdf) -> None:
@@ -204,7 +194,7 @@ def html_to_document(manuscript: Manuscript, html: str, fetcher: SafeFetcher | N
     return Typesetter(manuscript, fetcher).document(html)
 
 
-def html_to_pdf(manuscript: Manuscript, html: str, fetcher: SafeFetcher | None = None, *, forms: bool = False,
-                attachments: bool = False) -> bytes:
+def html_to_pdf(manuscript: Manuscript, html: str, fetcher: SafeFetcher | None = None, *,
+                forms: bool = False) -> bytes:
     """Lay out one document on its own and write it as PDF bytes."""
-    return Typesetter(manuscript, fetcher).html_to_pdf(html, forms=forms, attachments=attachments)
+    return Typesetter(manuscript, fetcher).html_to_pdf(html, forms=forms)

@@ -178,7 +178,7 @@ def init_worker(manuscript: Manuscript, exclude: list[Path], parent: int | None 
 
 
 def lay_out_part(html: str, css: list[str], start: Start, fill_ids: list[str], pitch: float,
-                 extra_hint: dict[str, int], need: Need, attachments: bool, numbered: bool = False,
+                 extra_hint: dict[str, int], need: Need, numbered: bool = False,
                  typesetter: Typesetter | None = None, known_fonts: set[str] | None = None) -> PartResult:
     """Lay one part out (with the fill passes), read where its ids land, and write its PDF if needed.
 
@@ -196,7 +196,7 @@ def lay_out_part(html: str, css: list[str], start: Start, fill_ids: list[str], p
     fonts: dict[str, str] = {}
     files: dict[str, bytes] = {}
     if need == "pdf":
-        pdf = typesetter.pdf(document, attachments=attachments)
+        pdf = typesetter.pdf(document)
         fonts, files = part_fonts(document, known)
         if known_fonts is None:
             known.update(files)

@@ -218,15 +218,14 @@ class Scheduler:
 
     # doing it
     def _submit_args(self, edition: Edition, index: int, start: Start, toc: dict | None
-                     ) -> tuple[str, list[str], Start, list[str], float, dict[str, int], Need, bool, bool]:
+                     ) -> tuple[str, list[str], Start, list[str], float, dict[str, int], Need, bool]:
         part = edition.parts[index]
         pitch = self.renderer.geometry(edition.name).line_pitch_px
-        attachments = part.front and edition.name == "screen"
         hint = dict(edition.fill_hints[index])
         for ident in part.fill_ids:  # every notes page has the same room: what one needed, the others will
             if ident.startswith("notes-") and ident not in hint and edition.notes_lines is not None:
                 hint[ident] = edition.notes_lines
-        return (*part_html(part, start, toc), start, part.fill_ids, pitch, hint, edition.need, attachments,
+        return (*part_html(part, start, toc), start, part.fill_ids, pitch, hint, edition.need,
                 not part.front)
 
     def _cached(self, edition: Edition, index: int, start: Start, toc: dict | None) -> PartResult | None:
