@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import http.server
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import pikepdf
 import pytest
 
 import workbook
-from helpers import ROOTS
+from helpers import REPO, ROOTS
 
 PYTHON = sys.executable
 
@@ -118,6 +119,23 @@ def test_two_builds_are_byte_identical_and_dated_from_source_date_epoch(tmp_path
         assert str(pdf.docinfo["/ModDate"]).startswith("D:20260101000000")
         ids = [bytes(i) for i in pdf.trailer.ID]
     assert ids[0] == b"urn:uuid:0b1f8a52-3c1e-4e43-9a0e-1d2f3c4b5a69"  # the book's identifier, not a random value
+
+
+@pytest.mark.build
+@pytest.mark.slow
+def test_builds_in_processes_with_different_hash_seeds_are_byte_identical(tmp_path, books):
+    """Python orders sets and some dicts by a per-process hash seed: nothing in the output may follow it
+    (the joined PDF's fonts once did, in the order the cover page listed them)."""
+    book = books("book")
+    digests = []
+    for seed in ("1", "2", "3"):
+        out = tmp_path / f"dist-{seed}"
+        env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "PYTHONHASHSEED": seed, "WORKBOOK_JOBS": "2"}
+        subprocess.run([sys.executable, "-m", "workbook", "build", str(book), "-o", str(out), "-f", "pdf,print,epub", "-q"],
+                       env=env, check=True, timeout=300)
+        digests.append({p.name: sha(p) for p in sorted(out.iterdir())})
+        shutil.rmtree(tmp_path / ".workbook-cache", ignore_errors=True)  # every build cold
+    assert digests[0] == digests[1] == digests[2]
 
 
 @pytest.mark.build

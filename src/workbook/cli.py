@@ -6,21 +6,12 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from . import __version__
 from .author.new import new_book, scaffold_languages
 from .author.preview import parse_pages
 from .author.preview import preview as preview_pages
 from .author.progress import BuildReporter
-from .author.watch import serve_and_watch
 from .build import build as build_book
 from .build import parse_formats
 from .errors import Diagnostic, WorkbookError, escape_controls
@@ -31,7 +22,6 @@ from .model.config import FormatName, page_size_mm
 from .model.pages import EDITIONS, EditionName
 from .source.check import check_book
 from .source.load import load_book
-from .targets.clients import build_client_worksheets
 from .targets.worksheets import ChapterChoiceError, WorksheetOptions, render_worksheets
 
 
@@ -143,6 +133,9 @@ def check_command(book: Path, strict: bool) -> None:
 @click.option("-f", "--formats", callback=_formats, help="What to rebuild on change (default: pdf,epub).")
 def watch_command(book: Path, out_dir: Path | None, port: int, formats: list[FormatName] | None) -> None:
     """Rebuild BOOK on every change and serve a live preview on http://127.0.0.1:PORT."""
+    # deferred: the preview server and watchfiles (with anyio) load only for `workbook watch`
+    from .author.watch import serve_and_watch
+
     serve_and_watch(book, out_dir, port, formats)
 
 
@@ -194,6 +187,12 @@ def worksheets(book: Path, out_dir: Path | None, chapters: tuple[str, ...], fill
 
 
 def _client_worksheets(book: Path, clients_csv: Path, out_dir: Path | None, options, jobs: int | None, quiet: bool) -> None:
+    # deferred: rich's bars and the clients' process pool load only for `worksheets --clients`
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .targets.clients import build_client_worksheets
+
 
     console = Console(stderr=True)
     with Progress(TextColumn("worksheets"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

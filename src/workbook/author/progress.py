@@ -5,14 +5,6 @@ import sys
 from typing import IO, Any
 
 import click
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 
 class BuildReporter:
@@ -28,6 +20,10 @@ class BuildReporter:
 
     def __enter__(self) -> BuildReporter:
         if self.fancy:
+            # deferred: rich's bars load only on a terminal (a quiet build, CI or a pipe never needs them)
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
             self._progress = Progress(
                 TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
                 TextColumn("{task.fields[label]}"), TimeElapsedColumn(),

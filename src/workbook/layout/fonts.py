@@ -201,14 +201,17 @@ class FontJoiner:
 
     def put_back(self, pdf: pikepdf.Pdf) -> None:
         """Cut one subset per font file, make the fonts in the joined PDF and point every placeholder at its font."""
+        # In BaseFont order, never in the order the parts listed their fonts: WeasyPrint's order follows
+        # the process's hash seed, and the joined PDF's objects must not (the same book, the same bytes).
+        joined_fonts = [self.fonts[name] for name in sorted(self.fonts)]
         glyphs: dict[str, set[int]] = {}
-        for joined in self.fonts.values():
+        for joined in joined_fonts:
             glyphs.setdefault(joined.key, set()).update(joined.glyphs())
         programs = {}
-        for key, used in glyphs.items():
+        for key, used in sorted(glyphs.items()):
             data = subset(self.files[key], int(key.rsplit(":", 1)[1]), used)
             programs[key] = pdf.make_stream(data, Length1=len(data))
-        for joined in self.fonts.values():
+        for joined in joined_fonts:
             template = joined.template
             font = template if template.is_owned_by(pdf) else pdf.copy_foreign(template)
             descendant = font.DescendantFonts[0]

@@ -11,16 +11,6 @@ from __future__ import annotations
 import io
 import re
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (
-    ArrayObject,
-    BooleanObject,
-    DictionaryObject,
-    NameObject,
-    NumberObject,
-    TextStringObject,
-)
-
 PRINT_FLAG = 1 << 2        # annotation flag 3: print the annotation
 HIDDEN_FLAGS = (1 << 1) | (1 << 5)  # Hidden, NoView
 MULTILINE = 1 << 12        # text field flag 13
@@ -28,6 +18,10 @@ MULTILINE = 1 << 12        # text field flag 13
 
 def finish_form(pdf: bytes) -> bytes:
     """Merge same-named fields into one parent with widget kids; make every widget printable."""
+    # deferred: pypdf (and the cryptography it loads, ~25 MB) is needed only for fillable worksheets
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, BooleanObject, DictionaryObject, NameObject, NumberObject, TextStringObject
+
     reader = PdfReader(io.BytesIO(pdf))
     writer = PdfWriter(clone_from=reader)
     root = writer._root_object
