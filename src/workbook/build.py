@@ -12,7 +12,7 @@ from .files.output import clean_stale_temps, output_folder, write_bytes
 from .layout.editions import lay_out
 from .layout.join import release_memory
 from .layout.session import BuildSession, Need
-from .model.config import FORMATS, FormatName
+from .model.config import FormatName, parse_formats
 from .model.manuscript import Manuscript
 from .source.check import check_manuscript
 from .source.load import load_book
@@ -32,18 +32,6 @@ class BuildResult:
     parts: int = 0  # parts of the PDF editions (front matter, chapters) this build needed
     layouts: int = 0  # layouts of parts it made (a part whose start moved is laid out again)
     cached: int = 0  # parts it took from .workbook-cache/
-
-
-def parse_formats(value: str | Iterable[str] | None, default: Iterable[FormatName] = FORMATS) -> list[FormatName]:
-    """'pdf,epub' or ['pdf'] -> a checked, ordered list of formats."""
-    if value is None:
-        return [f for f in FORMATS if f in set(default)]
-    items = value.split(",") if isinstance(value, str) else list(value)
-    formats = [item.strip().lower() for item in items if item.strip()]
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown or not formats:
-        raise ValueError(f"unknown format {unknown[0]!r}; choose from {', '.join(FORMATS)}" if unknown else "no format given")
-    return [f for f in FORMATS if f in formats]
 
 
 def check_inputs(manuscript: Manuscript, out_dir: Path) -> None:

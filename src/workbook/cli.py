@@ -13,12 +13,11 @@ from .author.preview import parse_pages
 from .author.preview import preview as preview_pages
 from .author.progress import BuildReporter
 from .build import build as build_book
-from .build import parse_formats
 from .errors import Diagnostic, WorkbookError, escape_controls
 from .files.output import output_folder, write_bytes
 from .importers.articles import import_articles
 from .layout.session import BuildSession
-from .model.config import FormatName, page_size_mm
+from .model.config import FormatName, page_size_mm, parse_formats
 from .model.pages import EDITIONS, EditionName
 from .source.check import check_book
 from .source.load import load_book

@@ -15,7 +15,7 @@ from ..errors import Diagnostic, OutputError
 from ..model.manuscript import Manuscript
 from ..render.fetcher import BookFetchError, SafeFetcher
 from ..source.glyphs import fold_notdef
-from ..source.overflow import overflow_warnings
+from .overflow import overflow_warnings
 
 
 class _Collector(logging.Handler):

@@ -5,6 +5,7 @@ import datetime as dt
 import re
 import unicodedata
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
@@ -151,6 +152,18 @@ class Settings(BaseModel):
         if unknown:
             raise ValueError(f"unknown word {unknown[0]!r}; known: {', '.join(sorted(known_words()))}")
         return value
+
+
+def parse_formats(value: str | Iterable[str] | None, default: Iterable[FormatName] = FORMATS) -> list[FormatName]:
+    """'pdf,epub' or ['pdf'] -> a checked, ordered list of formats."""
+    if value is None:
+        return [f for f in FORMATS if f in set(default)]
+    items = value.split(",") if isinstance(value, str) else list(value)
+    formats = [item.strip().lower() for item in items if item.strip()]
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise ValueError(f"unknown format {unknown[0]!r}; choose from {', '.join(FORMATS)}" if unknown else "no format given")
+    return [f for f in FORMATS if f in formats]
 
 
 def page_size_mm(value: str) -> tuple[float, float]:
