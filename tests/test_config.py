@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import pytest
 
+import workbook
 from workbook import ConfigError, load_config
+from workbook.cache.store import CACHE_NAME, Cache
+from workbook.model.config import parse_formats
 
 GOOD = """\
 title: A Book
@@ -93,3 +96,55 @@ def test_locale_words_can_be_overridden(books):
     with pytest.raises(ConfigError) as exc:
         load_config(books.write(ONE, yaml=GOOD + "words:\n  nonsense: x\n", under=""))
     assert messages(exc)[0].startswith("book.yaml:6: error: words: unknown word 'nonsense'")
+
+
+def test_page_size_override_does_not_hide_a_bad_page_size_in_book_yaml(books):
+    book = books("mini")
+    config = (book / "book.yaml").read_text(encoding="utf-8")
+    (book / "book.yaml").write_text(config.replace("page_size: A4", "page_size: B7"), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(book, page_size="A5")
+    assert any(d.message.startswith("page_size: must be A4, A5") and d.line for d in caught.value.diagnostics)
+
+
+def test_page_size_override_replaces_book_yaml_and_a_bad_one_is_named(books):
+    book = books("mini")
+    assert load_config(book, page_size="A4").page_size_mm == (210.0, 297.0)
+    with pytest.raises(ConfigError) as caught:
+        load_config(book, page_size="B7")
+    assert [str(d) for d in caught.value.diagnostics if d.file == "--page-size"] == [
+        "--page-size: error: 'B7': must be A4, A5, Letter, 6x9in or 'WIDTHmm HEIGHTmm'"]
+
+
+def test_formats_from_book_yaml_keep_their_order_each_once():
+    assert parse_formats(None, ["worksheets", "epub", "worksheets"]) == ["worksheets", "epub"]
+    assert parse_formats("epub, pdf") == ["pdf", "epub"]
+
+
+def test_chapters_converted_once_serve_every_page_size(tmp_path, books):
+    book = books("mini")
+    cache = Cache(tmp_path / CACHE_NAME)
+    workbook.load_book(book, cache=cache)
+    entries = sorted((tmp_path / CACHE_NAME / "chapters").iterdir())
+    workbook.load_book(book, cache=cache, page_size="A5")  # mini is A4
+    assert sorted((tmp_path / CACHE_NAME / "chapters").iterdir()) == entries
+
+
+def test_the_cache_key_is_made_without_installed_metadata(monkeypatch):
+    from importlib import metadata
+
+    from workbook.cache import store
+
+    real = metadata.version
+
+    def missing(name: str) -> str:
+        if name == "workbook":
+            raise metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(metadata, "version", missing)
+    store.code_fingerprint.cache_clear()
+    try:
+        assert len(store.code_fingerprint()) == 64
+    finally:
+        store.code_fingerprint.cache_clear()

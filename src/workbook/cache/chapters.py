@@ -64,7 +64,9 @@ def chapter_reader(config: BookConfig, cache: Cache | None, read: Callable) -> C
     if cache is None or cache.folder is None:
         return read
     common = hashlib.sha256("\0".join([
-        code_fingerprint(), config.settings.model_dump_json(), json.dumps(config.words, sort_keys=True, default=str),
+        # a chapter is converted the same at any page size: --page-size reuses the entries of book.yaml's
+        code_fingerprint(), config.settings.model_dump_json(exclude={"page_size"}),
+        json.dumps(config.words, sort_keys=True, default=str),
         str(config.root), book_fingerprint(config)]).encode()).hexdigest()
 
     def cached(config: BookConfig, path: Path, rel: str, number: int, report: Report):

@@ -31,7 +31,11 @@ def code_fingerprint() -> str:
     """What the cache's entries were made by: workbook's own code (every module's bytes) and the versions
     of the libraries that shape its output. An upgrade of either makes every entry new, so nothing
     converted or laid out by older code (with older checks) is taken from the cache."""
-    digest = hashlib.sha256(metadata.version("workbook").encode())
+    try:
+        version = metadata.version("workbook")
+    except metadata.PackageNotFoundError:  # run from a source folder that was never installed: the code's bytes still count
+        version = "-"
+    digest = hashlib.sha256(version.encode())
     package = Path(__file__).resolve().parent.parent
     for path in sorted(package.rglob("*.py")):
         digest.update(b"\0" + path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())

@@ -157,7 +157,7 @@ class Settings(BaseModel):
 def parse_formats(value: str | Iterable[str] | None, default: Iterable[FormatName] = FORMATS) -> list[FormatName]:
     """'pdf,epub' or ['pdf'] -> a checked, ordered list of formats."""
     if value is None:
-        return [f for f in FORMATS if f in set(default)]
+        return list(dict.fromkeys(default))  # book.yaml's order, each format once
     items = value.split(",") if isinstance(value, str) else list(value)
     formats = [item.strip().lower() for item in items if item.strip()]
     unknown = [f for f in formats if f not in FORMATS]
@@ -311,13 +311,14 @@ def load_config(book_dir: str | Path, *, page_size: str | None = None) -> BookCo
         raise ConfigError([Diagnostic(CONFIG_NAME, 1, "must be a mapping of settings (key: value), starting with title:")])
 
     data: dict[str, object] = {str(k): v for k, v in loaded.items()}
+    settings = validate_yaml(Settings, data, lines, CONFIG_NAME, report)  # book.yaml as written, override or not
     if page_size:
         try:
             page_size_mm(page_size)
-            data["page_size"] = page_size
+            if settings is not None:
+                settings = settings.model_copy(update={"page_size": page_size})
         except ValueError as exc:
             report.error("--page-size", None, f"{page_size!r}: {exc}")
-    settings = validate_yaml(Settings, data, lines, CONFIG_NAME, report)
     if report.errors or settings is None:
         raise ConfigError(report.errors + report.warnings)
 

@@ -201,19 +201,22 @@ def parse_clients(data: bytes, label: str, manuscript: Manuscript) -> list[Clien
 _WORKER: dict[str, BuildSession] = {}
 
 
-def _init_worker(book_dir: str) -> None:
-    """Load the book once per worker process."""
-    _WORKER["session"] = BuildSession.start(load_book(book_dir))
+def _init_worker(book_dir: str, out_dir: str) -> None:
+    """Load the book once per worker process (the output folder is never read from, as in a build)."""
+    _WORKER["session"] = BuildSession.start(load_book(book_dir), Path(out_dir))
 
 
-def _render_one(options: WorksheetOptions) -> tuple[bytes, int, int]:
-    """Render one client's worksheets in a worker process; return (the PDF, pid, peak RSS in kB)."""
+def _render_one(options: WorksheetOptions) -> tuple[bytes, int, int, list[Diagnostic]]:
+    """Render one client's worksheets in a worker process; return (the PDF, pid, peak RSS in kB, the
+    warnings rendering gave)."""
     return _render_with(_WORKER["session"], options)
 
 
-def _render_with(session: BuildSession, options: WorksheetOptions) -> tuple[bytes, int, int]:
+def _render_with(session: BuildSession, options: WorksheetOptions) -> tuple[bytes, int, int, list[Diagnostic]]:
+    before = len(session.manuscript.warnings)
     pdf = render_worksheets(session, options)
-    return pdf, os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return pdf, os.getpid(), peak, session.manuscript.warnings[before:]
 
 
 @dataclass
@@ -302,8 +305,11 @@ def _render_all(book_dir: Path, manuscript: Manuscript, clients: list[Client], b
     peaks: dict[int, int] = {}
     done: list[tuple[Client, int, int]] = []  # client, offset and length in staging
 
-    def finished(client: Client, pdf: bytes, pid: int, peak: int) -> None:
+    warnings = list(manuscript.warnings)
+
+    def finished(client: Client, pdf: bytes, pid: int, peak: int, found: list[Diagnostic]) -> None:
         peaks[pid] = max(peaks.get(pid, 0), peak)
+        warnings.extend(w for w in found if w not in warnings)  # a worker's warnings, each once
         offset = staging.seek(0, os.SEEK_END)
         staging.write(pdf)
         done.append((client, offset, len(pdf)))
@@ -311,11 +317,12 @@ def _render_all(book_dir: Path, manuscript: Manuscript, clients: list[Client], b
             on_progress(client)
 
     if workers == 1:
-        session = BuildSession.start(manuscript)
+        session = BuildSession.start(manuscript, folder.parent)
         for client, options in jobs:
             finished(client, *_render_with(session, options))
     else:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(str(book_dir),)) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                                 initargs=(str(book_dir), str(folder.parent))) as pool:
             futures = {pool.submit(_render_one, options): client for client, options in jobs}
             try:
                 for future in as_completed(futures):
@@ -327,4 +334,4 @@ def _render_all(book_dir: Path, manuscript: Manuscript, clients: list[Client], b
     for client, offset, length in sorted(done, key=lambda item: item[0].line):
         staging.seek(offset)
         outputs.append(write_bytes(folder / client.filename, staging.read(length)))
-    return ClientsResult(outputs, manuscript.warnings, workers, peaks)
+    return ClientsResult(outputs, warnings, workers, peaks)
