@@ -63,16 +63,6 @@ def write_bytes(target: Path, data: bytes) -> Path:
     return target
 
 
-def commit_temp(temp: Path, target: Path) -> Path:
-    """Rename a finished temp file (written beside `target`) onto `target`, with the user's umask."""
-    try:
-        os.chmod(temp, 0o666 & ~_umask())
-        os.replace(temp, target)
-    except OSError as exc:
-        raise OutputError([Diagnostic(str(target), None, f"cannot write: {exc.strerror or exc}")]) from None
-    return target
-
-
 def _link_fd(fd: int, path: Path) -> bool:
     """Give an O_TMPFILE file a name: linkat(AT_EMPTY_PATH), else via /proc/self/fd."""
     try:

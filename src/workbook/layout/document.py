@@ -187,14 +187,3 @@ def _full_bleed_box(document: weasyprint.Document, pdf) -> None:
     for obj in pdf.objects:
         if isinstance(obj, dict) and obj.get("Type") == "/Page" and "MediaBox" in obj and "BleedBox" in obj:
             obj["BleedBox"] = obj["MediaBox"]
-
-
-def html_to_document(manuscript: Manuscript, html: str, fetcher: SafeFetcher | None = None) -> weasyprint.Document:
-    """Lay out one document on its own (a fresh Typesetter: nothing shared with other documents)."""
-    return Typesetter(manuscript, fetcher).document(html)
-
-
-def html_to_pdf(manuscript: Manuscript, html: str, fetcher: SafeFetcher | None = None, *,
-                forms: bool = False) -> bytes:
-    """Lay out one document on its own and write it as PDF bytes."""
-    return Typesetter(manuscript, fetcher).html_to_pdf(html, forms=forms)

@@ -6,7 +6,7 @@ about a build is kept anywhere else, so two builds in one process never see each
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import weasyprint
@@ -58,7 +58,6 @@ class BuildSession:
     jobs: int | None = None  # processes that lay out parts (None: one per core, or WORKBOOK_JOBS)
     laid_out: LaidOut | None = None  # the book's parts, once laid out (editions.lay_out)
     document: weasyprint.Document | None = None  # the book as one document (its own pdf.html, or a reference)
-    counts: dict[str, int] = field(default_factory=dict)  # parts, layouts made, parts from the cache
 
     @classmethod
     def start(cls, manuscript: Manuscript, out_dir: Path | None = None, cache: Cache | None = None,

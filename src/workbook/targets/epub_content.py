@@ -64,11 +64,6 @@ def parse(file_name: str, data: bytes) -> Content:
     return Content(file_name, root)
 
 
-def package_name(path: str) -> str:
-    """A book-relative picture path -> a file name safe in the package (no spaces or odd characters)."""
-    return re.sub(r"[^A-Za-z0-9._/-]", "_", path)
-
-
 def relink_images(content: Content, names: dict[str, str]) -> None:
     """Point every <img> at its file in the package (`names`: book path -> package path)."""
     for img in content.root.iter(f"{X}img"):
