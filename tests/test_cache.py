@@ -27,7 +27,7 @@ def mini_epubs(tmp_path_factory) -> dict:
     result["entries"] = sorted(p.parent.name for p in cache.rglob("*") if p.is_file())
     result["warm"] = (workbook.build(book, tmp / "dist", ["epub"]), _epub(tmp / "dist"))[1]
     for entry in cache.rglob("*"):
-        if entry.is_file() and entry.parent.name in ("pages", "parts", "hints", "cover"):
+        if entry.is_file() and entry.parent.name in ("pages", "parts", "cover"):
             entry.write_bytes(b'\0\0\0\x10{"anchors": {"x"' if entry.parent.name != "cover" else b"\x89PNG broken")
     result["corrupt"] = (workbook.build(book, tmp / "dist", ["epub"]), _epub(tmp / "dist"))[1]
     result["repaired"] = {p.parent.name: Cache(cache).read(p.parent.name, p.name) for p in cache.rglob("*")
@@ -42,7 +42,7 @@ def mini_epubs(tmp_path_factory) -> dict:
 
 @pytest.mark.build
 def test_cache_lives_beside_the_output_folder(mini_epubs):
-    assert set(mini_epubs["entries"]) == {"chapters", "cover", "pages", "parts", "hints"}
+    assert set(mini_epubs["entries"]) == {"chapters", "cover", "pages", "parts"}
     assert not any(name.startswith(".workbook") for name in mini_epubs["dist_names"])
 
 

@@ -1,11 +1,15 @@
-"""Where fill blocks landed on their pages in, writing lines to add or take back out (free_lines); HTML with them added (add_lines)."""
+"""Where fill blocks landed on their pages in, writing lines that still fit (free_lines); a filled page against a layout of its lines."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pypdfium2
 import pytest
 
-from workbook.layout.fill import add_lines, free_lines
+import workbook
+from helpers import chapter
+from workbook.layout.fill import fill_targets, free_lines, lay_out_filled
+from workbook.layout.session import BuildSession
 
 PITCH = 20.0  # px between writing lines
 TOP, HEIGHT = 50.0, 700.0  # the page's content box: its foot is at 750
@@ -96,32 +100,52 @@ def test_ids_not_asked_for_or_not_laid_out_are_left_out():
     assert free_lines(document, [], PITCH) == {}
 
 
-# -- add_lines -------------------------------------------------------------------------------------------------
+# -- filling a laid-out page draws what laying those lines out draws --------------------------------------------
 
 LINE = '<div class="line"></div>'
 
 
-def prompt(ident: str, lines: int) -> str:
-    return f'<div class="prompt" id="{ident}"><p>Why?</p>{LINE * lines}</div>'
+def with_lines(html: str, extra: dict[str, int]) -> str:
+    """The HTML with `extra[id]` more writing lines in the block with that id (after its first line)."""
+    for ident, count in extra.items():
+        at = html.find(f'id="{ident}"')
+        line = html.find(LINE, at)
+        assert at >= 0 and line >= 0, ident
+        html = html[:line] + LINE * count + html[line:]
+    return html
 
 
-def test_lines_go_into_the_block_with_that_id_only():
-    html = prompt("one-1", 2) + prompt("one-2", 1) + prompt("one-3", 3)
-    assert add_lines(html, {"one-2": 4}) == prompt("one-1", 2) + prompt("one-2", 5) + prompt("one-3", 3)
+def pixels(pdf: bytes) -> list[bytes]:
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return [page.render(scale=1.5).to_pil().tobytes() for page in document]
+    finally:
+        document.close()
 
 
-def test_an_id_that_begins_another_is_not_mistaken_for_it():
-    html = prompt("one-10", 1) + prompt("one-1", 1)
-    assert add_lines(html, {"one-1": 2}) == prompt("one-10", 1) + prompt("one-1", 3)
+@pytest.mark.build
+@pytest.mark.parametrize("root, page_size", [("typo", "6x9in"), ("typo", "A4"), ("linked", "A5")])
+def test_lines_added_to_the_laid_out_page_draw_what_laying_them_out_draws(books, root, page_size):
+    session = BuildSession.start(workbook.load_book(books(root), page_size=page_size))
+    html, ids = session.renderer.pdf_html(), fill_targets(session.manuscript)
+    filled, extra = lay_out_filled(session.typesetter, html, ids)
+    assert ids and extra and set(extra) <= set(ids)
+    reference = session.typesetter.document(with_lines(html, extra))
+    assert free_lines(reference, ids, session.renderer.geometry().line_pitch_px) == {i: 0 for i in ids}
+    assert len(filled.pages) == len(reference.pages)
+    for ours, theirs in zip(filled.pages, reference.pages, strict=True):
+        assert ours.anchors.keys() == theirs.anchors.keys()
+        for name, box in ours.anchors.items():
+            assert box == pytest.approx(theirs.anchors[name], abs=1e-6), name
+    assert pixels(session.typesetter.pdf(filled)) == pixels(session.typesetter.pdf(reference))
 
 
-def test_lines_for_several_blocks_at_once():
-    html = "<h1>One</h1>" + prompt("one-1", 1) + "<p>Text.</p>" + prompt("notes-one", 1)
-    assert add_lines(html, {"notes-one": 30, "one-1": 2}) == (
-        "<h1>One</h1>" + prompt("one-1", 3) + "<p>Text.</p>" + prompt("notes-one", 31))
-
-
-@pytest.mark.parametrize("extra", [{"one-1": 0}, {"one-1": -2}, {"gone": 3}, {}])
-def test_no_lines_none_taken_and_unknown_ids_leave_the_html_as_it_is(extra):
-    html = prompt("one-1", 2)
-    assert add_lines(html, extra) == html
+@pytest.mark.build
+def test_a_block_that_runs_onto_a_further_page_keeps_its_own_lines(books):
+    question = " ".join(["Wat zou je doen als niemand je zag, en wat houdt je nu tegen?"] * 60)
+    book = books.write({"one.md": chapter(f"Text.\n\n💡 {question} {{fill=page}}")}, extra="page_size: 105mm 148mm\n")
+    session = BuildSession.start(workbook.load_book(book))
+    ids = fill_targets(session.manuscript)
+    document, extra = lay_out_filled(session.typesetter, session.renderer.pdf_html(), ids)
+    assert sum(1 for page in document.pages if ids[0] in page.anchors) > 1
+    assert extra == {}

@@ -182,7 +182,7 @@ def test_corrupt_part_entries_are_laid_out_again(tmp_path, books):
     _build(book, out, ["pdf", "epub"])
     pdf, epub = (out / "linked-steps.pdf").read_bytes(), (out / "linked-steps.epub").read_bytes()
     cache = tmp_path / CACHE_NAME
-    entries = [p for kind in ("parts", "pages", "hints") for p in (cache / kind).iterdir()]
+    entries = [p for kind in ("parts", "pages") for p in (cache / kind).iterdir()]
     assert entries
     for index, entry in enumerate(entries):
         data = entry.read_bytes()
@@ -274,10 +274,37 @@ def test_every_test_book_joined_is_pixel_for_pixel_one_render(name):
 def test_folios_laid_out_a_few_pages_at_a_time_are_the_same(monkeypatch):
     """A long book's folios are laid out FOLIO_CHUNK pages a document (both sides, any folio): with
     chunks of 3 pages every page still renders as one render of the whole book."""
-    from workbook.layout import editions
+    from workbook.layout import editions, singles
 
+    monkeypatch.setattr(singles, "FOLIO_CHUNK", 3)
     monkeypatch.setattr(editions, "FOLIO_CHUNK", 3)
     single, joined = single_and_joined(ROOTS / "linked", "print")
     a, b = page_pixels(single), page_pixels(joined)
     assert len(a) == len(b) and len(a) > 8
     assert [i + 1 for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y] == []
+
+
+@pytest.mark.slow
+@pytest.mark.build
+def test_the_workers_lay_out_the_folios_and_the_blank_page_while_the_last_parts_are_laid_out(monkeypatch, books):
+    """With a pool, the folio documents and the blank notes page are laid out by workers that would
+    otherwise wait (singles.py): the join lays none of them out, and the book is the same as in one process."""
+    from workbook.layout import editions, singles
+    from workbook.layout.session import BuildSession
+
+    monkeypatch.setattr(singles, "FOLIO_CHUNK", 4)
+    monkeypatch.setattr(editions, "FOLIO_CHUNK", 4)
+    book = books("linked")
+    session = BuildSession.start(workbook.load_book(book), jobs=2)
+    editions.lay_out(session, "pdf")
+    chunks = singles.folio_chunks(session.renderer, singles.folio_count([r.pages for r in session.laid_out.results[1:]]))
+    assert len(chunks) > 2 and any(session.laid_out.blanks)
+    wanted = {singles.single_key("folios", html) for html in chunks}
+    wanted.add(singles.single_key("blank-page", singles.blank_html(session.renderer)))
+    assert set(session.singles) == wanted
+    made_here = []
+    monkeypatch.setattr(editions, "lay_out_single", lambda *args: made_here.append(args) or singles.lay_out_single(*args))
+    pooled = editions.edition_pdf(session, "print")
+    assert made_here == []
+    alone = editions.edition_pdf(BuildSession.start(workbook.load_book(book), jobs=1), "print")
+    assert page_pixels(pooled) == page_pixels(alone)

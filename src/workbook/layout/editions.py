@@ -8,24 +8,31 @@ cannot be cut into parts); its editions are derived from that document the same 
 """
 from __future__ import annotations
 
-import json
-import struct
 from collections.abc import Callable
 
 import weasyprint
 
-from ..cache.store import _key
 from ..model.manuscript import Manuscript
 from ..model.pages import EDITIONS, LAYOUT, EditionName
 from ..render.templates import book_date
 from .derive import Edition
-from .fill import fill_hint, fill_targets, lay_out_filled, store_fill_hint
+from .fill import fill_targets, lay_out_filled
 from .fonts import FontFiles, part_fonts
 from .join import Folios, merge_parts, release_memory
 from .pagelist import anchor_pages, page_labels
 from .parts import PartResult, picture_hashes, splittable
 from .scheduler import Scheduler, jobs
 from .session import BuildSession, LaidOut, Need
+from .singles import (
+    FOLIO_CHUNK,
+    Single,
+    blank_html,
+    folio_chunks,
+    lay_out_single,
+    read_single,
+    single_key,
+    write_single,
+)
 
 
 def lay_out(session: BuildSession, need: Need,
@@ -68,16 +75,11 @@ def whole_document(session: BuildSession) -> weasyprint.Document:
     """The whole book laid out as one WeasyPrint Document (the pages of every PDF edition), once a session.
 
     `{fill=page}` prompts and notes pages get as many writing lines as fill the rest of their page
-    (fill.py). The previous build's line counts are the first guess (checked like any other pass):
-    after an edit the book is usually laid out once instead of twice.
+    (fill.py).
     """
     if session.document is None:
-        manuscript, renderer = session.manuscript, session.renderer
-        fill_ids = fill_targets(manuscript)
-        extra = fill_hint(session.cache, manuscript, fill_ids)
-        session.document, extra = lay_out_filled(session.typesetter, renderer.pdf_html(), fill_ids,
-                                                 renderer.geometry().line_pitch_px, extra)
-        store_fill_hint(session.cache, manuscript, fill_ids, extra)
+        session.document, _extra = lay_out_filled(session.typesetter, session.renderer.pdf_html(),
+                                                  fill_targets(session.manuscript))
     return session.document
 
 
@@ -142,39 +144,24 @@ def _edition(manuscript: Manuscript, edition: EditionName) -> Edition:
                                           for path in manuscript.config.attachment_files])
 
 
-def cover_page(session: BuildSession) -> tuple[bytes, dict[str, str], dict[str, bytes]]:
+def cover_page(session: BuildSession) -> Single:
     """The reader's cover as a one-page PDF at the trim size (the same design as the EPUB's cover
     picture), with the font files it uses."""
-    return _one_page(session, "cover-page", session.renderer.cover_html(), 0,
-                     picture_hashes(session.manuscript, [], cover=True))
-
-
-FOLIO_CHUNK = 128  # folio pages laid out at a time: a long book's folios need no more memory than a short one's
+    return one_page(session, "cover-page", session.renderer.cover_html(), 0,
+                    picture_hashes(session.manuscript, [], cover=True))
 
 
 def folio_pages(session: BuildSession, result: LaidOut) -> tuple[Folios, dict[str, str], dict[str, bytes]]:
-    """The chapters' folios for the joined pages (chapters are laid out without them, pdfparts.py):
-    empty pages laid out like the book's, from the first chapter's first page on, that print only their
-    folio (none on the notes pages that go before chapters), FOLIO_CHUNK pages a document, with the
-    font files they use."""
+    """The chapters' folios for the joined pages (singles.py), from the first chapter's first page on
+    (none on the notes pages that go before chapters), with the font files they use."""
     prints: list[bool] = []
     for index, (part, blank) in enumerate(zip(result.results[1:], result.blanks[1:], strict=True)):
         if blank and index:  # the page before the first chapter is not counted: that chapter prints 1
             prints.append(False)
         prints += [True] * part.pages
-    html = session.renderer.pdf_html(LAYOUT, part_front=False, part_chapters=[])
-    style = ("<style>html, body { background: none; } @page { background: none; }"
-             " @page :left { @top-left { content: none; } } @page :right { @top-right { content: none; } }"
-             " .folio { break-before: page; height: 1px; } .folio.none { page: nofolio; }"
-             " @page nofolio { @bottom-left { content: none; } @bottom-right { content: none; } }"
-             " html { break-before: %s; } @page :first { counter-reset: page %d; }</style>")
     pdfs, names, files = [], {}, {}
-    for at in range(0, len(prints), FOLIO_CHUNK):  # page `at` prints folio at + 1, on the right when at is even
-        body = "".join('<div class="folio"></div>' if on else '<div class="folio none"></div>'
-                       for on in prints[at:at + FOLIO_CHUNK])
-        chunk = html.replace("</head>", style % ("left" if at % 2 else "right", at + 1) + "</head>", 1)
-        pdf, chunk_names, chunk_files = _one_page(session, "folios",
-                                                  chunk.replace("</body>", body + "</body>", 1), None, "")
+    for chunk in folio_chunks(session.renderer, len(prints)):
+        pdf, chunk_names, chunk_files = one_page(session, "folios", chunk, None)
         pdfs.append(pdf)
         names.update(chunk_names)
         files.update(chunk_files)
@@ -182,40 +169,21 @@ def folio_pages(session: BuildSession, result: LaidOut) -> tuple[Folios, dict[st
     return Folios(pdfs, FOLIO_CHUNK, first, prints), names, files
 
 
-def blank_page(session: BuildSession) -> tuple[bytes, dict[str, str], dict[str, bytes]]:
-    """A one-page PDF of the left-hand page before a chapter that would open on the left (ruled for
-    notes, see pdf.css), with the font files it uses: laid out as a right-hand page with nothing on it,
-    then a chapter that opens on the right, as in a single render."""
-    html = session.renderer.pdf_html(LAYOUT, part_front=False, part_chapters=[])
-    html = html.replace("</body>", '<div></div><section class="chapter"></section></body>', 1)
-    return _one_page(session, "blank-page", html, 1, "")
+def blank_page(session: BuildSession) -> Single:
+    """A one-page PDF of the left-hand page before a chapter that would open on the left, with the font
+    files it uses (singles.blank_html)."""
+    return one_page(session, "blank-page", blank_html(session.renderer), 1)
 
 
-def _one_page(session: BuildSession, kind: str, html: str, index: int | None,
-              pictures: str) -> tuple[bytes, dict[str, str], dict[str, bytes]]:
-    """Page `index` of `html` (None: every page) laid out, as a PDF with the font files it uses; kept in
-    the cache by its HTML and pictures (an entry whose font files are gone or corrupt is laid out again)."""
-    cache = session.cache
-    key = _key(kind, html, pictures)
-    entry = cache.read(kind, key) or b""
-    try:
-        (length,) = struct.unpack(">I", entry[:4])
-        names = {str(k): str(v) for k, v in json.loads(entry[4:4 + length]).items()}
-        pdf = entry[4 + length:]
-        kept = {k: cache.read_font_file(k) for k in names.values()}
-        if pdf.startswith(b"%PDF-") and all(data is not None for data in kept.values()):
-            return pdf, names, {k: d for k, d in kept.items() if d is not None}
-    except (ValueError, struct.error, UnicodeDecodeError, AttributeError):
-        pass
-    document = session.typesetter.document(html)
-    page = document if index is None else document.copy(document.pages[index:index + 1])
-    pdf = session.typesetter.pdf(page)
-    names, files = part_fonts(page, set())
-    for font_key, data in files.items():
-        cache.write_font_file(font_key, data)
-    head = json.dumps(names).encode()
-    cache.write(kind, key, struct.pack(">I", len(head)) + head + pdf)
-    return pdf, names, files
+def one_page(session: BuildSession, kind: str, html: str, index: int | None, pictures: str = "") -> Single:
+    """Page `index` of `html` (None: every page) as a PDF with the font files it uses: laid out by a worker
+    during this build's layout, kept in the cache by its HTML and pictures, or laid out now."""
+    key = single_key(kind, html, pictures)
+    single = session.singles.get(key) or read_single(session.cache, kind, key)
+    if single is None:
+        single = lay_out_single(session.typesetter, html, index)
+        write_single(session.cache, kind, key, single)
+    return single
 
 
 def edition_pages(session: BuildSession) -> tuple[dict[str, int], list[str | None]]:

@@ -1,39 +1,36 @@
-"""HTML with writing-line blocks in, the document laid out with as many writing lines as fill the page under
-every {fill=page} prompt and notes page out (measured, added, laid out again), and the line counts kept as
-the next build's first guess."""
+"""HTML with writing-line blocks in, the document laid out once with as many writing lines as fill the page under
+every {fill=page} prompt and notes page out (the lines that fit are added to the laid-out page itself).
+
+A fill block ends its page: a {fill=page} prompt breaks the page after it and a notes page is a page of
+its own. Nothing after the block can therefore move when lines are added under it, as long as they fit
+above the page's foot. So the document is laid out once with the block's own lines, the room under each
+block is measured, and that many copies of the block's last line are added to the laid-out page (its
+boxes, its height, its anchor), exactly where a layout with those lines in the HTML puts them
+(tests/test_fill.py compares the two). A block that does not fit on one page with its own lines keeps
+them and gets no more.
+"""
 from __future__ import annotations
 
-import json
 import math
+from collections.abc import Callable
+from typing import Any
 
 import weasyprint
+from weasyprint.layout.background import layout_box_backgrounds
 
-from ..cache.store import Cache, _key
 from ..model.manuscript import Manuscript
-from ..model.pages import LAYOUT
 from .document import Typesetter
 
 
-def lay_out_filled(typesetter: Typesetter, html: str, fill_ids: list[str], pitch: float, extra: dict[str, int],
+def lay_out_filled(typesetter: Typesetter, html: str, fill_ids: list[str],
                    css: list[str] | None = None) -> tuple[weasyprint.Document, dict[str, int]]:
-    """Lay `html` out; where it has fill blocks, measure, add writing lines and lay out again until
-    nothing changes (at most MAX_FILL_PASSES more). `extra` is the first guess of lines per block."""
-    extra = {ident: count for ident, count in extra.items() if ident in fill_ids}
-    document = typesetter.document(add_lines(html, extra) if extra else html, css)
-    if not fill_ids:
-        return document, extra
-    for _attempt in range(MAX_FILL_PASSES):
-        wanted = free_lines(document, fill_ids, pitch)
-        changed = {ident: max(extra.get(ident, 0) + count, 0) for ident, count in wanted.items()}
-        if all(changed[ident] == extra.get(ident, 0) for ident in changed):
-            break
-        extra.update(changed)
-        document = typesetter.document(add_lines(html, extra), css)
-    return document, extra
+    """Lay `html` out once and fill the page of every fill block in `fill_ids` with writing lines.
 
-
-MAX_FILL_PASSES = 4
-_LINE = '<div class="line"></div>'
+    Returns the document and the lines added per block id.
+    """
+    document = typesetter.document(html, css)
+    extra = {ident: fill_block(document, ident) for ident in fill_ids}
+    return document, {ident: count for ident, count in extra.items() if count}
 
 
 def fill_targets(manuscript: Manuscript) -> list[str]:
@@ -44,51 +41,96 @@ def fill_targets(manuscript: Manuscript) -> list[str]:
     return ids
 
 
+def page_foot(page_box: Any) -> float:
+    """Where a fill block's lines must end on a page: the foot of its content area, or the top of the
+    page's footnotes."""
+    foot = page_box.content_box_y() + page_box.height
+    for child in getattr(page_box, "children", []):
+        if type(child).__name__ == "FootnoteAreaBox" and child.children:
+            foot = min(foot, child.position_y)
+    return foot
+
+
 def free_lines(document: weasyprint.Document, ids: list[str], pitch: float) -> dict[str, int]:
-    """For each id: how many writing lines to add (or, if negative, remove) so that its block ends
-    at the foot of the page where it starts: free space under it / pitch, or what spilled over."""
+    """For each id: how many writing lines of `pitch` would still fit under its block (or, if negative,
+    how many ran onto a further page): a filled document has 0 for every block that fits on its page."""
     wanted: dict[str, int] = {}
     for page in document.pages:
-        box = page._page_box
-        foot = box.content_box_y() + box.height
+        foot = page_foot(page._page_box)
         for ident in ids:
             if ident not in page.anchors:
                 continue
             _x, top, _x2, bottom = page.anchors[ident]
             if ident not in wanted:
                 wanted[ident] = max(int((foot - bottom + 0.5) // pitch), 0)
-            else:  # the block ran onto a further page: take back what spilled over
+            else:  # the block ran onto a further page
                 wanted[ident] = min(wanted[ident], 0) - math.ceil((bottom - top - 0.5) / pitch)
     return wanted
 
 
-def add_lines(html: str, extra: dict[str, int]) -> str:
-    """Insert `extra[id]` more writing lines into the block with that id (after its first line)."""
-    for ident, count in extra.items():
-        at = html.find(f'id="{ident}"')
-        line = html.find(_LINE, at) if at >= 0 else -1
-        if line >= 0 and count > 0:
-            html = html[:line] + _LINE * count + html[line:]
-    return html
+def fill_block(document: weasyprint.Document, ident: str) -> int:
+    """Add as many writing lines under block `ident` as fit between it and the foot of its page: copies of
+    its last line's box, one line (that line's own margin height) apart, with the boxes that hold the
+    lines and the block's anchor grown by as much. Returns how many (0 for a block that is not there,
+    has no line, or runs onto a further page)."""
+    pages = [page for page in document.pages if ident in page.anchors]
+    if len(pages) != 1:
+        return 0
+    page = pages[0]
+    block = _trails(page._page_box, lambda box: box.style["anchor"] == ident)
+    lines = _trails(block[0][-1], _is_line) if block else []
+    if not lines:
+        return 0
+    *holders, last = block[0][1:] + lines[-1][1:]  # the page box itself does not grow
+    step = last.margin_height()
+    if step <= 0:
+        return 0
+    count = max(int((page_foot(page._page_box) - page.anchors[ident][3] + 0.5) // step), 0)
+    if count:
+        copies = []
+        for number in range(1, count + 1):
+            copy = last.deepcopy()
+            copy.translate(dy=step * number)
+            copies.append(copy)
+        parent = holders[-1]
+        at = parent.children.index(last) + 1
+        parent.children = parent.children[:at] + copies + parent.children[at:]
+        for box in holders:
+            box.height += step * count
+        for box in holders + copies:  # painted areas (a block's tint) follow the new heights and places
+            _place_background(page._page_box, box)
+        x1, y1, x2, y2 = page.anchors[ident]
+        page.anchors[ident] = (x1, y1, x2, y2 + step * count)
+    return count
 
 
-def _fill_key(manuscript: Manuscript, fill_ids: list[str]) -> str:
-    return _key("fill", LAYOUT, manuscript.config.slug, json.dumps(fill_ids))
+def _place_background(page_box: Any, box: Any) -> None:
+    """Lay out `box`'s background again for its present size and place (WeasyPrint fixes a background's
+    painting area when it lays the page out), with the pictures it has already loaded."""
+    if box.background is None:  # nothing painted (or the canvas took it: WeasyPrint's layout_backgrounds)
+        return
+    loaded = {value: layer.image for (kind, value), layer in zip(box.style["background_image"],
+                                                                 box.background.layers, strict=False)
+              if kind == "url"}
+    if box.style["border_image_source"][0] == "url":
+        loaded[box.style["border_image_source"][1]] = box.border_image
+    if box.style["mask_border_source"][0] == "url":
+        loaded[box.style["mask_border_source"][1]] = box.mask_border_image
+    layout_box_backgrounds(page_box, box, lambda url, **_options: loaded[url], layout_children=False)
 
 
-def fill_hint(cache: Cache, manuscript: Manuscript, fill_ids: list[str]) -> dict[str, int]:
-    """The writing lines each fill block got in the last build (only a first guess: layout checks it)."""
-    if not fill_ids:
-        return {}
-    try:
-        value = json.loads(cache.read("fill", _fill_key(manuscript, fill_ids)) or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return {}
-    if not isinstance(value, dict):
-        return {}
-    return {k: v for k, v in value.items() if k in fill_ids and isinstance(v, int) and 0 <= v <= 200}
+def _is_line(box: Any) -> bool:
+    """A writing line: the empty block box of a div of class "line"."""
+    element = getattr(box, "element", None)
+    return (type(box).__name__ == "BlockBox" and box.element_tag == "div" and element is not None
+            and element.get("class") == "line" and not box.children)
 
 
-def store_fill_hint(cache: Cache, manuscript: Manuscript, fill_ids: list[str], extra: dict[str, int]) -> None:
-    if fill_ids:
-        cache.write("fill", _fill_key(manuscript, fill_ids), json.dumps(extra).encode())
+def _trails(box: Any, match: Callable[[Any], bool]) -> list[list[Any]]:
+    """Every box under `box` (itself included) that matches, each as the boxes from `box` down to it,
+    in document order."""
+    found = [[box]] if match(box) else []
+    for child in getattr(box, "children", ()):
+        if hasattr(child, "style"):
+            found += [[box, *trail] for trail in _trails(child, match)]
+    return found

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from ..cache.store import Cache, _key
+from ..cache.store import _key
 from ..errors import Diagnostic
 from ..model.manuscript import Chapter, Manuscript
 from ..model.pages import LayoutName
@@ -33,6 +33,7 @@ from .document import Typesetter
 from .fill import fill_targets, lay_out_filled
 from .fonts import part_fonts
 from .pagelist import anchor_pages, page_labels
+from .singles import Single, lay_out_single
 
 Need = Literal["pdf", "pages"]  # what the outputs need of a layout: the parts' PDFs, or only their pages
 
@@ -177,8 +178,7 @@ def init_worker(manuscript: Manuscript, exclude: list[Path], parent: int | None 
         threading.Thread(target=watch, name="workbook-parent-watch", daemon=True).start()
 
 
-def lay_out_part(html: str, css: list[str], start: Start, fill_ids: list[str], pitch: float,
-                 extra_hint: dict[str, int], need: Need, numbered: bool = False,
+def lay_out_part(html: str, css: list[str], start: Start, fill_ids: list[str], need: Need, numbered: bool = False,
                  typesetter: Typesetter | None = None, known_fonts: set[str] | None = None) -> PartResult:
     """Lay one part out (with the fill passes), read where its ids land, and write its PDF if needed.
 
@@ -191,7 +191,7 @@ def lay_out_part(html: str, css: list[str], start: Start, fill_ids: list[str], p
     manuscript = typesetter.manuscript
     known = _WORKER.setdefault("sent_fonts", set()) if known_fonts is None else known_fonts
     before = list(manuscript.warnings)
-    document, extra = lay_out_filled(typesetter, html, fill_ids, pitch, dict(extra_hint), css)
+    document, extra = lay_out_filled(typesetter, html, fill_ids, css)
     pdf: bytes | None = None
     fonts: dict[str, str] = {}
     files: dict[str, bytes] = {}
@@ -205,6 +205,11 @@ def lay_out_part(html: str, css: list[str], start: Start, fill_ids: list[str], p
                                 else page_labels(document))
     return PartResult(start, len(document.pages), anchor_pages(document), labels, extra, pdf,
                       warnings, fonts=fonts, font_files=files)
+
+
+def lay_out_alone(html: str, index: int | None) -> Single:
+    """In a worker: page `index` of `html` (None: every page) laid out on its own (singles.py)."""
+    return lay_out_single(_WORKER["typesetter"], html, index)
 
 
 # -- the cache ---------------------------------------------------------------------------------------
@@ -244,24 +249,6 @@ def decode_result(data: bytes | None, need: Need) -> PartResult | None:
         return result
     except (ValueError, KeyError, TypeError, struct.error, UnicodeDecodeError):
         return None
-
-
-def slot_key(part: Part) -> str:
-    """A key for the part's place in the book (edition and chapter), whatever its content."""
-    return _key("slot", part.edition, part.chapter.slug if part.chapter else "")
-
-
-def read_hint(cache: Cache, part: Part) -> dict:
-    """The page count and writing lines of this part's last layout: for this very content if there is
-    one, else for the chapter as it was before its last edit (a guess; layout checks it)."""
-    for key in (part.key, slot_key(part)):
-        try:
-            value = json.loads(cache.read("hints", key) or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            continue
-        if isinstance(value, dict) and value:
-            return value
-    return {}
 
 
 def picture_hashes(manuscript: Manuscript, images: list, cover: bool = False) -> str:

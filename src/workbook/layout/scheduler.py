@@ -10,12 +10,11 @@ page for page.
 """
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..model.manuscript import Manuscript
 from ..model.pages import LayoutName
@@ -28,14 +27,14 @@ from .parts import (
     decode_result,
     encode_result,
     init_worker,
+    lay_out_alone,
     lay_out_part,
     part_html,
-    read_hint,
     result_key,
-    slot_key,
     split,
 )
 from .session import BuildSession
+from .singles import blank_html, folio_chunks, folio_count, read_single, single_key, write_single
 
 
 @dataclass
@@ -46,8 +45,6 @@ class Edition:
     need: Need
     parts: list[Part]
     done: list[dict[Start, PartResult]]
-    fill_hints: list[dict] = field(default_factory=list)  # writing lines from the last build
-    notes_lines: int | None = None  # writing lines a notes page took in a part laid out already
     version: int = 0
     _memo: tuple | None = None
     _starts: tuple | None = None
@@ -147,11 +144,11 @@ class Scheduler:
         self.editions = []
         for name, need in needs.items():
             parts = split(self.manuscript, self.renderer, name)
-            hints = [read_hint(self.cache, part) for part in parts]
-            edition = Edition(name, need, parts, [{} for _ in parts],
-                              [h["fill"] if isinstance(h.get("fill"), dict) else {} for h in hints])
+            edition = Edition(name, need, parts, [{} for _ in parts])
             self.editions.append(edition)
         self.in_flight: dict[Future, tuple[Edition, int, Start, dict | None]] = {}
+        self.singles_in_flight: dict[Future, tuple[str, str]] = {}  # (kind, key) of pages laid out on their own
+        self.singles_seen: set[str] = set()
         self.laid_out = 0  # layouts made: one per part
         self.from_cache = 0  # parts taken from .workbook-cache
         self.font_files: dict[str, bytes] = {}  # the font files behind the parts' fonts (fontmerge.py)
@@ -218,15 +215,9 @@ class Scheduler:
 
     # doing it
     def _submit_args(self, edition: Edition, index: int, start: Start, toc: dict | None
-                     ) -> tuple[str, list[str], Start, list[str], float, dict[str, int], Need, bool]:
+                     ) -> tuple[str, list[str], Start, list[str], Need, bool]:
         part = edition.parts[index]
-        pitch = self.renderer.geometry(edition.name).line_pitch_px
-        hint = dict(edition.fill_hints[index])
-        for ident in part.fill_ids:  # every notes page has the same room: what one needed, the others will
-            if ident.startswith("notes-") and ident not in hint and edition.notes_lines is not None:
-                hint[ident] = edition.notes_lines
-        return (*part_html(part, start, toc), start, part.fill_ids, pitch, hint, edition.need,
-                not part.front)
+        return (*part_html(part, start, toc), start, part.fill_ids, edition.need, not part.front)
 
     def _cached(self, edition: Edition, index: int, start: Start, toc: dict | None) -> PartResult | None:
         part = edition.parts[index]
@@ -252,7 +243,6 @@ class Scheduler:
         part = edition.parts[index]
         result.toc = dict(toc or {})
         edition.add(index, result)
-        edition.notes_lines = next((v for k, v in result.extra.items() if k.startswith("notes-")), edition.notes_lines)
         if self.on_progress:
             done = sum(1 for e in self.editions for results in e.done if results)
             chapter = part.chapter.title if part.chapter else str(self.manuscript.config.words["contents"])
@@ -270,9 +260,6 @@ class Scheduler:
         self.cache.write("parts", result_key(part, start, toc), encode_result(result))
         self.cache.write("pages", part.key, encode_result(PartResult(result.start, result.pages, result.anchors,
                                                                      result.labels, result.extra)))
-        hint = json.dumps({"fill": result.extra}).encode()
-        self.cache.write("hints", part.key, hint)
-        self.cache.write("hints", slot_key(part), hint)
 
     def run(self) -> None:
         """Lay out until every edition's parts are there at their exact starts."""
@@ -312,7 +299,8 @@ class Scheduler:
             self._store(edition, index, start, toc, result)
 
     def _run_pool(self) -> None:
-        """Lay parts out in worker processes. A worker's memory creeps up with every part it lays out
+        """Lay parts out in worker processes (and, in a worker that would wait for the last parts, the
+        folio pages the join needs). A worker's memory creeps up with every part it lays out
         (WeasyPrint's caches, a fragmented heap), so the pool is replaced after PARTS_PER_WORKER parts
         per worker: a long book needs no more memory than a short one."""
         exclude = list(self.session.fetcher.exclude)
@@ -320,15 +308,18 @@ class Scheduler:
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         pool, submitted = None, 0
         try:
-            while not self.complete():
+            while True:  # until every part is laid out and no folio document is left to lay out
                 if pool is None:
                     pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=init_worker,
                                                initargs=(self.manuscript, exclude, os.getpid()))
                     submitted = 0
-                while len(self.in_flight) < self.workers and submitted < PARTS_PER_WORKER * self.workers:
+                while self._busy() < self.workers and submitted < PARTS_PER_WORKER * self.workers:
                     task = self.next_task()
                     if task is None:
-                        break
+                        if not self._submit_single(pool):
+                            break
+                        submitted += 1
+                        continue
                     edition, index, start, toc = task
                     cached = self._cached(edition, index, start, toc)
                     if cached is not None:
@@ -336,7 +327,7 @@ class Scheduler:
                         continue
                     self.in_flight[pool.submit(lay_out_part, *self._submit_args(edition, index, start, toc))] = task
                     submitted += 1
-                if not self.in_flight:
+                if not self._busy():
                     if self.complete():
                         break
                     if submitted >= PARTS_PER_WORKER * self.workers:  # this pool has done its share
@@ -344,8 +335,13 @@ class Scheduler:
                         pool = None
                         continue
                     raise RuntimeError("parts left that cannot be laid out")
-                finished, _ = wait(list(self.in_flight), return_when=FIRST_COMPLETED)
+                finished, _ = wait([*self.in_flight, *self.singles_in_flight], return_when=FIRST_COMPLETED)
                 for future in finished:
+                    if future in self.singles_in_flight:
+                        kind, key = self.singles_in_flight.pop(future)
+                        self.session.singles[key] = future.result()
+                        write_single(self.cache, kind, key, self.session.singles[key])
+                        continue
                     edition, index, start, toc = self.in_flight.pop(future)
                     result = future.result()  # a part's error (OutputError) ends the build here
                     self.laid_out += 1
@@ -353,6 +349,31 @@ class Scheduler:
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
+
+    def _busy(self) -> int:
+        return len(self.in_flight) + len(self.singles_in_flight)
+
+    def _submit_single(self, pool: ProcessPoolExecutor) -> int:
+        """Give a worker that has no part to lay out a page the join will need on its own: a folio
+        document (once every chapter's page count is known, the count of folio pages is) or the blank
+        page before a chapter. 1 if one was submitted."""
+        edition = self.editions[0]
+        counts = edition.counts()
+        if edition.need != "pdf" or len(counts) < 2 or any(count is None for count in counts[1:]):
+            return 0
+        singles: list[tuple[str, str, int | None]] = [("folios", html, None) for html in folio_chunks(self.renderer, folio_count(
+            [count or 0 for count in counts[1:]]))]
+        if counts[0] is not None and any(edition.blank_before([count or 0 for count in counts])):
+            singles.append(("blank-page", blank_html(self.renderer), 1))
+        for kind, html, index in singles:
+            key = single_key(kind, html)
+            if key in self.singles_seen:
+                continue
+            self.singles_seen.add(key)
+            if read_single(self.cache, kind, key) is None:
+                self.singles_in_flight[pool.submit(lay_out_alone, html, index)] = (kind, key)
+                return 1
+        return 0
 
     def results(self, edition: Edition) -> list[PartResult]:
         """The edition's parts at their exact starts (after run)."""

@@ -6,7 +6,7 @@ about a build is kept anywhere else, so two builds in one process never see each
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import weasyprint
@@ -18,6 +18,7 @@ from ..render.templates import Renderer
 from .document import Typesetter
 from .fonts import FontFiles
 from .parts import Need, PartResult, Start
+from .singles import Single
 
 
 @dataclass
@@ -58,6 +59,7 @@ class BuildSession:
     jobs: int | None = None  # processes that lay out parts (None: one per core, or WORKBOOK_JOBS)
     laid_out: LaidOut | None = None  # the book's parts, once laid out (editions.lay_out)
     document: weasyprint.Document | None = None  # the book as one document (its own pdf.html, or a reference)
+    singles: dict[str, Single] = field(default_factory=dict)  # pages a worker laid out on their own (singles.py)
 
     @classmethod
     def start(cls, manuscript: Manuscript, out_dir: Path | None = None, cache: Cache | None = None,
