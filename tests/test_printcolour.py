@@ -13,7 +13,7 @@ import pytest
 from PIL import Image, ImageChops, ImageCms
 
 from glyphcheck import check_pdf
-from helpers import chapter
+from helpers import Books, chapter
 from workbook import build
 from workbook.errors import OutputError
 from workbook.layout.inks import PROFILE, SOLID
@@ -228,6 +228,7 @@ def test_pdfx_marks_and_output_intent(demo_print, variant):
         info = pdf.docinfo
         assert str(info.Title) == "A Title" and info.Trapped == "/False"
         assert str(info.GTS_PDFXVersion) == {"X-1a": "PDF/X-1:2001", "X-4": "PDF/X-4"}[pdfx]
+        assert pdf.check_pdf_syntax() == []
         assert str(info.CreationDate) == "D:20261101000000Z"  # the book's date, not the moment of writing
         meta = pdf.open_metadata()
         assert meta["pdfxid:GTS_PDFXVersion"] == str(info.GTS_PDFXVersion) and meta["pdf:Trapped"] == "False"
@@ -255,10 +256,9 @@ def test_x1a_has_no_transparency(demo_print, variant):
         if group is not None and group.get("/S") == "/Transparency":
             problems.append(f"page {number}: transparency group")
         for state in (resources or {}).get("/ExtGState", {}).values():
-            if float(state.get("/CA", 1)) < 1 or float(state.get("/ca", 1)) < 1:
-                problems.append(f"page {number}: opacity")
-            if str(state.get("/SMask", "/None")) != "/None" or str(state.get("/BM", "/Normal")) != "/Normal":
-                problems.append(f"page {number}: soft mask or blend mode")
+            transparency = {"/CA", "/ca", "/SMask", "/BM", "/AIS", "/TK"} & set(state.keys())
+            if transparency:  # PDF 1.4's keys: not even their opaque values in a PDF 1.3 file
+                problems.append(f"page {number}: {sorted(transparency)} in a graphics state")
         for entry in (resources or {}).get("/XObject", {}).values():
             if "/SMask" in entry:
                 problems.append(f"page {number}: a picture with a soft mask")
@@ -337,15 +337,22 @@ def _image(pdf: pikepdf.Pdf) -> pikepdf.Stream:
     return image
 
 
+@pytest.fixture(scope="module")
+def picture_book(tmp_path_factory) -> dict:
+    """A book with one RGBA picture: its print PDF, and that converted to CMYK X-1a and grey X-4."""
+    folder = tmp_path_factory.mktemp("printcolour-picture")
+    book = Books(folder).write({"01-one.md": chapter("A picture.\n\n![A grey and teal box](../images/box.png)")},
+                               files={"images/box.png": _picture()})
+    original = next(p for p in build(book, folder / "dist", ["print"]).outputs if p.name.endswith("-print.pdf"))
+    return {"original": original, "cmyk": _convert(original, folder / "cmyk.pdf", "cmyk", "X-1a"),
+            "gray": _convert(original, folder / "gray.pdf", "gray", "X-4")}
+
+
 @pytest.mark.build
-def test_pictures_in_print_inks(books, tmp_path):
-    book = books.write({"01-one.md": chapter("A picture.\n\n![A grey and teal box](../images/box.png)")},
-                       files={"images/box.png": _picture()})
-    original = next(p for p in build(book, tmp_path / "dist", ["print"]).outputs if p.name.endswith("-print.pdf"))
-    with pikepdf.open(original) as pdf:
+def test_pictures_in_print_inks(picture_book):
+    with pikepdf.open(picture_book["original"]) as pdf:
         assert "/SMask" in _image(pdf)  # WeasyPrint keeps the alpha as a soft mask
-    cmyk = _convert(original, tmp_path / "cmyk.pdf", "cmyk", "X-1a")
-    with pikepdf.open(cmyk) as pdf:
+    with pikepdf.open(picture_book["cmyk"]) as pdf:
         image = _image(pdf)
         assert image.ColorSpace == "/DeviceCMYK" and "/SMask" not in image and rgb_left(pdf) == []
         picture = pikepdf.PdfImage(image).as_pil_image()
@@ -353,12 +360,27 @@ def test_pictures_in_print_inks(books, tmp_path):
         c, m, y, _k = picture.getpixel((45, 5))
         assert min(c, m, y) > 0  # the teal: through the profile
         assert picture.getpixel((5, 35)) == (0, 0, 0, 64)  # half-transparent grey on white paper
-    gray = _convert(original, tmp_path / "gray.pdf", "gray", "X-4")
-    with pikepdf.open(gray) as pdf:
+    with pikepdf.open(picture_book["gray"]) as pdf:
         image = _image(pdf)
         assert image.ColorSpace == "/DeviceGray" and "/SMask" in image  # X-4 keeps transparency
-    for converted in (cmyk, gray):
-        assert _pixels_apart(original, converted)[1] <= 40
+    for converted in ("cmyk", "gray"):
+        assert _pixels_apart(picture_book["original"], picture_book[converted])[1] <= 40
+
+
+@pytest.mark.build
+@pytest.mark.slow
+def test_pictures_by_poppler(picture_book):
+    """A second reader of the pictures: poppler's pdfimages lists their colour and masks."""
+    if shutil.which("pdfimages") is None:
+        pytest.skip("poppler-utils (`make sysdeps`) is not installed")
+
+    def listed(path):
+        run = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True, timeout=60)
+        return [line.split()[2:6] for line in run.stdout.splitlines()[2:]]  # type, width, height, color
+
+    assert listed(picture_book["original"]) == [["image", "60", "40", "rgb"], ["smask", "60", "40", "gray"]]
+    assert listed(picture_book["cmyk"]) == [["image", "60", "40", "cmyk"]]
+    assert listed(picture_book["gray"]) == [["image", "60", "40", "gray"], ["smask", "60", "40", "gray"]]
 
 
 def _page(content: bytes, resources: dict) -> pikepdf.Pdf:

@@ -224,6 +224,9 @@ class _Converter:
         blends = list(blend) if isinstance(blend, pikepdf.Array) else [blend]
         if any(str(b) not in ("/Normal", "/Compatible") for b in blends):
             raise self.fail(f"blend mode {blend} cannot be printed as PDF/X-1a")
+        for key in ("/CA", "/ca", "/SMask", "/BM", "/AIS", "/TK"):  # opaque, so PDF 1.4's keys say nothing
+            if key in state:
+                del state[key]
 
     def xobject(self, xobject: Any, resources) -> None:
         subtype = xobject.get("/Subtype")
