@@ -12,8 +12,11 @@ DIST   ?= dist
 # drive the download page and the live preview headless; Ace by DAISY runs on it too) and the
 # fonts book.yaml's `fonts:` can add (src/workbook/scripts.py): Noto for Arabic, Hebrew, Thai and
 # Devanagari (12 MB), Droid Sans Fallback for Chinese and Japanese (1.8 MB; Noto CJK is 56 MB)
-# and Nanum for Korean (10 MB).
-DEBS := libharfbuzz-subset0 poppler-utils chromium fonts-noto-core fonts-droid-fallback fonts-nanum
+# and Nanum for Korean (10 MB). libgs-common holds Ghostscript's ICC profiles: the CMYK output profile
+# of the print files (layout/inks.py, default_cmyk.icc, 0.2 MB); ghostscript itself measures the ink
+# coverage of those files in the tests (a second opinion on their separations; skipped without it).
+DEBS := libharfbuzz-subset0 poppler-utils chromium fonts-noto-core fonts-droid-fallback fonts-nanum \
+        libgs-common ghostscript
 # Ace by DAISY from npm, project-local; puppeteer uses Debian's chromium, downloads no browser.
 ACE_DIR := .tools/ace
 ACE     := $(ACE_DIR)/node_modules/.bin/ace-cli
