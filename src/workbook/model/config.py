@@ -190,6 +190,17 @@ def isbn_ok(value: str) -> bool:
     return False
 
 
+def isbn13(value: str) -> str:
+    """A valid ISBN (isbn_ok) as the 13 digits of its EAN-13 barcode: an ISBN-10 gets the 978 prefix and
+    a new check digit."""
+    digits = re.sub(r"[\s-]", "", value).upper()
+    if len(digits) == 13:
+        return digits
+    body = "978" + digits[:9]
+    check = (10 - sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body)) % 10) % 10
+    return body + str(check)
+
+
 def slugify(text: str) -> str:
     """'Grenzen stellen!' -> 'grenzen-stellen' (ASCII, for file names and ids)."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

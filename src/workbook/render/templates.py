@@ -129,6 +129,11 @@ class Renderer:
         css = book_css(self.manuscript.config.settings.fonts, self.stylesheet("book.css", "cover.css"))
         return self.render("cover.html", css=css)
 
+    def cover_wrap_html(self, **wrap: Any) -> str:
+        """A printer's full-wrap cover (cover-wrap.html): `wrap` holds its geometry (targets/printcover.py)."""
+        css = book_css(self.manuscript.config.settings.fonts, self.stylesheet("book.css", "cover.css", "cover-wrap.css"))
+        return self.render("cover-wrap.html", css=css, **wrap)
+
 
 def css_string(text: str) -> jinja2.utils.markupsafe.Markup:
     """Text for use inside a double-quoted CSS string (escapes quotes, backslashes, newlines)."""
