@@ -7,6 +7,8 @@ temporary folder and times, in fresh processes, each pipeline on the same Markdo
 * workbook build -f pdf,print,epub (cold): what the print PDF adds, both made from the one layout;
 * workbook build -f epub alone, cold, and once the layout exists (the EPUB step itself);
 * the reader's PDF alone in one process (WORKBOOK_JOBS=1, cold): CPU seconds a page;
+* the book's own HTML and CSS laid out by WeasyPrint as one document in one process (no parts, no
+  join): the floor of CPU a page for these pages, whatever the pipeline around WeasyPrint;
 * pandoc -s (front matter stripped, chapter titles as # headings) -> standalone HTML -> weasyprint CLI
   (CPU seconds a page of its own PDF);
 * pandoc -> EPUB.
@@ -151,6 +153,14 @@ def one(kind: str, book: Path, work: Path) -> dict:
         if kind == "cpu-page":
             result["pages"] = pdf_pages(next(dist.glob("*.pdf")))
         return result
+    if kind == "whole":  # the floor: the book's own HTML and CSS laid out by WeasyPrint as one document, one process
+        script = ("import sys, pathlib, workbook; from workbook.layout.session import BuildSession; "
+                  "from workbook.layout.editions import whole_document; "
+                  "s = BuildSession.start(workbook.load_book(sys.argv[1])); d = whole_document(s); "
+                  "pathlib.Path(sys.argv[2]).write_bytes(s.typesetter.pdf(d))")
+        result = measure([[sys.executable, "-c", script, str(book), str(work / "whole.pdf")]])
+        result["pages"] = pdf_pages(work / "whole.pdf")
+        return result
     if kind == "epub-warm":  # the layout is in the cache (a build made the PDF just before): the EPUB step
         return measure([[workbook, "build", str(book), "-o", str(dist), "-f", "epub", "-q"]])
     if kind == "rebuild":
@@ -211,10 +221,11 @@ def main() -> None:
             work = Path(tmp) / f"work-{count}"
             work.mkdir()
             book = make_book(Path(tmp), count)
-            kinds = ["workbook", "workbook-all", "rebuild", "workbook-epub", "epub-warm", "cpu-page",
+            kinds = ["workbook", "workbook-all", "rebuild", "workbook-epub", "epub-warm", "cpu-page", "whole",
                      "pandoc-weasyprint", "pandoc-epub"]
             if count != min(args.chapters):  # CPU a page in one process: measured on the smallest book
                 kinds.remove("cpu-page")
+                kinds.remove("whole")
             runs: dict[str, list[dict]] = {k: [] for k in kinds}
             for attempt in range(args.runs):
                 for kind in kinds:
@@ -234,6 +245,7 @@ def main() -> None:
     labels = {"workbook": "workbook build -f pdf,epub (cold)", "workbook-all": "workbook build -f pdf,print,epub (cold)",
               "rebuild": "rebuild after one-word edit", "workbook-epub": "workbook build -f epub (cold)",
               "epub-warm": "workbook build -f epub (layout cached)", "cpu-page": "reader's PDF, one process (cold)",
+              "whole": "the book's HTML as one WeasyPrint document",
               "pandoc-weasyprint": "pandoc -> HTML -> weasyprint (weasyprint)", "pandoc-epub": "pandoc -> EPUB"}
     for count, rows in results.items():
         for kind, row in rows.items():
@@ -257,7 +269,14 @@ def main() -> None:
         for label, ratio, limit in checks:
             verdict = "met" if ratio <= limit else "NOT met"
             print(f"  {count:>3} chapters: {label:<55} {ratio:6.2f}  (target <= {limit})  {verdict}")
-        for kind in [k for k in ("cpu-page", "pandoc-weasyprint") if k in rows]:
+        if "whole" in rows:
+            checks.append(("  floor: the book's HTML in WeasyPrint / pandoc's HTML",
+                           (rows["whole"]["cpu"] / rows["whole"]["pages"])
+                           / (rows["pandoc-weasyprint"]["cpu"] / rows["pandoc-weasyprint"]["pages"]), 1.0))
+            checks.append(("  overhead: one process / the book's HTML in WeasyPrint",
+                           (rows["cpu-page"]["cpu"] / rows["cpu-page"]["pages"])
+                           / (rows["whole"]["cpu"] / rows["whole"]["pages"]), 1.0))
+        for kind in [k for k in ("cpu-page", "whole", "pandoc-weasyprint") if k in rows]:
             per_page = 1000 * rows[kind]["cpu"] / rows[kind]["pages"]
             print(f"  {count:>3} chapters: CPU a page, {labels[kind]:<43} {per_page:6.1f} ms ({rows[kind]['pages']} pages)")
     if len(results) >= 2:
