@@ -130,27 +130,29 @@ def merge_parts(parts: list[bytes], blanks: list[bool], blank_page: bytes | None
     if len(parts) > CHUNK:
         runs = []
         for at in range(0, len(parts), CHUNK):
-            runs.append(_cached_join(parts[at:at + CHUNK], blanks[at:at + CHUNK], blank_page, ghosts[at:at + CHUNK],
-                                     cache, fonts))
-            release_memory()
+            run, joined = _cached_join(parts[at:at + CHUNK], blanks[at:at + CHUNK], blank_page,
+                                       ghosts[at:at + CHUNK], cache, fonts)
+            runs.append(run)
+            if joined:  # a run from the cache held nothing worth handing back
+                release_memory()
         return merge_parts(runs, [False] * len(runs), None, [set() for _ in runs], labels, fonts=fonts,
                            edition=edition, folios=folios)
     return _join(parts, blanks, blank_page, ghosts, labels, fonts, edition, folios)
 
 
 def _cached_join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghosts: list[set[str]],
-                 cache: Cache | None, fonts: FontFiles | None) -> bytes:
+                 cache: Cache | None, fonts: FontFiles | None) -> tuple[bytes, bool]:
     """A run of parts joined (its fonts too: one subset per font file, which the last join cuts again
-    for the whole book), kept in the cache by the bytes of its parts."""
+    for the whole book), kept in the cache by the bytes of its parts; and whether it was joined now."""
     key = _key("run", *parts, repr(blanks), repr([sorted(g) for g in ghosts]), blank_page or b"")
     entry = (cache.read("runs", key) if cache else None) or b""
     digest, data = entry[:32], entry[32:]  # a run is used only if it is whole: its SHA-256 comes first
     if data and hashlib.sha256(data).digest() == digest:
-        return data
+        return data, False
     data = _join(parts, blanks, blank_page, ghosts, [], fonts, None, None)
     if cache:
         cache.write("runs", key, hashlib.sha256(data).digest() + data)
-    return data
+    return data, True
 
 
 def _join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghosts: list[set[str]],
@@ -216,27 +218,34 @@ def _join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghos
 def _stamp(out: pikepdf.Pdf, stamps: list[pikepdf.Pdf], folios: Folios) -> None:
     """Draw each folio page over its page of the joined PDF, as a form XObject with a name of its own
     (pages of a part share one resource dictionary; the names are fixed, so the bytes are too)."""
+    pages, stamp_pages = list(out.pages), [list(stamp.pages) for stamp in stamps]
     for offset, prints in enumerate(folios.prints):
         if not prints:
             continue
         name = f"/WorkbookFolio{offset}"
-        draw_over(out, out.pages[folios.first + offset], "/XObject", name,
-                  out.copy_foreign(stamps[offset // folios.chunk].pages[offset % folios.chunk].as_form_xobject()),
+        draw_over(out, pages[folios.first + offset], "/XObject", name,
+                  out.copy_foreign(stamp_pages[offset // folios.chunk][offset % folios.chunk].as_form_xobject()),
                   f"q {name} Do Q\n".encode())
 
 
 def _write_destinations(out: pikepdf.Pdf, destinations: list[tuple[str, int, list]]) -> None:
+    """The named destinations as one name tree node: its keys in byte order, as the PDF format wants
+    (a tree of one node is valid at any size, and is written in one pass: inserting thousands of names
+    one by one into pikepdf's NameTree rebalances it every time)."""
     names = out.Root.get("/Names")
     if names is None:
         out.Root.Names = names = pikepdf.Dictionary()
-    tree = pikepdf.NameTree.new(out)
-    seen: set[str] = set()
+    entries: dict[str, pikepdf.Array] = {}
+    pages = [page.obj for page in out.pages]  # pikepdf's out.pages[i] walks the page tree each time
     for name, page, rest in destinations:
-        if name in seen:  # the first of two equal ids wins, as in a single render
-            continue
-        seen.add(name)
-        tree[name] = pikepdf.Array([out.pages[page].obj, *(pikepdf.Name(v) if isinstance(v, str) else v for v in rest)])
-    names.Dests = tree.obj
+        if name not in entries:  # the first of two equal ids wins, as in a single render
+            entries[name] = pikepdf.Array([pages[page],
+                                           *(pikepdf.Name(v) if isinstance(v, str) else v for v in rest)])
+    keys = sorted((bytes(pikepdf.String(name)), name) for name in entries)
+    flat: list = []
+    for key, name in keys:
+        flat += [pikepdf.String(key), entries[name]]
+    names.Dests = out.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(flat)))
 
 
 def _write_bookmarks(out: pikepdf.Pdf, bookmarks: list[Bookmark]) -> None:

@@ -278,7 +278,9 @@ class Scheduler:
                         progress = True
         if self.complete():
             return
-        if self.workers <= 1:
+        left = sum(1 for edition in self.editions for index, part in enumerate(edition.parts)
+                   if not part.front and not edition.done[index])
+        if self.workers <= 1 or left <= 1:  # one chapter (after an edit): starting workers costs more than it saves
             self._run_here()
         else:
             self._run_pool()
