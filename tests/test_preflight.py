@@ -1,5 +1,6 @@
 """The preflight (targets/preflight.py) on print files made to each profile's rules, then broken on purpose:
-each break is reported as `file:page: error: print: PROFILE: …`, and `workbook check --print-profile`."""
+each break is reported as `file:page: error: print: PROFILE: …`; `workbook check --print-profile`; and
+the readers (drawn boxes through nested forms, marks split by subpath, colour spaces) on hand-made PDFs."""
 from __future__ import annotations
 
 import io
@@ -20,6 +21,8 @@ from workbook.files.assets import font_files
 from workbook.layout.printcolour import to_print_colour
 from workbook.layout.session import BuildSession
 from workbook.model.printing import get_profile, padded_page_count
+from workbook.targets.pdfdrawn import drawn_objects
+from workbook.targets.pdfuses import page_uses
 from workbook.targets.preflight import preflight
 from workbook.targets.printcover import build_cover_pdf
 
@@ -345,3 +348,65 @@ def test_text_on_a_spine_too_thin_for_it(made, tmp_path):
     assert _run(made, "kdp", cover=broken)[-1:] == [
         f"{broken.name}:1: error: print: kdp: text on a 0.054 in spine of {pages} pages; Amazon KDP paperback allows "
         "spine text from 80 pages on (and workbook where 6 pt type fits)"]
+
+
+# -- the readers on hand-made PDFs (no layout) ---------------------------------------------------------------
+
+
+def _one_page(tmp_path: Path, content: bytes, resources: dict | None = None, build=None) -> Path:
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(400, 400))
+    page = pdf.pages[0]
+    page.obj.Resources = pikepdf.Dictionary(resources or {})
+    if build:
+        build(pdf, page)
+    page.obj.Contents = pdf.make_stream(content)
+    target = tmp_path / "made.pdf"
+    pdf.save(target)
+    return target
+
+
+def test_objects_in_nested_forms_are_carried_to_page_space(tmp_path):
+    def forms(pdf, page):
+        inner = pdf.make_stream(b"0 0 5 5 re f", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form, BBox=[0, 0, 99, 99])
+        outer = pdf.make_stream(b"0 0 10 10 re f q 1 0 0 1 20 20 cm /I Do Q", Type=pikepdf.Name.XObject,
+                                Subtype=pikepdf.Name.Form, BBox=[0, 0, 99, 99], Matrix=[2, 0, 0, 2, 0, 0],
+                                Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(I=inner)))
+        page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(F=outer))
+    path = _one_page(tmp_path, b"q 1 0 0 1 100 100 cm /F Do Q", build=forms)
+    assert [tuple(round(v, 2) for v in d.box) for d in drawn_objects(path)[0]] == [
+        (100, 100, 120, 120), (140, 140, 150, 150)]
+
+
+def test_one_stroked_path_of_many_marks_is_split_into_its_lines(tmp_path):
+    path = _one_page(tmp_path, b"q 1 w 0 0 m 5 0 l 100 200 m 100 205 l S Q")
+    assert [tuple(round(v, 2) for v in d.box) for d in drawn_objects(path)[0]] == [
+        (-0.5, -0.5, 5.5, 0.5), (99.5, 199.5, 100.5, 205.5)]
+
+
+def test_colour_found_in_forms_patterns_pictures_and_spot_colours(tmp_path):
+    def parts(pdf, page):
+        form = pdf.make_stream(b"1 0 0 rg 0 0 5 5 re f", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form,
+                               BBox=[0, 0, 9, 9])
+        icc = pdf.make_stream(b"", N=3)
+        picture = pdf.make_stream(b"\x00\x00\x00", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image, Width=1,
+                                  Height=1, BitsPerComponent=8, ColorSpace=pikepdf.Array([pikepdf.Name.ICCBased, icc]))
+        shading = pikepdf.Dictionary(ShadingType=2, ColorSpace=pikepdf.Name.DeviceGray, Coords=[0, 0, 1, 0],
+                                     Function=pikepdf.Dictionary(FunctionType=2, Domain=[0, 1], C0=[0], C1=[1], N=1))
+        pattern = pikepdf.Dictionary(PatternType=2, Shading=shading)
+        everything = pikepdf.Array([pikepdf.Name.Separation, pikepdf.Name("/All"), pikepdf.Name.DeviceCMYK,
+                                    pikepdf.Dictionary(FunctionType=2, Domain=[0, 1], C0=[0, 0, 0, 0], C1=[1, 1, 1, 1], N=1)])
+        page.obj.Resources = pikepdf.Dictionary(
+            XObject=pikepdf.Dictionary(F=form, P=picture), Pattern=pikepdf.Dictionary(S=pattern),
+            ColorSpace=pikepdf.Dictionary(R=everything))
+    path = _one_page(tmp_path, b"/F Do /Pattern cs /S scn 0 0 9 9 re f q 9 0 0 9 0 0 cm /P Do Q /R CS 1 SCN 0 0 m 1 1 l S",
+                     build=parts)
+    with pikepdf.open(path) as pdf:
+        spaces = {space.name: where for space, where in page_uses(pdf)[0].spaces.items()}
+    assert spaces == {
+        "DeviceRGB": "1 0 0 rg in /F in the page's content",
+        "Pattern": "/Pattern cs in the page's content",
+        "DeviceGray": "a shading pattern in the page's content",
+        "ICCBased (3 components)": "picture /P in the page's content",
+        "Separation All (alternate DeviceCMYK)": "/R CS in the page's content",
+    }
