@@ -17,10 +17,12 @@ from .errors import Diagnostic, WorkbookError, escape_controls
 from .files.output import output_folder, write_bytes
 from .importers.articles import import_articles
 from .layout.session import BuildSession
-from .model.config import FormatName, page_size_mm, parse_formats
+from .model.config import BookConfig, FormatName, page_size_mm, parse_formats
 from .model.pages import EDITIONS, EditionName
+from .model.printing import PAPERS, PROFILES, get_profile
 from .source.check import check_book
 from .source.load import load_book
+from .targets.preflight import preflight
 from .targets.worksheets import ChapterChoiceError, WorksheetOptions, render_worksheets
 
 
@@ -109,18 +111,54 @@ def new_command(directory: Path, language: str) -> None:
 @cli.command("check")
 @click.argument("book", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
-def check_command(book: Path, strict: bool) -> None:
-    """Validate BOOK without rendering: config, chapters, images, prompts, ids and links.
+@click.option("--print-profile", "print_profiles", multiple=True, type=click.Choice(PROFILES), metavar="NAME",
+              help="Also preflight the built print files of this profile (kdp, ingramspark, press); repeatable.")
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where the built files are (default: dist/ beside the book folder).")
+@click.option("--paper", type=click.Choice(PAPERS), default="white", show_default=True,
+              help="The paper the cover's spine width is measured for (--print-profile).")
+@click.option("--spine-in", type=float, help="The spine width (inches) the printer states, where it publishes "
+              "no paper thickness (IngramSpark, a press; KDP's follows --paper).")
+def check_command(book: Path, strict: bool, print_profiles: tuple[str, ...], out_dir: Path | None, paper: str,
+                  spine_in: float | None) -> None:
+    """Validate BOOK without rendering: config, chapters, images, prompts, ids and links; with
+    --print-profile also the built print files against that printer's rules.
 
     Prints `file:line: error|warning: message` per problem and a summary; exit 1 on errors
     (and on warnings with --strict).
     """
     report = check_book(book)
+    if print_profiles and report.manuscript is not None:
+        report.extend(_preflight(book, report.manuscript.config, out_dir, print_profiles, paper, spine_in))
     for item in report.diagnostics:
         click.echo(str(item))
     click.echo(report.summary() + (" (--strict: warnings fail)" if strict and report.warnings else ""))
     if report.failed(strict):
         sys.exit(1)
+
+
+def _preflight(book: Path, config: BookConfig, out_dir: Path | None, names: tuple[str, ...], paper: str,
+               spine_in: float | None) -> list[Diagnostic]:
+    """The preflight of each profile's built interior and cover (dist/SLUG-print-NAME.pdf,
+    dist/SLUG-cover-NAME.pdf); a missing file is an error saying how to build it."""
+    out = output_folder(book, out_dir)
+    found: list[Diagnostic] = []
+    for name in dict.fromkeys(names):
+        interior, cover = out / f"{config.slug}-print-{name}.pdf", out / f"{config.slug}-cover-{name}.pdf"
+        missing = [path for path in (interior, cover) if not path.is_file()]
+        for path in missing:
+            found.append(Diagnostic(str(path), None, f"print: {name}: not built; run `workbook build -f print "
+                                    f"--print-profile {name}` first"))
+        if interior in missing:
+            continue
+        try:
+            profile = get_profile(name)
+            stated = None if profile.paper_in_per_page else spine_in  # KDP's spine follows its paper
+            found += preflight(profile, interior, None if cover in missing else cover, paper, stated,
+                               isbn=config.settings.isbn)
+        except WorkbookError as error:  # e.g. a spine width the printer's rules do not allow
+            found += error.diagnostics
+    return found
 
 
 @cli.command("watch")
