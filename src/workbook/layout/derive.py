@@ -56,7 +56,6 @@ class Edition:
     whole_fonts: bool = False
     pad: bytes | None = None
     pad_pages: list[int] = field(default_factory=list)  # for each page added: its page index in `pad`
-    first_left: bool = False  # the first page is a left-hand page (a right-to-left book)
 
     def finish(self, out: pikepdf.Pdf) -> None:
         """Turn the joined pages in `out` into this edition (the cover page is swapped in by the join)."""
@@ -75,7 +74,9 @@ class Edition:
                 del names["/Dests"]
         if self.sides is not None:
             for index, page in enumerate(out.pages):
-                _add_sides(out, page, self.sides, (index % 2 == 0) != self.first_left, self.slug)
+                # the first page is a right-hand one (its gutter on the left, as the layout's margins put it;
+                # WeasyPrint mirrors them so in right-to-left books too)
+                _add_sides(out, page, self.sides, index % 2 == 0, self.slug)
         elif self.bleed_mm > 0:
             for page in out.pages:
                 _add_bleed(out, page, self.bleed_mm * MM)

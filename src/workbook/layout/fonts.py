@@ -213,7 +213,11 @@ class FontJoiner:
             glyphs.setdefault(joined.key, set()).update(joined.glyphs())
         programs = {}
         for key, used in sorted(glyphs.items()):
-            data = subset(self.files[key], int(key.rsplit(":", 1)[1]), used, whole=self.whole)
+            original, index = self.files[key], int(key.rsplit(":", 1)[1])
+            if self.whole and index == 0 and original[:4] in (b"\x00\x01\x00\x00", b"true"):
+                data = original  # a TrueType file as it is: every glyph, table and hint
+            else:
+                data = subset(original, index, used, whole=self.whole)
             programs[key] = pdf.make_stream(data, Length1=len(data))
         for joined in joined_fonts:
             template = joined.template

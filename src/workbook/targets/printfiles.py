@@ -175,12 +175,11 @@ def interior_pdf(session: BuildSession, profile: PrintProfile, pages: int, padde
     """The printer's interior from the session's layout of `pages` pages, padded to `padded` with ruled
     notes pages on the side each falls on."""
     config = session.manuscript.config
-    first_left = config.direction == "rtl"
-    pad = [NOTES_RIGHT if ((pages + i) % 2 == 0) != first_left else NOTES_LEFT for i in range(padded - pages)]
+    pad = [NOTES_RIGHT if (pages + i) % 2 == 0 else NOTES_LEFT for i in range(padded - pages)]
     bleed = profile.interior_bleed
     edition = Edition(
         f"print-{profile.name}", links=False, annotations=profile.annotations, outline=profile.outline,
-        whole_fonts=profile.fonts_whole, pad_pages=pad, first_left=first_left,
+        whole_fonts=profile.fonts_whole, pad_pages=pad,
         sides=Sides(*(v * PT_PER_IN for v in (bleed.outside, bleed.top, bleed.bottom, bleed.gutter))),
         slug=profile.slug_in * PT_PER_IN if profile.crop_marks else 0.0)
     pdf = derived_pdf(session, edition)
