@@ -219,7 +219,8 @@ def test_a_wider_inside_margin_lays_the_book_out_again(books, monkeypatch, tmp_p
     monkeypatch.setitem(printing.BY_NAME, "kdp", dataclasses.replace(printing.KDP, inside_margins=bands, min_pages=2))
     result = workbook.build(book, tmp_path / "dist", ["pdf", "print"], print_profiles=["kdp", "press"], jobs=1)
     kdp, press = result.print_profiles
-    assert press.layouts == 0 and press.inner_mm == pytest.approx(18.8) and press.laid_out == 18
+    assert press.layouts == 0 and press.own_layout and press.inner_mm == pytest.approx(18.8) and press.laid_out == 18
+    assert not kdp.own_layout
     assert kdp.layouts == 2 and kdp.laid_out == 20 and kdp.needs_in == 1.4 and kdp.inner_mm == pytest.approx(35.6)
     with pikepdf.open(_file(result, "-print-press")) as pdf:
         assert len(pdf.pages) == 20  # 18 padded to a multiple of 4: the press keeps the book's layout
@@ -273,3 +274,15 @@ def test_cli_builds_profiles_and_says_the_spine(books, tmp_path):
     assert outcome.exit_code == 0, outcome.output
     assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == ["small-steps-cover-kdp.pdf", "small-steps-print-kdp.pdf"]
     assert "print kdp: 24 pages (10 laid out + 14 notes pages), spine 0.054 in (white)" in outcome.output
+
+
+@pytest.mark.build
+def test_book_yaml_names_the_profile_and_without_one_print_is_generic(books, tmp_path):
+    book = books("mini")
+    plain = workbook.build(book, tmp_path / "plain", ["print"], jobs=1)
+    assert [p.name for p in plain.outputs] == ["small-steps-print.pdf"] and not plain.print_profiles
+    with open(book / "book.yaml", "a", encoding="utf-8") as config:
+        config.write("print:\n  profile: kdp\n  paper: cream\n")
+    result = workbook.build(book, tmp_path / "dist", ["print"], jobs=1)
+    assert [p.name for p in result.outputs] == ["small-steps-print-kdp.pdf", "small-steps-cover-kdp.pdf"]
+    assert result.print_profiles[0].paper == "cream" and result.print_profiles[0].spine_in == pytest.approx(24 * 0.0025)

@@ -28,7 +28,6 @@ from ..layout.session import BuildSession
 from ..model.config import CONFIG_NAME, MAX_CONFIG_BYTES, BookConfig
 from ..model.printing import (
     MM_PER_IN,
-    PROFILES,
     PrintProfile,
     check_trim,
     get_profile,
@@ -56,14 +55,16 @@ class ProfileReport:
     paper: str
     inner_mm: float  # the interior's inside margin
     needs_in: float | None  # the printer's inside margin for that page count
-    layouts: int  # layouts made for this profile alone (0: the book's one layout)
+    layouts: int  # layouts made for this profile (0: the book's one layout, or one made for another profile)
     layout_seconds: float  # what they took
+    own_layout: bool = True  # made from the book's one layout (the reader's PDF's pages)
 
     def summary(self) -> str:
         margin = f"inside margin {self.inner_mm / MM_PER_IN:.3f} in" + (
             f" (needs {self.needs_in:g} in)" if self.needs_in is not None else "")
         relaid = (f"; laid out again for it ({self.layouts} layout{'s' * (self.layouts > 1)}, "
-                  f"{self.layout_seconds:.1f} s)") if self.layouts else "; the book's own layout"
+                  f"{self.layout_seconds:.1f} s)") if self.layouts else (
+            "; the book's own layout" if self.own_layout else "; the wider layout made for a profile before it")
         return (f"print {self.profile}: {self.pages} pages ({self.laid_out} laid out + {self.pages - self.laid_out} "
                 f"notes pages), spine {self.spine_in:.3f} in ({self.paper}), {margin}{relaid}")
 
@@ -145,7 +146,8 @@ def build_print_files(session: BuildSession, names: list[str],
         files[f"{config.slug}-cover-{name}.pdf"] = cover
         if reports is not None:
             reports.append(ProfileReport(name, padded, pages, spine_width_in(profile, padded, paper, spine_in=spine_in),
-                                         paper, layout.renderer.geometry().inner, needs, made, seconds))
+                                         paper, layout.renderer.geometry().inner, needs, made, seconds,
+                                         layout is session))
     return files
 
 
@@ -198,5 +200,3 @@ def _in_inks(pdf: bytes, mode: str, pdfx: str | None, title: str, source: str, w
                                  "object_stream_mode": pikepdf.ObjectStreamMode.generate, **options})
     return buffer.getvalue()
 
-
-__all__ = ["PROFILES", "ProfileReport", "build_print_files", "check_print_setup", "profile_names"]
