@@ -264,6 +264,8 @@ def test_a_printer_refuses_trim_and_missing_spine_before_layout(books, tmp_path)
 def test_cli_refuses_an_unknown_profile(books):
     outcome = CliRunner().invoke(cli, ["build", str(books("mini")), "-f", "print", "--print-profile", "kdp,lulu"])
     assert outcome.exit_code == 2 and "unknown print profile 'lulu'" in outcome.output
+    outcome = CliRunner().invoke(cli, ["build", str(books("mini", to="other")), "-f", "pdf", "--print-profile", "kdp"])
+    assert outcome.exit_code == 2 and "add print to -f" in outcome.output
 
 
 @pytest.mark.build

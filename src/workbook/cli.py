@@ -94,6 +94,8 @@ def build(book: Path, out_dir: Path | None, formats: list[str] | None, page_size
 
     Runs the checks of `workbook check` first: errors stop the build, warnings are printed.
     """
+    if print_profiles and formats is not None and "print" not in formats:
+        raise click.BadParameter("print profiles make the print format; add print to -f", param_hint="'--print-profile'")
     with BuildReporter(quiet, verbose) as reporter:
         result = build_book(book, out_dir, formats, on_stage=reporter.on_stage, on_progress=reporter.on_progress,
                             page_size=page_size, strict=strict, jobs=jobs, print_profiles=print_profiles)
