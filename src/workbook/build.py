@@ -18,6 +18,7 @@ from .source.check import check_manuscript
 from .source.load import load_book
 from .targets.epub import build_epub
 from .targets.pdf import build_pdf, build_print_pdf
+from .targets.printfiles import ProfileReport, build_print_files, check_print_setup, profile_names
 from .targets.site import build_site
 from .targets.worksheets import build_worksheets
 
@@ -32,6 +33,7 @@ class BuildResult:
     parts: int = 0  # parts of the PDF editions (front matter, chapters) this build needed
     layouts: int = 0  # layouts of parts it made (a part whose start moved is laid out again)
     cached: int = 0  # parts it took from .workbook-cache/
+    print_profiles: list[ProfileReport] = field(default_factory=list)  # each printer's files (print profiles)
 
 
 def check_inputs(manuscript: Manuscript, out_dir: Path) -> None:
@@ -115,13 +117,17 @@ ProgressCallback = Callable[[str, int, int, str], None]  # (kind: "chapters"|"pa
 
 def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str | Iterable[str] | None = None,
           *, on_stage: Callable[[str], None] | None = None, on_progress: ProgressCallback | None = None,
-          page_size: str | None = None, strict: bool = False, jobs: int | None = None) -> BuildResult:
+          page_size: str | None = None, strict: bool = False, jobs: int | None = None,
+          print_profiles: Iterable[str] | None = None) -> BuildResult:
     """Build the book in `book_dir` into `out_dir` (default: `book_dir/../dist`).
 
     Runs `workbook check` first: its errors stop the build, its warnings are returned; with `strict`,
     warnings (an image without alt text, a dead link, …) are errors too.
     `page_size` overrides book.yaml's (A4, A5, Letter, 6x9in or 'WIDTHmm HEIGHTmm').
     `jobs` processes lay out the PDF editions' parts (default: one per core, or WORKBOOK_JOBS).
+    `print_profiles` (kdp, ingramspark, press; default book.yaml's `print: profile`): the `print` format
+    makes each printer's interior and cover (`SLUG-print-NAME.pdf`, `SLUG-cover-NAME.pdf`) in place of the
+    generic `SLUG-print.pdf`; asking for profiles adds `print` to the formats when none are given.
     Returns the files written. Raises WorkbookError (with file:line diagnostics) for problems in the book.
     """
     book_dir = Path(book_dir)
@@ -141,7 +147,15 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
         raise WorkbookError([replace(w, severity="error") for w in manuscript.warnings + problems])
     result.warnings.extend(problems)
     result.timings["check"] = time.perf_counter() - began
+    profiles = profile_names(manuscript.config, None if print_profiles is None else list(print_profiles))
     wanted = build_order(parse_formats(formats, manuscript.config.settings.formats))
+    if print_profiles and "print" not in wanted:
+        if formats is not None:
+            raise WorkbookError([Diagnostic("--print-profile", None, "print profiles make the print format; "
+                                            "add print to the formats (-f print)")])
+        wanted = build_order([*wanted, "print"])
+    if "print" in wanted and profiles:  # a trim size or spine width a printer cannot take stops the build here
+        check_print_setup(manuscript.config, profiles)
     check_inputs(manuscript, out)
     session = BuildSession.start(manuscript, out, cache, jobs)
     need = layout_need(wanted)
@@ -162,7 +176,10 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
             on_progress("outputs", index, len(wanted), name)
         began = time.perf_counter()
         target = TARGETS[name]
-        data = target.produce(session, {k: v for k, v in written.items() if k != name})
+        if name == "print" and profiles:
+            data: bytes | dict[str, bytes] = build_print_files(session, profiles, result.print_profiles)
+        else:
+            data = target.produce(session, {k: v for k, v in written.items() if k != name})
         if isinstance(data, dict):
             paths = [write_bytes(out / relative, content) for relative, content in data.items()]
         else:

@@ -56,6 +56,17 @@ def _page_size(ctx: click.Context, param: click.Parameter, value: str | None) ->
     return value
 
 
+def _print_profiles(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> list[str] | None:
+    if not value:
+        return None
+    names = [n.strip().lower() for item in value for n in item.split(",") if n.strip()]
+    unknown = [n for n in names if n not in PROFILES]
+    if unknown or not names:
+        raise click.BadParameter(f"unknown print profile {unknown[0]!r}; choose from {', '.join(PROFILES)}"
+                                 if unknown else "no print profile given")
+    return list(dict.fromkeys(names))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="workbook")
 def cli() -> None:
@@ -74,16 +85,21 @@ def cli() -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings (e.g. an image without alt text) as errors.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
               help="Processes that lay out the PDF's parts (default: WORKBOOK_JOBS, else one per core).")
+@click.option("--print-profile", "print_profiles", multiple=True, callback=_print_profiles, metavar="NAME",
+              help="A printer's interior and cover with -f print: kdp, ingramspark or press (repeat, or a comma "
+                   "list; default: book.yaml's print: profile).")
 def build(book: Path, out_dir: Path | None, formats: list[str] | None, page_size: str | None, quiet: bool,
-          verbose: bool, strict: bool, jobs: int | None) -> None:
+          verbose: bool, strict: bool, jobs: int | None, print_profiles: list[str] | None) -> None:
     """Build BOOK (a folder with book.yaml) into the reader's PDF, the print PDF, the EPUB, worksheets
     and the download page.
 
     Runs the checks of `workbook check` first: errors stop the build, warnings are printed.
     """
+    if print_profiles and formats is not None and "print" not in formats:
+        raise click.BadParameter("print profiles make the print format; add print to -f", param_hint="'--print-profile'")
     with BuildReporter(quiet, verbose) as reporter:
         result = build_book(book, out_dir, formats, on_stage=reporter.on_stage, on_progress=reporter.on_progress,
-                            page_size=page_size, strict=strict, jobs=jobs)
+                            page_size=page_size, strict=strict, jobs=jobs, print_profiles=print_profiles)
     if not quiet:
         _print_diagnostics(result.warnings)
         for path in result.outputs:
@@ -92,6 +108,9 @@ def build(book: Path, out_dir: Path | None, formats: list[str] | None, page_size
         if verbose and result.parts:
             click.echo(f"  parts: {result.parts}, {result.cached} from .workbook-cache, "
                        f"{result.layouts} layouts made", err=True)
+        if verbose:
+            for report in result.print_profiles:
+                click.echo(f"  {report.summary()}", err=True)
 
 
 # --- author experience: new, check, watch (issue 7) ---------------------------------------------

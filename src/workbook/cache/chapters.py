@@ -65,7 +65,7 @@ def chapter_reader(config: BookConfig, cache: Cache | None, read: Callable) -> C
         return read
     common = hashlib.sha256("\0".join([
         # a chapter is converted the same at any page size: --page-size reuses the entries of book.yaml's
-        code_fingerprint(), config.settings.model_dump_json(exclude={"page_size"}),
+        code_fingerprint(), config.settings.model_dump_json(exclude={"page_size", "print"}),
         json.dumps(config.words, sort_keys=True, default=str),
         str(config.root), book_fingerprint(config)]).encode()).hexdigest()
 

@@ -8,7 +8,10 @@ anything out again:
 - the print PDF grows every page by the bleed on all sides (MediaBox and BleedBox around the
   TrimBox, which stays the trim), draws crop marks in that bleed, and drops link annotations
   (print has no live links: further reading carries QR codes and short addresses instead).
-Both keep every page and so every page number: a coach's "page 14" is page 14 in each.
+- a printer's interior (targets/printfiles.py) gets that printer's bleed on the sides it wants (none in
+  the gutter for KDP and IngramSpark), a press's crop marks in a slug outside the bleed, no annotations or
+  bookmarks where they are refused, whole fonts and ruled notes pages up to the page count it wants.
+All keep every page and so every page number: a coach's "page 14" is page 14 in each.
 Form fields, a structure tree or a personal title page are more of the same: page objects and
 dictionaries added to the joined pages, per edition or per copy, after the one layout.
 """
@@ -21,6 +24,17 @@ import pikepdf
 MM = 72 / 25.4
 MARK_LENGTH = 1.6 * MM  # as long as the gap between the trim and the mark's start (never inside the trim)
 MARK_WIDTH = 0.25  # pt, in registration colour: every separation gets it
+MARK_GAP = 1.0 * MM  # a press's marks start this far outside the bleed and stop this far from the sheet's edge
+
+
+@dataclass(frozen=True)
+class Sides:
+    """A printer's bleed around the trim in pt: on the outside edge, top, bottom and the gutter (bound edge)."""
+
+    outside: float
+    top: float
+    bottom: float
+    gutter: float
 
 
 @dataclass
@@ -32,12 +46,38 @@ class Edition:
     links: bool = True  # keep link annotations
     cover: bytes | None = None  # a one-page PDF to put in place of the first page (the reader's cover)
     attachments: list[tuple[str, bytes, str]] = field(default_factory=list)  # (name, data, date D:…)
+    # A printer's interior (targets/printfiles.py): bleed per side instead of bleed_mm, crop marks in a
+    # slug outside the bleed (slug > 0) or none, no annotations or bookmarks, whole fonts, ruled notes
+    # pages added at the end (pages of `pad`, a PDF of a right-hand and a left-hand notes page).
+    sides: Sides | None = None
+    slug: float = 0.0  # pt
+    annotations: bool = True
+    outline: bool = True
+    whole_fonts: bool = False
+    pad: bytes | None = None
+    pad_pages: list[int] = field(default_factory=list)  # for each page added: its page index in `pad`
 
     def finish(self, out: pikepdf.Pdf) -> None:
         """Turn the joined pages in `out` into this edition (the cover page is swapped in by the join)."""
         if not self.links:
             _drop_links(out)
-        if self.bleed_mm > 0:
+        if not self.annotations:
+            for page in out.pages:
+                if "/Annots" in page.obj:
+                    del page.obj["/Annots"]
+        if not self.outline:
+            for key in ("/Outlines", "/PageMode"):
+                if key in out.Root:
+                    del out.Root[key]
+            names = out.Root.get("/Names")
+            if names is not None and "/Dests" in names:  # nothing links to them any more
+                del names["/Dests"]
+        if self.sides is not None:
+            for index, page in enumerate(out.pages):
+                # the first page is a right-hand one (its gutter on the left, as the layout's margins put it;
+                # WeasyPrint mirrors them so in right-to-left books too)
+                _add_sides(out, page, self.sides, index % 2 == 0, self.slug)
+        elif self.bleed_mm > 0:
             for page in out.pages:
                 _add_bleed(out, page, self.bleed_mm * MM)
         for name, data, when in self.attachments:
@@ -77,6 +117,33 @@ def _add_bleed(out: pikepdf.Pdf, page: pikepdf.Page, bleed: float) -> None:
             # a horizontal mark on the line of the trim's top or bottom, a vertical one on its side
             lines.append(f"{x + dx * gap:.3f} {y:.3f} m {x + dx * (gap + length):.3f} {y:.3f} l S")
             lines.append(f"{x:.3f} {y + dy * gap:.3f} m {x:.3f} {y + dy * (gap + length):.3f} l S")
+    marks = ("q /WorkbookRegistration CS 1 SCN " + f"{MARK_WIDTH} w 0 J [] 0 d " + " ".join(lines) + " Q\n").encode()
+    draw_over(out, page, "/ColorSpace", "/WorkbookRegistration", _registration(out), marks)
+
+
+def _add_sides(out: pikepdf.Pdf, page: pikepdf.Page, sides: Sides, right: bool, slug: float) -> None:
+    """TrimBox the page as laid out; BleedBox grown by the printer's bleed on each side (the outside edge
+    is the right one of a right-hand page); MediaBox = BleedBox, or grown by `slug` more on every side
+    with crop marks at the trim's corners drawn there, outside the bleed."""
+    x0, y0, x1, y1 = (float(v) for v in page.obj.get("/TrimBox", page.obj.MediaBox))
+    left_bleed, right_bleed = (sides.gutter, sides.outside) if right else (sides.outside, sides.gutter)
+    bleed = [x0 - left_bleed, y0 - sides.bottom, x1 + right_bleed, y1 + sides.top]
+    media = [bleed[0] - slug, bleed[1] - slug, bleed[2] + slug, bleed[3] + slug]
+    page.obj.TrimBox = pikepdf.Array([round(v, 4) for v in (x0, y0, x1, y1)])
+    page.obj.BleedBox = pikepdf.Array([round(v, 4) for v in bleed])
+    page.obj.MediaBox = pikepdf.Array([round(v, 4) for v in media])
+    for box in ("/CropBox", "/ArtBox"):
+        if box in page.obj:
+            del page.obj[box]
+    if slug <= 2 * MARK_GAP:
+        return
+    lines = []
+    for x, edge, outward in ((x0, bleed[0], -1), (x1, bleed[2], 1)):  # a mark beside each corner, in the slug
+        for y, cap, upward in ((y0, bleed[1], -1), (y1, bleed[3], 1)):
+            hx = edge + outward * MARK_GAP, edge + outward * (slug - MARK_GAP)
+            vy = cap + upward * MARK_GAP, cap + upward * (slug - MARK_GAP)
+            lines.append(f"{hx[0]:.3f} {y:.3f} m {hx[1]:.3f} {y:.3f} l S")
+            lines.append(f"{x:.3f} {vy[0]:.3f} m {x:.3f} {vy[1]:.3f} l S")
     marks = ("q /WorkbookRegistration CS 1 SCN " + f"{MARK_WIDTH} w 0 J [] 0 d " + " ".join(lines) + " Q\n").encode()
     draw_over(out, page, "/ColorSpace", "/WorkbookRegistration", _registration(out), marks)
 

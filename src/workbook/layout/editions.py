@@ -91,8 +91,13 @@ def edition_pdf(session: BuildSession, edition: EditionName, *, whole: bool = Fa
     """
     if edition not in EDITIONS:
         raise ValueError(f"unknown PDF edition {edition!r}; choose from {', '.join(EDITIONS)}")
+    return derived_pdf(session, _edition(session.manuscript, edition), whole=whole)
+
+
+def derived_pdf(session: BuildSession, derived: Edition, *, whole: bool = False) -> bytes:
+    """The book's laid-out pages joined and made into the edition `derived` says (derive.py): the reader's
+    PDF, the print PDF or a printer's interior (targets/printfiles.py)."""
     manuscript = session.manuscript
-    derived = _edition(manuscript, edition)
     result = None if whole else laid_out(session, "pdf")
     if result is None:  # a book with its own pdf.html: one document, derived the same way
         document = whole_document(session)
@@ -120,12 +125,38 @@ def edition_pdf(session: BuildSession, edition: EditionName, *, whole: bool = Fa
             fonts.files.update(folios[2])
             fonts.parts.append(folios[1])
             stamps = folios[0]
-    if edition == "screen":
+    if derived.name == "screen":
         derived.cover, names, files = cover_page(session)
+        fonts.files.update(files)
+        fonts.parts.append(names)
+    if derived.pad_pages:
+        derived.pad, names, files = notes_pages(session)
         fonts.files.update(files)
         fonts.parts.append(names)
     release_memory()  # what laying out the cover, the blank page and the folios held is not stacked onto the join
     return merge_parts(parts, blanks, blank, ghosts, labels, session.cache, fonts, derived, stamps)
+
+
+def page_count(session: BuildSession) -> int:
+    """How many pages the book's layout has (every part and the notes pages before chapters), laid out
+    now if it is not yet."""
+    result = laid_out(session, "pdf")
+    if result is None:
+        return len(whole_document(session).pages)
+    return sum(r.pages for r in result.results) + sum(result.blanks)
+
+
+# Ruled notes pages as a printer's padding: page 1 is a left-hand notes page (as blank_html's), page 4
+# a right-hand one (after a page with content on the left, a break to the next left-hand page).
+NOTES_LEFT, NOTES_RIGHT = 1, 4
+
+
+def notes_pages(session: BuildSession) -> Single:
+    """A PDF whose pages NOTES_LEFT and NOTES_RIGHT are empty ruled notes pages (pdf.css `:blank`), on the
+    left and on the right, laid out like the book's, with the font files they use."""
+    html = blank_html(session.renderer).replace(
+        "</body>", '<div style="break-before: page"></div><div style="break-before: left"></div></body>', 1)
+    return one_page(session, "notes-pages", html, None)
 
 
 def _written(result: PartResult) -> bytes:

@@ -21,6 +21,7 @@ from weasyprint.text.fonts import get_hb_object_data
 
 from ..cache.store import font_file_key
 
+_SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
 _BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
 # What WeasyPrint drops from the fonts it embeds (layout and bitmap tables a PDF viewer never reads).
 _DROP_TABLES = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT", "SVG ",
@@ -64,11 +65,13 @@ def part_fonts(document, known: set[str]) -> tuple[dict[str, str], dict[str, byt
     return names, files
 
 
-def subset(data: bytes, index: int, glyphs: set[int]) -> bytes:
-    """The font file `data` cut to `glyphs` (and the glyphs they are built from), glyph ids kept."""
+def subset(data: bytes, index: int, glyphs: set[int], *, whole: bool = False) -> bytes:
+    """The font file `data` cut to `glyphs` (and the glyphs they are built from), glyph ids kept;
+    `whole`: every glyph of the file (a printer that wants whole fonts; only the tables a PDF viewer
+    never reads are dropped)."""
     face = hb.Face(hb.Blob(data), index)
     wanted = hb.SubsetInput()
-    for gid in sorted(glyphs | {0}):
+    for gid in range(face.glyph_count) if whole else sorted(glyphs | {0}):
         wanted.glyph_set.add(gid)
     drop = wanted.sets(hb.SubsetInputSets.DROP_TABLE_TAG)
     for tag in _DROP_TABLES:
@@ -166,7 +169,8 @@ class FontJoiner:
 
     MARK = "/WorkbookJoinedFont"
 
-    def __init__(self, fonts: FontFiles) -> None:
+    def __init__(self, fonts: FontFiles, *, whole: bool = False) -> None:
+        self.whole = whole  # every font file embedded whole (all its glyphs), named without a subset tag
         self.files = fonts.files
         self.names = fonts.by_name()
         self.fonts: dict[str, _Joined] = {}
@@ -209,7 +213,11 @@ class FontJoiner:
             glyphs.setdefault(joined.key, set()).update(joined.glyphs())
         programs = {}
         for key, used in sorted(glyphs.items()):
-            data = subset(self.files[key], int(key.rsplit(":", 1)[1]), used)
+            original, index = self.files[key], int(key.rsplit(":", 1)[1])
+            if self.whole and index == 0 and original[:4] in (b"\x00\x01\x00\x00", b"true"):
+                data = original  # a TrueType file as it is: every glyph, table and hint
+            else:
+                data = subset(original, index, used, whole=self.whole)
             programs[key] = pdf.make_stream(data, Length1=len(data))
         for joined in joined_fonts:
             template = joined.template
@@ -220,6 +228,9 @@ class FontJoiner:
             if "/CIDSet" in descriptor:
                 del descriptor["/CIDSet"]
             descendant.W = _width_array(joined.widths)
+            if self.whole:  # "ABCDEF+Name" marks a subset (ISO 32000 9.6.4): a whole font has the plain name
+                plain = pikepdf.Name("/" + _SUBSET_TAG.sub("", str(font.BaseFont).lstrip("/")))
+                font.BaseFont = descendant.BaseFont = descriptor.FontName = plain
             font.ToUnicode = pdf.make_stream(_to_unicode(joined.mapping))
             joined.reference = font
 

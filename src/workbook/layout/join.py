@@ -161,14 +161,15 @@ def _join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghos
     sources = [pikepdf.open(io.BytesIO(data)) for data in parts]
     blank = pikepdf.open(io.BytesIO(blank_page)) if blank_page and any(blanks) else None
     cover = pikepdf.open(io.BytesIO(edition.cover)) if edition is not None and edition.cover else None
+    pad = pikepdf.open(io.BytesIO(edition.pad)) if edition is not None and edition.pad and edition.pad_pages else None
     stamps = [pikepdf.open(io.BytesIO(data)) for data in folios.pdfs] if folios is not None else []
     try:
         out = sources[0]
         destinations: list[tuple[str, int, list]] = []
         bookmarks: list[Bookmark] = []
         page_count = 0
-        joiner = FontJoiner(fonts) if fonts is not None else None
-        for single in (cover, blank, *stamps):
+        joiner = FontJoiner(fonts, whole=edition is not None and edition.whole_fonts) if fonts is not None else None
+        for single in (cover, blank, pad, *stamps):
             if joiner is not None and single is not None:
                 joiner.take(single)
         for index, source in enumerate(sources):
@@ -188,6 +189,9 @@ def _join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghos
         if cover is not None:  # the reader's cover in place of the half-title
             out.pages.insert(0, cover.pages[0])
             del out.pages[1]
+        if pad is not None and edition is not None:  # ruled notes pages up to the page count a printer wants
+            for index in edition.pad_pages:
+                out.pages.append(pad.pages[index])
         if folios is not None:
             _stamp(out, stamps, folios)
         _write_destinations(out, destinations)
@@ -210,7 +214,7 @@ def _join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghos
             source.close()
         if blank is not None:
             blank.close()
-        for single in (cover, *stamps):
+        for single in (cover, pad, *stamps):
             if single is not None:
                 single.close()
 

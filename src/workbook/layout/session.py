@@ -69,6 +69,13 @@ class BuildSession:
         return cls(manuscript, Renderer(manuscript), Typesetter(manuscript, fetcher), cache or Cache(None),
                    out_dir, jobs)
 
+    def with_inner_margin(self, inner_mm: float) -> BuildSession:
+        """A session for a second layout of the same book with its inside margin `inner_mm` wide (a
+        printer's rule by page count, model/printing.py): the same manuscript, typesetter and cache,
+        a renderer with that geometry, nothing laid out yet."""
+        return BuildSession(self.manuscript, Renderer(self.manuscript, inner_mm=inner_mm), self.typesetter,
+                            self.cache, self.out_dir, self.jobs)
+
     @property
     def fetcher(self) -> SafeFetcher:
         return self.typesetter.fetcher

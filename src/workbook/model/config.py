@@ -24,7 +24,7 @@ from ..files.scripts import SCRIPTS, missing_packages
 from ..files.textfile import TooLarge, read_bounded, size_on_disk
 from ..files.yamlsource import YamlProblem, line_for, load_with_lines
 from .locales import known_words, locale_for
-from .schema import MAX_SLUG, validate_yaml
+from .schema import MAX_SLUG, PrintSettings, validate_yaml
 
 if TYPE_CHECKING:
     pass  # pydantic's own core: the shape of one validation error
@@ -77,6 +77,7 @@ class Settings(BaseModel):
     allow_remote: bool = False
     attachments: list[str] = Field(default_factory=list)
     fonts: list[str] = Field(default_factory=list)  # extra scripts: cjk, arabic, hebrew, thai, devanagari
+    print: PrintSettings = Field(default_factory=PrintSettings)  # printers' files (schema.py, model/printing.py)
 
     @field_validator("language")
     @classmethod

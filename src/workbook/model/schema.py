@@ -3,7 +3,7 @@ of a chapter's front matter."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
@@ -59,6 +59,34 @@ class FrontMatter(BaseModel):
         if value and len(value) > MAX_SLUG:
             raise ValueError(f"is {len(value)} characters long; the limit is {MAX_SLUG}")
         return value
+
+
+class PrintSettings(BaseModel):
+    """book.yaml's `print:` block: the printer's files a build makes (model/printing.py has each printer's rules)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    profile: Literal["kdp", "ingramspark", "press"] | None = None  # what `-f print` makes without --print-profile
+    paper: Literal["white", "cream"] = "white"  # the spine width follows it (KDP publishes each paper's thickness)
+    # The spine width (inches) a printer that publishes no paper thickness states for this book (IngramSpark's
+    # cover template, a press's quote): one number for every such profile, or one per profile.
+    spine_in: float | dict[Literal["ingramspark", "press"], float] | None = None
+    colour: Literal["gray", "cmyk"] | None = None  # interior inks; default gray (KDP, IngramSpark), cmyk (press)
+
+    @field_validator("spine_in")
+    @classmethod
+    def _spine(cls, value: float | dict | None) -> float | dict | None:
+        for width in (value.values() if isinstance(value, dict) else [value] if value is not None else []):
+            if not 0 < width <= 4:
+                raise ValueError(f"{width:g} in is not a spine width; give the width in inches (0–4), "
+                                 "as the printer's cover template states it")
+        return value
+
+    def spine_for(self, profile: str) -> float | None:
+        """The spine width book.yaml gives for `profile`, if any."""
+        if isinstance(self.spine_in, dict):
+            return self.spine_in.get(profile)  # type: ignore[call-overload]
+        return self.spine_in
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +32,9 @@ def book_date(manuscript: Manuscript) -> dt.datetime:
 class Renderer:
     """Loads templates and styles (a book's own override the project's) and renders them."""
 
-    def __init__(self, manuscript: Manuscript):
+    def __init__(self, manuscript: Manuscript, *, inner_mm: float | None = None):
         self.manuscript = manuscript
+        self.inner_mm = inner_mm  # a wider inside margin than the book's (a printer's rule by page count)
         self._pdf_css: dict[str, str] = {}
         root = manuscript.config.root
         self.style_dirs = [d for d in (root / "styles", project_dir("styles")) if d.is_dir()]
@@ -110,9 +112,13 @@ class Renderer:
             raise OutputError([self.env.problem(exc, template)]) from None
 
     def geometry(self, edition: str = LAYOUT) -> PageGeometry:
-        """The page design of the book at its trim size (one for every edition: they share their pages)."""
+        """The page design of the book at its trim size (one for every edition: they share their pages), with
+        the inside margin `inner_mm` wide where the renderer was made with one wider than the book's."""
         width, height = self.manuscript.config.page_size_mm
-        return geometry(width, height, self.manuscript.config.settings.bleed)
+        page = geometry(width, height, self.manuscript.config.settings.bleed)
+        if self.inner_mm is not None and self.inner_mm > page.inner:
+            page = replace(page, inner=round(self.inner_mm, 1))
+        return page
 
     def pdf_html(self, edition: str = LAYOUT, **part: Any) -> str:
         """The whole book as one HTML document for WeasyPrint: the pages both PDF editions are made of.
