@@ -269,13 +269,12 @@ def main() -> None:
         for label, ratio, limit in checks:
             verdict = "met" if ratio <= limit else "NOT met"
             print(f"  {count:>3} chapters: {label:<55} {ratio:6.2f}  (target <= {limit})  {verdict}")
-        if "whole" in rows:
-            checks.append(("  floor: the book's HTML in WeasyPrint / pandoc's HTML",
-                           (rows["whole"]["cpu"] / rows["whole"]["pages"])
-                           / (rows["pandoc-weasyprint"]["cpu"] / rows["pandoc-weasyprint"]["pages"]), 1.0))
-            checks.append(("  overhead: one process / the book's HTML in WeasyPrint",
-                           (rows["cpu-page"]["cpu"] / rows["cpu-page"]["pages"])
-                           / (rows["whole"]["cpu"] / rows["whole"]["pages"]), 1.0))
+        if "whole" in rows:  # where CPU a page goes: our pages in WeasyPrint (the floor), and the pipeline around it
+            per_page = {k: rows[k]["cpu"] / rows[k]["pages"] for k in ("cpu-page", "whole", "pandoc-weasyprint")}
+            print(f"  {count:>3} chapters: floor: CPU a page, the book's HTML in WeasyPrint / pandoc's HTML      "
+                  f"{per_page['whole'] / per_page['pandoc-weasyprint']:6.2f}")
+            print(f"  {count:>3} chapters: pipeline: CPU a page, one process / the book's HTML in WeasyPrint   "
+                  f"{per_page['cpu-page'] / per_page['whole']:6.2f}")
         for kind in [k for k in ("cpu-page", "whole", "pandoc-weasyprint") if k in rows]:
             per_page = 1000 * rows[kind]["cpu"] / rows[kind]["pages"]
             print(f"  {count:>3} chapters: CPU a page, {labels[kind]:<43} {per_page:6.1f} ms ({rows[kind]['pages']} pages)")
