@@ -16,10 +16,11 @@ from .build import build as build_book
 from .errors import Diagnostic, WorkbookError, escape_controls
 from .files.output import output_folder, write_bytes
 from .importers.articles import import_articles
+from .layout.audit import audit_book
 from .layout.session import BuildSession
 from .model.config import FormatName, page_size_mm, parse_formats
 from .model.pages import EDITIONS, EditionName
-from .source.check import check_book
+from .source.check import CheckReport, check_book
 from .source.load import load_book
 from .targets.worksheets import ChapterChoiceError, WorksheetOptions, render_worksheets
 
@@ -109,18 +110,30 @@ def new_command(directory: Path, language: str) -> None:
 @cli.command("check")
 @click.argument("book", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
-def check_command(book: Path, strict: bool) -> None:
+@click.option("--pages", is_flag=True, help="Also lay the book out (through the build's cache) and audit its pages.")
+def check_command(book: Path, strict: bool, pages: bool = False) -> None:
     """Validate BOOK without rendering: config, chapters, images, prompts, ids and links.
 
     Prints `file:line: error|warning: message` per problem and a summary; exit 1 on errors
-    (and on warnings with --strict).
+    (and on warnings with --strict). With --pages, the page audit of the laid-out book follows.
     """
     report = check_book(book)
+    if pages:
+        report = _audit_pages(book, report)
     for item in report.diagnostics:
         click.echo(str(item))
     click.echo(report.summary() + (" (--strict: warnings fail)" if strict and report.warnings else ""))
     if report.failed(strict):
         sys.exit(1)
+
+
+def _audit_pages(book: Path, report: CheckReport) -> CheckReport:
+    """`check --pages`: the check's findings and, for a book without errors, the page audit's (file:line:
+    warning: page N: …), laid out through the cache `workbook build` uses."""
+    if report.errors:
+        return report
+    found = audit_book(book)
+    return CheckReport(report.diagnostics + found, report.manuscript)
 
 
 @cli.command("watch")
