@@ -4,13 +4,15 @@ from the cache, `workbook check --pages`, and the audit of the demo and test boo
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 import workbook
-from helpers import BROKEN_ROOTS, ROOTS, chapter
+from helpers import BOOK_YAML, BROKEN_ROOTS, ROOTS, chapter
 from workbook.cli import cli
+from workbook.importers.articles import import_articles
 from workbook.layout import scheduler
 from workbook.layout.audit import audit_book, audit_pages
 from workbook.layout.editions import edition_pages
@@ -186,16 +188,29 @@ def test_check_pages_prints_the_audit_and_fails_only_with_strict(books):
     assert "page" not in without.output and without.exit_code == 0
 
 
-TODAYS_BOOKS = ["book"] + sorted(p.name for p in ROOTS.iterdir() if p.is_dir() and p.name not in BROKEN_ROOTS)
+TODAYS_BOOKS = (["book"] + sorted(p.name for p in ROOTS.iterdir() if p.is_dir() and p.name not in BROKEN_ROOTS)
+                + ["imported-nl", "imported-en"])
+ARTICLES = Path(__file__).resolve().parent / "fixtures" / "import"
+
+
+def imported(books, language: str):
+    """A book made by `workbook import` from the test articles of a language (the Dutch ones, or the English one)."""
+    yaml = BOOK_YAML.replace("language: en", f"language: {language}")
+    book = books.write({"01-begin.md": chapter("Een begin." if language == "nl" else "A start.", "Begin")},
+                       yaml=yaml, title="Proefboek", to=f"imported-{language}")
+    articles = ([ARTICLES / "nl-uitstellen.txt", ARTICLES / "nl-grenzen-pijlen.txt", ARTICLES / "html" / "pauze.html"]
+                if language == "nl" else [ARTICLES / "en-quiet-mornings.txt"])
+    import_articles(articles, into=book)
+    return book
 
 
 @pytest.mark.parametrize("size", ["A4", "A5", "6x9in"])
 @pytest.mark.parametrize("name", TODAYS_BOOKS)
 def test_the_audit_of_the_demo_and_test_books(books, name, size):
-    """The audit runs on every book that builds, at every size; each finding names a page of the book and the file
-    and line it comes from. (What it finds today is listed by `workbook check --pages`; the page design makes it
-    nothing.)"""
-    book = books(name)
+    """The audit runs on every book that builds (and books made by `workbook import` from the test articles), at
+    every size; each finding names a page of the book and the file and line it comes from. (What it finds today is
+    listed by `workbook check --pages`; the page design makes it nothing.)"""
+    book = imported(books, name.split("-")[1]) if name.startswith("imported-") else books(name)
     session = BuildSession.start(workbook.load_book(book, page_size=size))
     found = audit_pages(session)
     pages = len(edition_pages(session)[1])

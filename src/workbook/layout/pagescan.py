@@ -159,7 +159,7 @@ def _head(page: Page, box: Any) -> None:
         return
     texts = [child for child in box.descendants() if isinstance(child, boxes.TextBox) and child.text.strip()]
     if texts:
-        lines = sum(1 for child in box.descendants() if isinstance(child, boxes.LineBox))
+        lines = sum(1 for child in box.children if isinstance(child, boxes.LineBox))
         text = " ".join(" ".join(t.text for t in texts).split())
         page.heads.append((text, lines, min(t.position_y for t in texts)))
     for child in texts:
