@@ -228,3 +228,18 @@ def test_a_faq_question_that_ends_the_page(books):
                                          "h2 { break-after: auto !important; }")
     assert found == [f"chapters/01-one.md:9: warning: page {page}: the heading 'Is this a question?' ends the page; "
                      f"what it introduces starts on page {page + 1}"]
+
+
+def test_a_book_with_its_own_page_template_is_audited_as_one_document(books):
+    """A book's own layouts/pdf.html is laid out as one document (not in parts): the same finding, the same page."""
+    template = (Path(workbook.__file__).parent / "layouts" / "pdf.html").read_text(encoding="utf-8")
+    body, css = f"Spacer.\n\n{PROMPT}\n", spacer(1, 160) + KEEP_OFF
+    in_parts, page = audit(books, body, css)
+    book = books.folder / "book"
+    (book / "layouts").mkdir()
+    (book / "layouts" / "pdf.html").write_text(template, encoding="utf-8")
+    session = BuildSession.start(workbook.load_book(book), jobs=1)
+    whole = [str(item) for item in audit_pages(session)]
+    assert session.laid_out is None and session.document is not None
+    assert whole == in_parts == [f"chapters/01-one.md:7: warning: page {page}: prompt one-1 is split from its writing "
+                                 f"lines: the question is on this page, its 6 lines on page {page + 1}"]
