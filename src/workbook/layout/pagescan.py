@@ -77,15 +77,15 @@ def classes(box: Any) -> list[str]:
     return (element.get("class") or "").split() if element is not None and hasattr(element, "get") else []
 
 
+_CACHE: dict[str, frozenset[str]] = {}  # this process's set of characters every shipped font has
+
+
 def _drawn() -> frozenset[str]:
     """Characters every shipped font has (and white space): text made only of these needs no look at its glyphs."""
     if "safe" not in _CACHE:
         codes = frozenset.intersection(*[cmap_of(str(path)) for path in font_files().values()])
         _CACHE["safe"] = frozenset(map(chr, codes)) | frozenset(" \t\n\u00a0\u200b\u00ad")
     return _CACHE["safe"]
-
-
-_CACHE: dict[str, frozenset[str]] = {}
 
 
 def notdef_chars(box: Any) -> list[str]:
