@@ -16,11 +16,12 @@ from .build import build as build_book
 from .errors import Diagnostic, WorkbookError, escape_controls
 from .files.output import output_folder, write_bytes
 from .importers.articles import import_articles
+from .layout.audit import audit_book
 from .layout.session import BuildSession
 from .model.config import BookConfig, FormatName, page_size_mm, parse_formats
 from .model.pages import EDITIONS, EditionName
 from .model.printing import PAPERS, PROFILES, get_profile
-from .source.check import check_book
+from .source.check import CheckReport, check_book
 from .source.load import load_book
 from .targets.preflight import preflight
 from .targets.worksheets import ChapterChoiceError, WorksheetOptions, render_worksheets
@@ -138,15 +139,18 @@ def new_command(directory: Path, language: str) -> None:
               help="The paper the cover's spine width is measured for (--print-profile).")
 @click.option("--spine-in", type=float, help="The spine width (inches) the printer states, where it publishes "
               "no paper thickness (IngramSpark, a press; KDP's follows --paper).")
+@click.option("--pages", is_flag=True, help="Also lay the book out (through the build's cache) and audit its pages.")
 def check_command(book: Path, strict: bool, print_profiles: tuple[str, ...], out_dir: Path | None, paper: str,
-                  spine_in: float | None) -> None:
+                  spine_in: float | None, pages: bool = False) -> None:
     """Validate BOOK without rendering: config, chapters, images, prompts, ids and links; with
     --print-profile also the built print files against that printer's rules.
 
     Prints `file:line: error|warning: message` per problem and a summary; exit 1 on errors
-    (and on warnings with --strict).
+    (and on warnings with --strict). With --pages, the page audit of the laid-out book follows.
     """
     report = check_book(book)
+    if pages:
+        report = _audit_pages(book, report, out_dir)
     if print_profiles and report.manuscript is not None:
         report.extend(_preflight(book, report.manuscript.config, out_dir, print_profiles, paper, spine_in))
     for item in report.diagnostics:
@@ -178,6 +182,15 @@ def _preflight(book: Path, config: BookConfig, out_dir: Path | None, names: tupl
         except WorkbookError as error:  # e.g. a spine width the printer's rules do not allow
             found += error.diagnostics
     return found
+
+
+def _audit_pages(book: Path, report: CheckReport, out_dir: Path | None) -> CheckReport:
+    """`check --pages`: the check's findings and, for a book without errors, the page audit's (file:line:
+    warning: page N: …), laid out through the cache `workbook build` uses."""
+    if report.errors:
+        return report
+    found = audit_book(book, out_dir)
+    return CheckReport(report.diagnostics + found, report.manuscript)
 
 
 @cli.command("watch")

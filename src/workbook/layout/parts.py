@@ -32,6 +32,7 @@ from ..render.templates import Renderer
 from .document import Typesetter
 from .fill import fill_targets, lay_out_filled
 from .fonts import part_fonts
+from .pageaudit import PageFinding, audit_document
 from .pagelist import anchor_pages, page_labels
 from .singles import Single, lay_out_single
 
@@ -63,6 +64,7 @@ class PartResult:
     toc: dict[str, str] = field(default_factory=dict)  # the contents' numbers it was laid out with (front)
     fonts: dict[str, str] = field(default_factory=dict)  # BaseFont -> key of the font file it was cut from
     font_files: dict[str, bytes] = field(default_factory=dict)  # bytes of files the worker sends the first time
+    audit: list[PageFinding] = field(default_factory=list)  # the page audit of its pages (pageaudit.py)
 
     def labels_at(self, folio: int) -> list[str | None]:
         """The labels the pages print when the part starts at `folio` (arabic folios shift, roman don't)."""
@@ -204,7 +206,7 @@ def lay_out_part(html: str, css: list[str], start: Start, fill_ids: list[str], n
     labels: list[str | None] = ([str(start.folio + page) for page in range(len(document.pages))] if numbered
                                 else page_labels(document))
     return PartResult(start, len(document.pages), anchor_pages(document), labels, extra, pdf,
-                      warnings, fonts=fonts, font_files=files)
+                      warnings, fonts=fonts, font_files=files, audit=audit_document(manuscript, document))
 
 
 def lay_out_alone(html: str, index: int | None) -> Single:
@@ -222,7 +224,7 @@ def encode_result(result: PartResult) -> bytes:
     head = json.dumps({"start": [result.start.folio, result.start.right], "pages": result.pages,
                        "anchors": result.anchors, "labels": result.labels, "extra": result.extra,
                        "toc": result.toc, "warnings": [[w.file, w.line, w.message, w.severity] for w in result.warnings],
-                       "fonts": result.fonts}).encode()
+                       "fonts": result.fonts, "audit": [finding.encode() for finding in result.audit]}).encode()
     return struct.pack(">I", len(head)) + head + (result.pdf or b"")
 
 
@@ -243,7 +245,8 @@ def decode_result(data: bytes | None, need: Need) -> PartResult | None:
                             {str(k): int(v) for k, v in head["extra"].items()}, pdf,
                             [Diagnostic(f, ln, m, s) for f, ln, m, s in head["warnings"]],
                             {str(k): str(v) for k, v in head["toc"].items()},
-                            {str(k): str(v) for k, v in head["fonts"].items()})
+                            {str(k): str(v) for k, v in head["fonts"].items()},
+                            audit=[PageFinding.decode(item) for item in head["audit"]])
         if result.pages != len(result.labels) or result.pages < 1:
             return None
         return result

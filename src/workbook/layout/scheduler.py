@@ -259,7 +259,8 @@ class Scheduler:
             return
         self.cache.write("parts", result_key(part, start, toc), encode_result(result))
         self.cache.write("pages", part.key, encode_result(PartResult(result.start, result.pages, result.anchors,
-                                                                     result.labels, result.extra)))
+                                                                     result.labels, result.extra,
+                                                                     audit=result.audit)))
 
     def run(self) -> None:
         """Lay out until every edition's parts are there at their exact starts."""
