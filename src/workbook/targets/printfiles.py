@@ -152,10 +152,7 @@ def build_print_files(session: BuildSession, names: list[str],
         files[source] = interior_pdf(layout, profile, pages, padded, source)
         paper = config.settings.print.paper
         spine_in = None if paper_thickness_in(profile, paper) is not None else config.settings.print.spine_for(name)
-        cover = build_cover_pdf(session, name, paper, padded, spine_in=spine_in)
-        # a cover is printed in colour: CMYK (text solid black), as PDF/X like the interior where the printer asks
-        cover = _in_inks(cover, "cmyk", PDFX.get(profile.pdfx or ""), config.settings.title, cover_name(config, name))
-        files[cover_name(config, name)] = cover
+        files[cover_name(config, name)] = cover_pdf(session, name, paper, padded, spine_in)
         if reports is not None:
             reports.append(ProfileReport(name, padded, pages, spine_width_in(profile, padded, paper, spine_in=spine_in),
                                          paper, layout.renderer.geometry().inner, needs, made, seconds,
@@ -196,6 +193,15 @@ def layout_for(session: BuildSession, profile: PrintProfile, wider: dict[PageGeo
         current = wider[key]
         pages = page_count(current)
     raise WorkbookError([Diagnostic("print", None, f"{profile.name}: no margins settle the page count")])
+
+
+def cover_pdf(session: BuildSession, name: str, paper: str, pages: int, spine_in: float | None) -> bytes:
+    """`SLUG-cover-NAME.pdf` for an interior of `pages` pages: the full wrap (targets/printcover.py) printed in
+    colour, so in CMYK (text solid black), as PDF/X like the interior where the printer asks."""
+    config = session.manuscript.config
+    pdfx = PDFX.get(get_profile(name).pdfx or "")
+    cover = build_cover_pdf(session, name, paper, pages, spine_in=spine_in)
+    return _in_inks(cover, "cmyk", pdfx, config.settings.title, cover_name(config, name))
 
 
 def _grown(session: BuildSession, layout: BuildSession) -> str:
