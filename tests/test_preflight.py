@@ -3,147 +3,50 @@ each break is reported as `file:page: error: print: PROFILE: …`; `workbook che
 the readers (drawn boxes through nested forms, marks split by subpath, colour spaces) on hand-made PDFs."""
 from __future__ import annotations
 
-import io
 import re
 import shutil
 from pathlib import Path
 
 import pikepdf
-import pypdfium2
 import pytest
 from click.testing import CliRunner
-from fontTools.ttLib import TTFont
 
 import workbook
-from helpers import Books
+from helpers import Books, pdf_pages_text
 from workbook.cli import cli
-from workbook.files.assets import font_files
-from workbook.layout.printcolour import to_print_colour
+from workbook.layout.fonts import _widths, subset
 from workbook.layout.session import BuildSession
-from workbook.model.printing import get_profile, padded_page_count
+from workbook.model.printing import get_profile
 from workbook.targets.pdfdrawn import drawn_objects
 from workbook.targets.pdfuses import page_uses
 from workbook.targets.preflight import preflight
-from workbook.targets.printcover import build_cover_pdf
+from workbook.targets.printfiles import cover_pdf
 
 PT = 72.0
 SPINES = {"kdp": None, "ingramspark": 0.5, "press": 0.55}  # IngramSpark and a press state the spine per title
-COLOUR = {"kdp": ("gray", None), "ingramspark": ("gray", "X-1a"), "press": ("cmyk", "X-4")}
 SLUG = "small-steps"
-NOTES = "notes"
-
-
-def _strip_marks(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
-    """The generic print PDF's crop marks (drawn in the bleed) taken out of the page's content."""
-    streams = page.obj.Contents if isinstance(page.obj.Contents, pikepdf.Array) else [page.obj.Contents]
-    for stream in streams:
-        data = stream.read_bytes()
-        if b"q /WorkbookRegistration" in data:
-            stream.write(data[:data.index(b"q /WorkbookRegistration")])
-
-
-def _whole_fonts(pdf: pikepdf.Pdf) -> None:
-    """Every embedded subset replaced by the whole font it was cut from (glyph ids are the original's)."""
-    originals = {TTFont(path)["name"].getDebugName(6): Path(path) for path in font_files().values()}
-    done = set()
-    for page in pdf.pages:
-        for font in (page.obj.Resources.get("/Font") or {}).values():
-            if font.objgen in done or font.get("/Subtype") != "/Type0":
-                continue
-            done.add(font.objgen)
-            descendant = font.DescendantFonts[0]
-            program = descendant.FontDescriptor.FontFile2
-            name = TTFont(io.BytesIO(program.read_bytes()))["name"].getDebugName(6)
-            data = originals[name].read_bytes()
-            program.write(data)
-            program.Length1 = len(data)
-            whole = pikepdf.Name("/" + str(font.BaseFont).split("+", 1)[-1])
-            font.BaseFont = descendant.BaseFont = descendant.FontDescriptor.FontName = whole
-
-
-def _press_marks(page: pikepdf.Page) -> bytes:
-    """Crop marks at the trim's corners in the slug, from 1 mm outside the BleedBox outward."""
-    trim = [float(v) for v in page.obj.TrimBox]
-    bleed = [float(v) for v in page.obj.BleedBox]
-    gap, length = 72 / 25.4, 3 * 72 / 25.4
-    lines = []
-    for x, sx in ((trim[0], bleed[0] - gap), (trim[2], bleed[2] + gap)):
-        outward = -1 if x == trim[0] else 1
-        for y, sy in ((trim[1], bleed[1] - gap), (trim[3], bleed[3] + gap)):
-            upward = -1 if y == trim[1] else 1
-            lines.append(f"{sx:.3f} {y:.3f} m {sx + outward * length:.3f} {y:.3f} l")
-            lines.append(f"{x:.3f} {sy:.3f} m {x:.3f} {sy + upward * length:.3f} l")
-    return ("q 0 0 0 1 K 0.25 w " + " ".join(lines) + " S Q\n").encode()
-
-
-def _profiled(source: Path, name: str, target: Path, *, whole_fonts: bool = True) -> Path:
-    """The generic print PDF made to follow `name`'s rules, standing in for a profiled build: marks out,
-    ruled notes pages blanked (their lines run to the trim), IngramSpark's pages shrunk to its 0.5 in
-    margins, pages padded, boxes set, no bookmarks, print colour, whole fonts for KDP, press marks."""
-    profile = get_profile(name)
-    bleed = profile.interior_bleed
-    with pikepdf.open(source) as pdf:
-        document = pypdfium2.PdfDocument(source)
-        notes = [i for i in range(len(document)) if document[i].get_textpage().get_text_range().replace(" ", "").lower() == NOTES]
-        document.close()
-        for index, page in enumerate(pdf.pages):
-            _strip_marks(pdf, page)
-            if index in notes:
-                page.obj.Contents = pdf.make_stream(b"")
-            if name == "ingramspark":
-                page.contents_add(pdf.make_stream(b"q 0.9 0 0 0.9 21.6 32.4 cm\n"), prepend=True)
-                page.contents_add(pdf.make_stream(b"\nQ\n"))
-        while len(pdf.pages) < padded_page_count(profile, len(pdf.pages)):
-            pdf.add_blank_page(page_size=(432, 648))
-        for number, page in enumerate(pdf.pages, 1):
-            x0, y0, x1, y1 = 0.0, 0.0, 432.0, 648.0
-            left, right = (bleed.gutter, bleed.outside) if number % 2 else (bleed.outside, bleed.gutter)
-            box = [x0 - left * PT, y0 - bleed.bottom * PT, x1 + right * PT, y1 + bleed.top * PT]
-            slug = profile.slug_in * PT
-            page.obj.TrimBox = pikepdf.Array([x0, y0, x1, y1])
-            page.obj.BleedBox = pikepdf.Array(box)
-            page.obj.MediaBox = pikepdf.Array([box[0] - slug, box[1] - slug, box[2] + slug, box[3] + slug])
-            if "/CropBox" in page.obj:
-                del page.obj["/CropBox"]
-        if not profile.outline and "/Outlines" in pdf.Root:
-            del pdf.Root["/Outlines"]
-        if profile.fonts_whole and whole_fonts:
-            _whole_fonts(pdf)
-        options = to_print_colour(pdf, *COLOUR[name], "Small Steps")
-        if profile.slug_in:
-            for page in pdf.pages:
-                page.contents_add(pdf.make_stream(_press_marks(page)))
-        pdf.save(target, **options)
-    return target
-
-
-def _cover(session: BuildSession, name: str, pages: int, target: Path) -> Path:
-    target.write_bytes(build_cover_pdf(session, name, "white", pages, spine_in=SPINES[name]))
-    with pikepdf.open(target, allow_overwriting_input=True) as pdf:
-        if get_profile(name).fonts_whole:
-            _whole_fonts(pdf)
-        pdf.docinfo.CreationDate = "D:20260115000000Z"  # the cover PDF has no dates; PDF/X needs them
-        options = to_print_colour(pdf, *COLOUR[name], "Small Steps")
-        pdf.save(target, **options)
-    return target
 
 
 @pytest.fixture(scope="module")
 def made(tmp_path_factory) -> dict:
-    """The mini book at 6 x 9 in: its generic print PDF, and per profile an interior and a cover that pass."""
+    """The mini book at 6 x 9 in: its generic print PDF, and per profile the interior and cover a profiled
+    build writes (they pass; the tests break copies of them)."""
     books = Books(tmp_path_factory.mktemp("preflight-book"))
     book = books("mini")
     config = book / "book.yaml"
-    config.write_text(config.read_text(encoding="utf-8").replace("page_size: A4", "page_size: 6x9in"), encoding="utf-8")
+    text = config.read_text(encoding="utf-8").replace("page_size: A4", "page_size: 6x9in")
+    config.write_text(text + "print:\n  spine_in: {ingramspark: 0.5, press: 0.55}\n", encoding="utf-8")
+    generic = next(p for p in workbook.build(book, tmp_path_factory.mktemp("preflight-generic"), ["print"]).outputs
+                   if p.name.endswith("-print.pdf"))
     out = tmp_path_factory.mktemp("preflight-dist")
-    generic = next(p for p in workbook.build(book, out, ["print"]).outputs if p.name.endswith("-print.pdf"))
-    session = BuildSession.start(workbook.load_book(book))
-    files: dict = {"book": book, "generic": generic, "session": session, "out": out}
+    result = workbook.build(book, out, ["print"], print_profiles=list(SPINES))
+    files: dict = {"book": book, "generic": generic, "session": BuildSession.start(workbook.load_book(book)), "out": out}
     for name in SPINES:
-        interior = _profiled(generic, name, out / f"{SLUG}-print-{name}.pdf")
+        interior, cover = out / f"{SLUG}-print-{name}.pdf", out / f"{SLUG}-cover-{name}.pdf"
+        assert {interior, cover} <= set(result.outputs)
         with pikepdf.open(interior) as pdf:
             pages = len(pdf.pages)
-        files[name] = (interior, _cover(session, name, pages, out / f"{SLUG}-cover-{name}.pdf"), pages)
+        files[name] = (interior, cover, pages)
     return files
 
 
@@ -183,8 +86,9 @@ def test_the_generic_print_pdf_breaks_each_profile(made):
             "trim's bottom left): crop or printer's marks; Amazon KDP paperback takes none") in kdp
     assert (f"{generic.name}:1: error: print: kdp: bleed outside 0.126, top 0.126, bottom 0.126, gutter 0.126 in, "
             "needs outside 0.125, top 0.125, bottom 0.125, gutter 0.000 in (or none)") in kdp
-    # the ruled notes page's lines run to 0.03 in from the bottom trim
-    assert f"{generic.name}:6: error: print: kdp: bottom margin 0.03 in, needs 0.375 in with bleed" in kdp
+    # the ruled notes page (page 6) keeps its lines in the text area, away from the trim
+    assert "NOTES" in pdf_pages_text(generic)[5].upper()
+    assert not [line for line in kdp if line.startswith(f"{generic.name}:6:") and "margin" in line]
     assert any(re.fullmatch(rf"{generic.name}:1: error: print: kdp: font [A-Z]{{6}}\+Workbook-\S+ is a subset "
                             r"\(tagged [A-Z]{6}\+\); Amazon KDP paperback: embed whole fonts", line) for line in kdp)
     press = [str(d) for d in preflight(get_profile("press"), generic, None, "white", None)]
@@ -212,6 +116,7 @@ def test_a_crop_mark_outside_the_trim(made, tmp_path):
 @pytest.mark.build
 def test_rgb_text_for_ingramspark(made, tmp_path):
     def red(pdf):
+        pdf.pages[4].contents_coalesce()
         contents = pdf.pages[4].obj.Contents
         data = contents.read_bytes()
         assert b"\n0 g\n" in data
@@ -250,21 +155,39 @@ def test_an_odd_page_count(made, tmp_path):
         f"{broken.name}: error: print: kdp: 23 pages, not a multiple of 2"]
 
 
+def _subset_fonts(pdf: pikepdf.Pdf) -> None:
+    """Every whole font cut to the glyphs the pages show (those with widths; ids kept) and tagged as a
+    subset, as a PDF tool that subsets on export would."""
+    done = set()
+    for page in pdf.pages:
+        for font in (page.obj.Resources.get("/Font") or {}).values():
+            if font.objgen in done or font.get("/Subtype") != "/Type0":
+                continue
+            done.add(font.objgen)
+            descendant = font.DescendantFonts[0]
+            program = descendant.FontDescriptor.FontFile2
+            data = subset(program.read_bytes(), 0, set(_widths(descendant.W)))
+            program.write(data)
+            program.Length1 = len(data)
+            tagged = pikepdf.Name(f"/ABCDEF+{str(font.BaseFont).lstrip('/')}")
+            font.BaseFont = descendant.BaseFont = descendant.FontDescriptor.FontName = tagged
+
+
 @pytest.mark.build
 def test_subset_fonts_for_kdp(made, tmp_path):
-    subset = _profiled(made["generic"], "kdp", tmp_path / f"{SLUG}-print-kdp.pdf", whole_fonts=False)
-    found = [line for line in _run(made, "kdp", subset) if "font" in line]
+    cut = _broken(made, "kdp", tmp_path, _subset_fonts)
+    found = [line for line in _run(made, "kdp", cut) if "font" in line]
     assert len(found) == 6  # serif, italic, semibold; sans, semibold, bold
-    assert all(re.fullmatch(rf"{subset.name}:\d+: error: print: kdp: font ([A-Z]{{6}})\+Workbook-[\w-]+ is a subset "
-                            r"\(tagged \1\+\); Amazon KDP paperback: embed whole fonts", line) for line in found)
+    assert all(re.fullmatch(rf"{cut.name}:\d+: error: print: kdp: font ABCDEF\+Workbook-[\w-]+ is a subset "
+                            r"\(tagged ABCDEF\+\); Amazon KDP paperback: embed whole fonts", line) for line in found)
 
     def untagged(pdf):  # the tag gone, the subset program kept: the glyph count tells
         for page in pdf.pages:
             for font in (page.obj.Resources.get("/Font") or {}).values():
                 font.BaseFont = pikepdf.Name("/" + str(font.BaseFont).split("+", 1)[-1])
-    hidden = tmp_path / "hidden" / subset.name
+    hidden = tmp_path / "hidden" / cut.name
     hidden.parent.mkdir()
-    with pikepdf.open(subset) as pdf:
+    with pikepdf.open(cut) as pdf:
         untagged(pdf)
         pdf.save(hidden)
     found = [line for line in _run(made, "kdp", hidden) if "font" in line]
@@ -296,7 +219,8 @@ def test_transparency_for_x1a(made, tmp_path):
 @pytest.mark.build
 def test_a_cover_of_the_wrong_width(made, tmp_path):
     interior, _, pages = made["kdp"]
-    wrong = _cover(made["session"], "kdp", 200, tmp_path / f"{SLUG}-cover-kdp.pdf")
+    wrong = tmp_path / f"{SLUG}-cover-kdp.pdf"  # the cover a 200-page interior would have
+    wrong.write_bytes(cover_pdf(made["session"], "kdp", "white", 200, None))
     assert _run(made, "kdp", cover=wrong)[-1:] == [
         f"{wrong.name}:1: error: print: kdp: cover 12.700 in wide with its bleed, needs 12.304 in (2 x 6.000 in trim "
         f"+ 0.054 in spine ({pages} pages on white paper) + 2 x 0.125 in bleed)"]
@@ -308,8 +232,7 @@ def test_something_in_the_barcode_area(made, tmp_path):
         page = pdf.pages[0]
         x = float(page.obj.TrimBox[0]) + (6 - 1.25) * PT
         y = float(page.obj.TrimBox[1]) + 0.85 * PT
-        page.contents_add(pdf.make_stream(b"q\n"), prepend=True)  # the cover's own content leaves its CTM flipped
-        page.contents_add(pdf.make_stream(f"\nQ q 0 g {x:.2f} {y:.2f} 20 8 re f Q\n".encode()))
+        page.contents_add(pdf.make_stream(f"q 0 g {x:.2f} {y:.2f} 20 8 re f Q\n".encode()))  # after the cover's own q … Q
     broken = _broken(made, "kdp", tmp_path, draw, file="cover")
     assert _run(made, "kdp", cover=broken)[-1:] == [
         f"{broken.name}:1: error: print: kdp: something is drawn in the barcode area (2 x 1.2 in, 0.25 in from the "
@@ -328,8 +251,7 @@ def test_check_command_runs_the_preflight(made, tmp_path):
     out.mkdir()
     for path in made["press"][:2]:
         shutil.copy(path, out / path.name)
-    passing = runner.invoke(cli, ["check", str(made["book"]), "-o", str(out), "--print-profile", "press",
-                                  "--spine-in", "0.55"])
+    passing = runner.invoke(cli, ["check", str(made["book"]), "-o", str(out), "--print-profile", "press"])  # book.yaml's spine
     assert passing.exit_code == 0, passing.output
     assert "Traceback" not in missing.output + passing.output
 
@@ -342,8 +264,7 @@ def test_text_on_a_spine_too_thin_for_it(made, tmp_path):
         page = pdf.pages[0]
         font = next(iter(page.obj.Resources.Font.keys()))
         spine_x = float(page.obj.TrimBox[0]) + 6 * PT + 0.01 * PT  # the spine is 0.054 in wide
-        page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
-        page.contents_add(pdf.make_stream(f"\nQ BT 0 g {font} 3 Tf {spine_x:.2f} 300 Td <0024> Tj ET\n".encode()))
+        page.contents_add(pdf.make_stream(f"BT 0 g {font} 3 Tf {spine_x:.2f} 300 Td <0024> Tj ET\n".encode()))
     broken = _broken(made, "kdp", tmp_path, title, file="cover")
     assert _run(made, "kdp", cover=broken)[-1:] == [
         f"{broken.name}:1: error: print: kdp: text on a 0.054 in spine of {pages} pages; Amazon KDP paperback allows "

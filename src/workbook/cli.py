@@ -24,6 +24,7 @@ from .model.printing import PAPERS, PROFILES, get_profile
 from .source.check import CheckReport, check_book
 from .source.load import load_book
 from .targets.preflight import preflight
+from .targets.printfiles import cover_name, interior_name
 from .targets.worksheets import ChapterChoiceError, WorksheetOptions, render_worksheets
 
 
@@ -135,12 +136,13 @@ def new_command(directory: Path, language: str) -> None:
               help="Also preflight the built print files of this profile (kdp, ingramspark, press); repeatable.")
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the built files are (default: dist/ beside the book folder).")
-@click.option("--paper", type=click.Choice(PAPERS), default="white", show_default=True,
-              help="The paper the cover's spine width is measured for (--print-profile).")
+@click.option("--paper", type=click.Choice(PAPERS),
+              help="The paper the cover's spine width is measured for (--print-profile; default: book.yaml's "
+              "print: paper, else white).")
 @click.option("--spine-in", type=float, help="The spine width (inches) the printer states, where it publishes "
-              "no paper thickness (IngramSpark, a press; KDP's follows --paper).")
+              "no paper thickness (IngramSpark, a press; KDP's follows --paper; default: book.yaml's print: spine_in).")
 @click.option("--pages", is_flag=True, help="Also lay the book out (through the build's cache) and audit its pages.")
-def check_command(book: Path, strict: bool, print_profiles: tuple[str, ...], out_dir: Path | None, paper: str,
+def check_command(book: Path, strict: bool, print_profiles: tuple[str, ...], out_dir: Path | None, paper: str | None,
                   spine_in: float | None, pages: bool = False) -> None:
     """Validate BOOK without rendering: config, chapters, images, prompts, ids and links; with
     --print-profile also the built print files against that printer's rules.
@@ -160,14 +162,17 @@ def check_command(book: Path, strict: bool, print_profiles: tuple[str, ...], out
         sys.exit(1)
 
 
-def _preflight(book: Path, config: BookConfig, out_dir: Path | None, names: tuple[str, ...], paper: str,
+def _preflight(book: Path, config: BookConfig, out_dir: Path | None, names: tuple[str, ...], paper: str | None,
                spine_in: float | None) -> list[Diagnostic]:
     """The preflight of each profile's built interior and cover (dist/SLUG-print-NAME.pdf,
-    dist/SLUG-cover-NAME.pdf); a missing file is an error saying how to build it."""
+    dist/SLUG-cover-NAME.pdf, as targets/printfiles.py names them), for the paper and spine width given,
+    else book.yaml's `print:`; a missing file is an error saying how to build it."""
+    settings = config.settings.print
+    paper = paper or settings.paper
     out = output_folder(book, out_dir)
     found: list[Diagnostic] = []
     for name in dict.fromkeys(names):
-        interior, cover = out / f"{config.slug}-print-{name}.pdf", out / f"{config.slug}-cover-{name}.pdf"
+        interior, cover = out / interior_name(config, name), out / cover_name(config, name)
         missing = [path for path in (interior, cover) if not path.is_file()]
         for path in missing:
             found.append(Diagnostic(str(path), None, f"print: {name}: not built; run `workbook build -f print "
@@ -176,7 +181,7 @@ def _preflight(book: Path, config: BookConfig, out_dir: Path | None, names: tupl
             continue
         try:
             profile = get_profile(name)
-            stated = None if profile.paper_in_per_page else spine_in  # KDP's spine follows its paper
+            stated = None if profile.paper_in_per_page else spine_in or settings.spine_for(name)  # KDP's follows its paper
             found += preflight(profile, interior, None if cover in missing else cover, paper, stated,
                                isbn=config.settings.isbn)
         except WorkbookError as error:  # e.g. a spine width the printer's rules do not allow

@@ -124,7 +124,9 @@ def _add_bleed(out: pikepdf.Pdf, page: pikepdf.Page, bleed: float) -> None:
 def _add_sides(out: pikepdf.Pdf, page: pikepdf.Page, sides: Sides, right: bool, slug: float) -> None:
     """TrimBox the page as laid out; BleedBox grown by the printer's bleed on each side (the outside edge
     is the right one of a right-hand page); MediaBox = BleedBox, or grown by `slug` more on every side
-    with crop marks at the trim's corners drawn there, outside the bleed."""
+    with crop marks at the trim's corners drawn there, outside the bleed. The page's drawing is wrapped in
+    q … Q either way: WeasyPrint's flips the coordinates and leaves them so, and whatever a printer's
+    tool adds after it (its own marks, a page number) would land upside down."""
     x0, y0, x1, y1 = (float(v) for v in page.obj.get("/TrimBox", page.obj.MediaBox))
     left_bleed, right_bleed = (sides.gutter, sides.outside) if right else (sides.outside, sides.gutter)
     bleed = [x0 - left_bleed, y0 - sides.bottom, x1 + right_bleed, y1 + sides.top]
@@ -136,6 +138,8 @@ def _add_sides(out: pikepdf.Pdf, page: pikepdf.Page, sides: Sides, right: bool, 
         if box in page.obj:
             del page.obj[box]
     if slug <= 2 * MARK_GAP:
+        page.contents_add(pikepdf.Stream(out, b"q\n"), prepend=True)
+        page.contents_add(pikepdf.Stream(out, b"\nQ\n"))
         return
     lines = []
     for x, edge, outward in ((x0, bleed[0], -1), (x1, bleed[2], 1)):  # a mark beside each corner, in the slug

@@ -13,6 +13,7 @@ import weasyprint
 
 from ..cache.store import Cache
 from ..model.manuscript import Manuscript
+from ..model.pages import Margins
 from ..render.fetcher import SafeFetcher
 from ..render.templates import Renderer
 from .document import Typesetter
@@ -69,11 +70,12 @@ class BuildSession:
         return cls(manuscript, Renderer(manuscript), Typesetter(manuscript, fetcher), cache or Cache(None),
                    out_dir, jobs)
 
-    def with_inner_margin(self, inner_mm: float) -> BuildSession:
-        """A session for a second layout of the same book with its inside margin `inner_mm` wide (a
-        printer's rule by page count, model/printing.py): the same manuscript, typesetter and cache,
-        a renderer with that geometry, nothing laid out yet."""
-        return BuildSession(self.manuscript, Renderer(self.manuscript, inner_mm=inner_mm), self.typesetter,
+    def with_margins(self, margins: Margins) -> BuildSession:
+        """A session for a second layout of the same book with each margin at least as wide as `margins`
+        asks (a printer's rules: the inside margin by page count, a distance from the trim on every side;
+        model/printing.py): the same manuscript, typesetter and cache, a renderer with that geometry,
+        nothing laid out yet."""
+        return BuildSession(self.manuscript, Renderer(self.manuscript, margins=margins), self.typesetter,
                             self.cache, self.out_dir, self.jobs)
 
     @property

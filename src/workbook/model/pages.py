@@ -8,7 +8,8 @@ them (derive.py), so both editions share every page and every page number.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from typing import Literal, get_args
 
 EditionName = Literal["screen", "print"]  # the PDFs made from the one layout: the reader's and the printer's
@@ -20,6 +21,26 @@ SMALL_PT, LARGE_PT = 9.75, 11.0
 MEASURE_PER_PT = 11.6  # mm of measure per pt of type: ~65 characters of Source Serif
 LINE_PITCH_MM = 8.5  # the height of a writing line, as in book.css (.prompt-lines .line)
 LINE_RULE_PT = 0.5  # its bottom rule, as in book.css
+# How far past the text area the running heads (and a notes page's title) and the folios print, in the
+# margins (pdf.css: a head's 8.5 pt line 4 mm above the text, a folio's 9 pt line 6 mm below it; their type
+# is in pt, so the same at every trim). Measured on the laid-out pages: 7.2 mm of ink above the text for
+# a head in capitals, 7.5 mm with an accent over one (É), 9.8 mm below it for a folio; half a mm to spare.
+HEAD_REACH_MM = 8.0
+FOLIO_REACH_MM = 10.3
+
+
+@dataclass(frozen=True)
+class Margins:
+    """The least margins (mm) a layout must have, on each side of the text area; 0: the book's own."""
+
+    top: float = 0.0
+    bottom: float = 0.0
+    inner: float = 0.0
+    outer: float = 0.0
+
+    def rounded(self) -> Margins:
+        """Rounded up to the 0.1 mm the geometry's CSS is written to."""
+        return Margins(*(math.ceil(v * 10 - 1e-6) / 10 for v in (self.top, self.bottom, self.inner, self.outer)))
 
 
 @dataclass(frozen=True)
@@ -43,6 +64,16 @@ class PageGeometry:
     def line_pitch_px(self) -> float:
         """The writing-line pitch in CSS px (WeasyPrint's layout unit): height plus its 0.5 pt rule."""
         return LINE_PITCH_MM * 96 / 25.4 + LINE_RULE_PT * 96 / 72
+
+    def at_least(self, least: Margins) -> PageGeometry:
+        """This geometry with each margin at least as wide as `least` asks (the type size is kept)."""
+        return replace(self, top=max(self.top, round(least.top, 1)), bottom=max(self.bottom, round(least.bottom, 1)),
+                       inner=max(self.inner, round(least.inner, 1)), outer=max(self.outer, round(least.outer, 1)))
+
+    def holds(self, least: Margins) -> bool:
+        """Whether every margin is at least as wide as `least` asks."""
+        return all(have >= need - 1e-6 for have, need in ((self.top, least.top), (self.bottom, least.bottom),
+                                                           (self.inner, least.inner), (self.outer, least.outer)))
 
     def css(self) -> str:
         """The @page rules and the root type size for this geometry."""

@@ -135,7 +135,9 @@ KDP = PrintProfile(
     # KDP_SUBMISSION: "should not contain crop marks, trim marks, bookmarks, comments, invisible objects,
     # annotations, placeholder text, or metadata"; "Embed all fonts".
     crop_marks=False, annotations=False, outline=False, fonts_embedded=True,
-    fonts_whole=True,  # KDP says "embed all fonts"; whole fonts (not subsets) is this project's reading of it
+    # KDP says "embed all fonts" for the files submitted (manuscript and cover); whole fonts (not subsets)
+    # is this project's reading of it, for both files.
+    fonts_whole=True,
     min_font_pt=7.0,  # KDP_FONTS: "a minimum font size of 7 points"
     # KDP converts RGB and CMYK itself; black-ink interiors print in gray, so text must be 100 % black.
     colour_spaces=("DeviceGray", "DeviceRGB", "DeviceCMYK"), black_text=True, pdfx=None,

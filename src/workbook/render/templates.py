@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import jinja2
 from ..errors import Diagnostic, OutputError
 from ..files.assets import FAMILIES, book_css, project_dir
 from ..model.manuscript import Manuscript
-from ..model.pages import LAYOUT, PageGeometry, geometry
+from ..model.pages import LAYOUT, Margins, PageGeometry, geometry
 from ..source.icons import icon_markup
 from .qr import print_links
 from .sandbox import TemplateSandbox
@@ -32,9 +31,9 @@ def book_date(manuscript: Manuscript) -> dt.datetime:
 class Renderer:
     """Loads templates and styles (a book's own override the project's) and renders them."""
 
-    def __init__(self, manuscript: Manuscript, *, inner_mm: float | None = None):
+    def __init__(self, manuscript: Manuscript, *, margins: Margins | None = None):
         self.manuscript = manuscript
-        self.inner_mm = inner_mm  # a wider inside margin than the book's (a printer's rule by page count)
+        self.margins = margins  # wider margins than the book's (a printer's rules: by page count, from the trim)
         self._pdf_css: dict[str, str] = {}
         root = manuscript.config.root
         self.style_dirs = [d for d in (root / "styles", project_dir("styles")) if d.is_dir()]
@@ -113,12 +112,10 @@ class Renderer:
 
     def geometry(self, edition: str = LAYOUT) -> PageGeometry:
         """The page design of the book at its trim size (one for every edition: they share their pages), with
-        the inside margin `inner_mm` wide where the renderer was made with one wider than the book's."""
+        each margin at least as wide as the renderer's `margins` where it was made with them."""
         width, height = self.manuscript.config.page_size_mm
         page = geometry(width, height, self.manuscript.config.settings.bleed)
-        if self.inner_mm is not None and self.inner_mm > page.inner:
-            page = replace(page, inner=round(self.inner_mm, 1))
-        return page
+        return page.at_least(self.margins) if self.margins is not None else page
 
     def pdf_html(self, edition: str = LAYOUT, **part: Any) -> str:
         """The whole book as one HTML document for WeasyPrint: the pages both PDF editions are made of.

@@ -1,7 +1,8 @@
 """A build session, a print profile, a paper and a page count in, that printer's full-wrap cover PDF out:
 back (description, author, the ISBN barcode or its area kept clear), spine (title and author where the
 printer allows it) and front (the reader's cover), with bleed, TrimBox and BleedBox for the whole wrap,
-and a press's crop and fold marks in a slug outside the bleed."""
+a press's crop and fold marks in a slug outside the bleed, the book's dates, its drawing in a graphics
+state of its own (q … Q) and, where the printer wants whole fonts (KDP), every font embedded whole."""
 from __future__ import annotations
 
 import io
@@ -18,9 +19,11 @@ from ..errors import Diagnostic, WorkbookError
 from ..files.textfile import TooLarge, read_bounded
 from ..files.yamlsource import YamlProblem, line_for, load_with_lines
 from ..layout.derive import draw_over
+from ..layout.fonts import FontFiles, FontJoiner, part_fonts
 from ..layout.session import BuildSession
 from ..model.config import CONFIG_NAME, MAX_CONFIG_BYTES, BookConfig, isbn13
 from ..model.printing import MM_PER_IN, CoverGeometry, cover_geometry, get_profile
+from ..render.templates import book_date
 
 PT_PER_MM = 72 / MM_PER_IN
 MODULE_MM = 0.33  # EAN-13 at 100 % magnification (GS1): 95 modules of 0.33 mm, 31.35 mm of bars
@@ -37,17 +40,23 @@ def build_cover_pdf(session: BuildSession, profile_name: str, paper: str, pages:
     is the spine width the printer states where it publishes no paper thickness (IngramSpark, a press)."""
     config = session.manuscript.config
     width, height = config.page_size_mm
-    geometry = cover_geometry(get_profile(profile_name), width, height, pages, paper, spine_in=spine_in,
+    profile = get_profile(profile_name)
+    geometry = cover_geometry(profile, width, height, pages, paper, spine_in=spine_in,
                               line=_config_line(config, "page_size"))
     html = session.renderer.cover_wrap_html(**wrap_context(config, geometry))
-    pdf = session.typesetter.html_to_pdf(html)
+    document = session.typesetter.document(html)
+    pdf = session.typesetter.pdf(document)
+    fonts = None
+    if profile.fonts_whole:  # KDP_SUBMISSION's "embed all fonts" is for the cover file as for the interior
+        names, files = part_fonts(document, set())
+        fonts = FontFiles(files, [names])
     if config.settings.description and not _shown_whole(pdf, config.settings.description):
         warning = Diagnostic(CONFIG_NAME, _config_line(config, "description"), "description: too long for the back "
                              f"cover at {width:g} x {height:g} mm; it is cut off there (ending in …): shorten it",
                              "warning")
         if warning not in session.manuscript.warnings:
             session.manuscript.warnings.append(warning)
-    return _finish(pdf, geometry)
+    return _finish(pdf, geometry, book_date(session.manuscript).strftime("D:%Y%m%d%H%M%SZ"), fonts)
 
 
 def wrap_context(config: BookConfig, geometry: CoverGeometry) -> dict:
@@ -114,11 +123,22 @@ def _config_line(config: BookConfig, key: str) -> int | None:
     return line_for(lines, (key,), default=0) or None
 
 
-def _finish(pdf: bytes, g: CoverGeometry) -> bytes:
-    """TrimBox and BleedBox for the whole wrap (MediaBox = BleedBox but for a press's slug), and a
-    press's crop marks at the trim's corners and fold marks at the spine, in the slug."""
+def _finish(pdf: bytes, g: CoverGeometry, when: str, fonts: FontFiles | None = None) -> bytes:
+    """TrimBox and BleedBox for the whole wrap (MediaBox = BleedBox but for a press's slug), a press's crop
+    marks at the trim's corners and fold marks at the spine, in the slug; the page's drawing wrapped in
+    q … Q (WeasyPrint's flips the coordinates and leaves them so: what a printer's tool adds after it
+    would land upside down); `when` (D:…) as the file's dates where it has none (PDF/X needs them); the
+    fonts of `fonts` embedded whole."""
     with pikepdf.open(io.BytesIO(pdf)) as out:
+        if "/CreationDate" not in out.docinfo and "/ModDate" not in out.docinfo:
+            out.docinfo.CreationDate = out.docinfo.ModDate = when
+        if fonts is not None:
+            joiner = FontJoiner(fonts, whole=True)
+            joiner.take(out)
+            joiner.put_back(out)
         page = out.pages[0]
+        page.contents_add(pikepdf.Stream(out, b"q\n"), prepend=True)
+        page.contents_add(pikepdf.Stream(out, b"\nQ\n"))
         s, b = g.slug * PT_PER_MM, g.bleed * PT_PER_MM
         w, h = g.media_w * PT_PER_MM, g.media_h * PT_PER_MM
         page.obj.MediaBox = pikepdf.Array([0, 0, round(w, 3), round(h, 3)])

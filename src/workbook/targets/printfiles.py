@@ -5,16 +5,17 @@ Every interior is derived from the book's one layout after the join (layout/deri
 bleed on the sides it wants, a press's crop marks in a slug outside the bleed, no annotations or
 bookmarks where they are refused, whole fonts where wanted, the page count padded with ruled notes
 pages, the colours turned into print inks (layout/printcolour.py, PDF/X-1a or X-4 where the printer asks).
-A second layout is made only where the printer's inside margin for the padded page count is wider than
-the book's (a KDP book of more than 500 pages at A5, say): that profile's interior is laid out again with
-the wider margin, and again if its new page count falls in another band of the printer's table.
+A second layout is made only where the printer's margins are wider than the book's: its inside margin
+for the padded page count (a KDP book of more than 500 pages at A5, say), or its distance from the trim
+past the running heads and folios (IngramSpark's 0.5 in at A5 and 6 x 9 in): that profile's interior is
+laid out again with the wider margins, and again if its new page count falls in another band of the
+printer's table.
 """
 from __future__ import annotations
 
 import io
-import math
 import time
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 import pikepdf
 
@@ -26,6 +27,7 @@ from ..layout.editions import NOTES_LEFT, NOTES_RIGHT, derived_pdf, page_count
 from ..layout.printcolour import to_print_colour
 from ..layout.session import BuildSession
 from ..model.config import CONFIG_NAME, MAX_CONFIG_BYTES, BookConfig
+from ..model.pages import FOLIO_REACH_MM, HEAD_REACH_MM, Margins, PageGeometry
 from ..model.printing import (
     MM_PER_IN,
     PrintProfile,
@@ -36,7 +38,6 @@ from ..model.printing import (
     paper_thickness_in,
     spine_width_in,
 )
-from ..render.templates import book_date
 from .printcover import build_cover_pdf
 
 PT_PER_IN = 72.0
@@ -58,6 +59,7 @@ class ProfileReport:
     layouts: int  # layouts made for this profile (0: the book's one layout, or one made for another profile)
     layout_seconds: float  # what they took
     own_layout: bool = True  # made from the book's one layout (the reader's PDF's pages)
+    grown: str = ""  # the margins that layout widened, against the book's ("top 20.2 mm (19.4), …")
 
     def summary(self) -> str:
         margin = f"inside margin {self.inner_mm / MM_PER_IN:.3f} in" + (
@@ -65,6 +67,8 @@ class ProfileReport:
         relaid = (f"; laid out again for it ({self.layouts} layout{'s' * (self.layouts > 1)}, "
                   f"{self.layout_seconds:.1f} s)") if self.layouts else (
             "; the book's own layout" if self.own_layout else "; the wider layout made for a profile before it")
+        if self.grown:
+            relaid += f": margins {self.grown}"
         return (f"print {self.profile}: {self.pages} pages ({self.laid_out} laid out + {self.pages - self.laid_out} "
                 f"notes pages), spine {self.spine_in:.3f} in ({self.paper}), {margin}{relaid}")
 
@@ -93,6 +97,16 @@ def colour_of(config: BookConfig, profile: PrintProfile) -> str:
     """The interior's inks: book.yaml's `print: colour`, else gray (KDP and IngramSpark black-and-white
     interiors) or cmyk (a press)."""
     return config.settings.print.colour or ("cmyk" if profile.name == "press" else "gray")
+
+
+def interior_name(config: BookConfig, profile: str) -> str:
+    """The file name of a profile's interior in the output folder."""
+    return f"{config.slug}-print-{profile}.pdf"
+
+
+def cover_name(config: BookConfig, profile: str) -> str:
+    """The file name of a profile's full-wrap cover in the output folder."""
+    return f"{config.slug}-cover-{profile}.pdf"
 
 
 def check_print_setup(config: BookConfig, names: list[str]) -> None:
@@ -127,50 +141,74 @@ def build_print_files(session: BuildSession, names: list[str],
     config = session.manuscript.config
     check_print_setup(config, names)
     files: dict[str, bytes] = {}
-    wider: dict[float, BuildSession] = {}  # second layouts by inside margin, shared by profiles that need the same
+    wider: dict[PageGeometry, BuildSession] = {}  # second layouts by geometry, shared by profiles that need the same
     for name in names:
         profile = get_profile(name)
         began = time.perf_counter()
         layout, pages, needs, made = layout_for(session, profile, wider)
         seconds = time.perf_counter() - began if made else 0.0
         padded = padded_page_count(profile, pages)
-        source = f"{config.slug}-print-{name}.pdf"
+        source = interior_name(config, name)
         files[source] = interior_pdf(layout, profile, pages, padded, source)
         paper = config.settings.print.paper
         spine_in = None if paper_thickness_in(profile, paper) is not None else config.settings.print.spine_for(name)
-        cover = build_cover_pdf(session, name, paper, padded, spine_in=spine_in)
-        if profile.pdfx:  # a cover is printed in colour: CMYK, as PDF/X like the interior
-            when = book_date(session.manuscript).strftime("D:%Y%m%d%H%M%SZ")
-            cover = _in_inks(cover, "cmyk", PDFX[profile.pdfx], config.settings.title, f"{config.slug}-cover-{name}.pdf",
-                             when)
-        files[f"{config.slug}-cover-{name}.pdf"] = cover
+        files[cover_name(config, name)] = cover_pdf(session, name, paper, padded, spine_in)
         if reports is not None:
             reports.append(ProfileReport(name, padded, pages, spine_width_in(profile, padded, paper, spine_in=spine_in),
                                          paper, layout.renderer.geometry().inner, needs, made, seconds,
-                                         layout is session))
+                                         layout is session, _grown(session, layout)))
     return files
 
 
-def layout_for(session: BuildSession, profile: PrintProfile, wider: dict[float, BuildSession]
+def margins_for(profile: PrintProfile, pages: int) -> Margins:
+    """The least margins (mm) the printer's rules ask of a layout for `pages` (padded) pages: the inside one
+    by its page-count table, and its distance from the trim on the other sides (with bleed, as the
+    profiles' interiors are) past the running heads above the text and the folios below it."""
+    edge = profile.outside_margin_in * MM_PER_IN
+    inside = max(inside_margin_in(profile, pages) or 0.0, profile.min_margin_in) * MM_PER_IN
+    return Margins(top=edge + HEAD_REACH_MM if edge else 0.0, bottom=edge + FOLIO_REACH_MM if edge else 0.0,
+                   inner=inside, outer=edge).rounded()
+
+
+def layout_for(session: BuildSession, profile: PrintProfile, wider: dict[PageGeometry, BuildSession]
                ) -> tuple[BuildSession, int, float | None, int]:
-    """The layout a profile's interior is made from: the book's own when its inside margin is at least what
-    the printer asks for the padded page count, else a layout with that margin (again with a wider one if
-    the new page count needs it). Returns the session holding it, its page count, the margin the printer
-    asks (inches, None: no rule) and how many layouts were made for it here."""
+    """The layout a profile's interior is made from: the book's own when its margins are at least what
+    the printer asks for the padded page count, else a layout with those margins (again with wider ones if
+    the new page count needs it). Returns the session holding it, its page count, the inside margin the
+    printer asks (inches, None: no rule) and how many layouts were made for it here."""
     current, made = session, 0
-    inner = session.renderer.geometry().inner
+    own = session.renderer.geometry()
     pages = page_count(session)
+    least = Margins()
     for _ in range(MAX_LAYOUTS):
         needs = inside_margin_in(profile, padded_page_count(profile, pages))
-        if needs is None or inner >= needs * MM_PER_IN - 1e-6:
+        asked = margins_for(profile, padded_page_count(profile, pages))
+        least = Margins(*(max(a, b) for a, b in zip(astuple(least), astuple(asked), strict=True)))
+        if current.renderer.geometry().holds(asked):
             return current, pages, needs, made
-        inner = math.ceil(needs * MM_PER_IN * 10 - 1e-6) / 10  # the geometry's CSS is written to 0.1 mm
-        if inner not in wider:
-            wider[inner] = session.with_inner_margin(inner)
+        key = own.at_least(least)
+        if key not in wider:
+            wider[key] = session.with_margins(least)
             made += 1
-        current = wider[inner]
+        current = wider[key]
         pages = page_count(current)
-    raise WorkbookError([Diagnostic("print", None, f"{profile.name}: no inside margin settles the page count")])
+    raise WorkbookError([Diagnostic("print", None, f"{profile.name}: no margins settle the page count")])
+
+
+def cover_pdf(session: BuildSession, name: str, paper: str, pages: int, spine_in: float | None) -> bytes:
+    """`SLUG-cover-NAME.pdf` for an interior of `pages` pages: the full wrap (targets/printcover.py) printed in
+    colour, so in CMYK (text solid black), as PDF/X like the interior where the printer asks."""
+    config = session.manuscript.config
+    pdfx = PDFX.get(get_profile(name).pdfx or "")
+    cover = build_cover_pdf(session, name, paper, pages, spine_in=spine_in)
+    return _in_inks(cover, "cmyk", pdfx, config.settings.title, cover_name(config, name))
+
+
+def _grown(session: BuildSession, layout: BuildSession) -> str:
+    """The margins `layout` has wider than the book's own, with the book's in brackets (mm)."""
+    own, wide = session.renderer.geometry(), layout.renderer.geometry()
+    return ", ".join(f"{side} {getattr(wide, side):.1f} mm ({getattr(own, side):.1f})"
+                     for side in ("top", "bottom", "inner", "outer") if getattr(wide, side) > getattr(own, side))
 
 
 def interior_pdf(session: BuildSession, profile: PrintProfile, pages: int, padded: int, source: str) -> bytes:
@@ -188,12 +226,9 @@ def interior_pdf(session: BuildSession, profile: PrintProfile, pages: int, padde
     return _in_inks(pdf, colour_of(config, profile), PDFX.get(profile.pdfx or ""), config.settings.title, source)
 
 
-def _in_inks(pdf: bytes, mode: str, pdfx: str | None, title: str, source: str, when: str | None = None) -> bytes:
-    """The PDF's colours in gray or CMYK inks (text solid black), marked as `pdfx` where given; `when`
-    (D:…) dates a file that has no dates (PDF/X needs them; a build's dates are the book's)."""
+def _in_inks(pdf: bytes, mode: str, pdfx: str | None, title: str, source: str) -> bytes:
+    """The PDF's colours in gray or CMYK inks (text solid black), marked as `pdfx` where given."""
     with pikepdf.open(io.BytesIO(pdf)) as document:
-        if when and "/CreationDate" not in document.docinfo and "/ModDate" not in document.docinfo:
-            document.docinfo.CreationDate = document.docinfo.ModDate = when
         options = to_print_colour(document, mode, pdfx, title, source=source)
         buffer = io.BytesIO()
         document.save(buffer, **{"compress_streams": True, "deterministic_id": True,
