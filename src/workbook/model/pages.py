@@ -18,8 +18,8 @@ LAYOUT: LayoutName = get_args(LayoutName)[0]
 SMALL, LARGE = 148.0, 210.0  # page widths (mm) of the small and the large reference size
 SMALL_PT, LARGE_PT = 9.75, 11.0
 MEASURE_PER_PT = 11.6  # mm of measure per pt of type: ~65 characters of Source Serif
-LINE_PITCH_MM = 8.5  # the height of a writing line, as in book.css (.prompt-lines .line)
-LINE_RULE_PT = 0.5  # its bottom rule, as in book.css
+LINE_PITCH_MM = 8.5  # the pitch of writing lines, their rule included (book.css: .prompt-lines .line, border-box)
+LINE_RULE_PT = 0.5  # its bottom rule, as in book.css (inside the 8.5 mm)
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,8 @@ class PageGeometry:
 
     @property
     def line_pitch_px(self) -> float:
-        """The writing-line pitch in CSS px (WeasyPrint's layout unit): height plus its 0.5 pt rule."""
-        return LINE_PITCH_MM * 96 / 25.4 + LINE_RULE_PT * 96 / 72
+        """The writing-line pitch in CSS px (WeasyPrint's layout unit): 8.5 mm, the 0.5 pt rule included."""
+        return LINE_PITCH_MM * 96 / 25.4
 
     def css(self) -> str:
         """The @page rules and the root type size for this geometry."""

@@ -13,6 +13,7 @@ from ..files.assets import FAMILIES, book_css, project_dir
 from ..model.manuscript import Manuscript
 from ..model.pages import LAYOUT, PageGeometry, geometry
 from ..source.icons import icon_markup
+from .heads import fit_head
 from .qr import print_links
 from .sandbox import TemplateSandbox
 
@@ -46,6 +47,7 @@ class Renderer:
         )
         self.env.filters["css_string"] = css_string
         self.env.filters["print_links"] = print_links
+        self.env.filters["running_head"] = self.running_head
         self.env.globals["icon"] = lambda name, label: jinja2.utils.markupsafe.Markup(icon_markup(name, label))
 
     def stylesheet(self, *names: str) -> str:
@@ -113,6 +115,11 @@ class Renderer:
         """The page design of the book at its trim size (one for every edition: they share their pages)."""
         width, height = self.manuscript.config.page_size_mm
         return geometry(width, height, self.manuscript.config.settings.bleed)
+
+    def running_head(self, text: str) -> str:
+        """A running head cut to one line of the page's text width (heads.py)."""
+        page = self.geometry()
+        return fit_head(str(text), page.width - page.inner - page.outer)
 
     def pdf_html(self, edition: str = LAYOUT, **part: Any) -> str:
         """The whole book as one HTML document for WeasyPrint: the pages both PDF editions are made of.
