@@ -230,3 +230,16 @@ def test_roots_books_have_no_unlinked_calls_to_action():
         if (root / "book.yaml").is_file() and root.name not in ("broken-links", "dupe-slugs", "dupes"):
             warnings = [str(d) for d in check_book(root).warnings]
             assert not [w for w in warnings if "call to action without" in w], (root.name, warnings)
+
+
+@pytest.mark.build
+def test_worksheet_lines_are_9_mm_apart(tmp_path):
+    book = Books(tmp_path).write({"01-one.md": _chapters()["01-long.md"]})
+    path = next(p for p in workbook.build(book, tmp_path / "out", ["worksheets"]).outputs if p.suffix == ".pdf")
+    with pdfplumber.open(path) as pdf:
+        pitches = []
+        for page in pdf.pages:
+            rules = sorted({round(r["top"], 2) for r in page.rects if r["width"] > 50 * MM and _colour(r) == (157, 157, 157)})
+            pitches += [b - a for a, b in zip(rules, rules[1:], strict=False) if b - a < 10 * MM]
+    assert pitches
+    assert all(abs(p - 9 * MM) < 0.06 * MM for p in pitches), sorted({round(p / MM, 2) for p in pitches})
