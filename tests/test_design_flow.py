@@ -84,3 +84,23 @@ def test_a_page_foot_left_by_a_moved_prompt_gets_writing_lines(tmp_path, size):
 def _grey(rect: dict) -> bool:
     colour = rect.get("non_stroking_color")
     return isinstance(colour, (tuple, list)) and len(colour) == 3 and all(abs(v - 0.6157) < 0.01 for v in colour)
+
+
+@pytest.mark.build
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_demo_book_keeps_the_rules(books, tmp_path, size):
+    """The demo book: one-line running heads 8 mm inside the trim, no run of three hyphenated lines."""
+    path = next(p for p in workbook.build(books("book"), tmp_path / "out", ["print"], page_size=size).outputs
+                if p.name.endswith("-print.pdf"))
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            media = [float(v) for v in page.page_obj.attrs["MediaBox"]]
+            trim_top = media[3] - float(page.page_obj.attrs["TrimBox"][3])
+            heads = [w for w in page.extract_words() if w["top"] < trim_top + 22 * MM]
+            if heads:
+                assert len({round(w["top"]) for w in heads}) == 1, (size, page.page_number)
+                assert min(w["top"] for w in heads) - trim_top >= 8 * MM, (size, page.page_number)
+            run = 0
+            for line in page.extract_text_lines():
+                run = run + 1 if line["text"].endswith("-") else 0
+                assert run <= MAX_RUN, (size, page.page_number, line["text"])
