@@ -243,3 +243,14 @@ def test_worksheet_lines_are_9_mm_apart(tmp_path):
             pitches += [b - a for a, b in zip(rules, rules[1:], strict=False) if b - a < 10 * MM]
     assert pitches
     assert all(abs(p - 9 * MM) < 0.06 * MM for p in pitches), sorted({round(p / MM, 2) for p in pitches})
+
+
+def test_headings_and_pull_quotes_never_end_on_one_word(tmp_path):
+    body = ("## What happens when you say no\n\nText.\n\n### A question *with emphasis* at the end\n\nMore.\n\n"
+            "> Begin small, begin today, and let the rest come.\n")
+    book = Books(tmp_path).write({"01-one.md": f"---\ntitle: One small chapter title\n---\n\n{body}"})
+    chapter = workbook.load_book(book).chapters[0]
+    assert "say\u00a0no</h2>" in chapter.html
+    assert "the\u00a0end</h3>" in chapter.html
+    assert re.search(r"rest\u00a0come\.</p>\s*</blockquote>", chapter.html)
+    assert chapter.title == "One small chapter title"  # a chapter title is looked up as written (contents, search)

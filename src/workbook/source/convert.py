@@ -164,6 +164,7 @@ def convert(body: str, state: ChapterState, language: str) -> str:
     md.treeprocessors.register(_IdPrefixer(md, state), "workbook-ids", 1)
     md.treeprocessors.register(BlockIds(md, state), "workbook-block-ids", 0.5)
     md.treeprocessors.register(_KeepWithNext(md), "workbook-keep", 0.4)
+    md.treeprocessors.register(_NoLoneLastWord(md), "workbook-last-words", 0.3)
     md.postprocessors.register(_Sanitiser(md, state, body), "workbook-sanitise", 35)
     try:
         return refine_html(xml_entities(md.convert(body)), language)
@@ -194,6 +195,28 @@ class _KeepWithNext(Treeprocessor):
             elif (block.tag == "p" and not classes and following.tag in _KEEP_AFTER
                   and "".join(block.itertext()).rstrip().endswith(":")):
                 block.set("class", "lead-in")
+
+
+_LAST_WORDS = re.compile(r"(\S{1,20}) (\S{1,12}\s*)$")
+
+
+class _NoLoneLastWord(Treeprocessor):
+    """Headings and pull quotes never end on a line of one word: their last two words are joined by a
+    no-break space (when both are short enough to share any line)."""
+
+    def run(self, root: etree.Element) -> None:
+        quoted = _pull_quote_paragraphs(root)
+        for element in root.iter():
+            if element.tag in ("h2", "h3", "h4") or element in quoted:
+                if len(element) and element[-1].tail and element[-1].tail.strip():
+                    element[-1].tail = _LAST_WORDS.sub("\\1\u00a0\\2", element[-1].tail)
+                elif not len(element) and element.text:
+                    element.text = _LAST_WORDS.sub("\\1\u00a0\\2", element.text)
+
+
+def _pull_quote_paragraphs(root: etree.Element) -> set[etree.Element]:
+    return {p for quote in root.iter("blockquote") if "pull-quote" in (quote.get("class") or "").split()
+            for p in quote.iter("p")}
 
 
 def _parse_fragment(html: str) -> etree.Element | None:
