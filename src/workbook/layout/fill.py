@@ -1,5 +1,6 @@
 """HTML with writing-line blocks in, the document laid out once with as many writing lines as fill the page under
-every {fill=page} prompt and notes page out (the lines that fit are added to the laid-out page itself).
+every {fill=page} prompt and notes page out (the lines that fit are added to the laid-out page itself), and
+writing space at the foot of a page that a prompt left more than a quarter empty.
 
 A fill block ends its page: a {fill=page} prompt breaks the page after it and a notes page is a page of
 its own. Nothing after the block can therefore move when lines are added under it, as long as they fit
@@ -8,6 +9,14 @@ block is measured, and that many copies of the block's last line are added to th
 boxes, its height, its anchor), exactly where a layout with those lines in the HTML puts them
 (tests/test_fill.py compares the two). A block that does not fit on one page with its own lines keeps
 them and gets no more.
+
+The page-foot rule: a prompt moves whole to the next page when its lines do not fit. When that leaves the
+foot of the page before it more than a quarter empty (FOOT_SHARE of the text area), that foot gets
+writing lines of the same pitch, one pitch under the page's last block down to its foot: copies of the
+moved prompt's own line box, as wide as the text (the example kept with a prompt moves with it,
+and counts). Nothing moves, so no second layout is needed.
+A document whose lines show more than two hyphenated lines in a row is laid out again with the words
+that make the ladder kept whole (hyphens.py), at most HYPHEN_PASSES more times.
 """
 from __future__ import annotations
 
@@ -20,6 +29,10 @@ from weasyprint.layout.background import layout_box_backgrounds
 
 from ..model.manuscript import Manuscript
 from .document import Typesetter
+from .hyphens import keep_words_whole, ladder_words
+
+FOOT_SHARE = 0.25  # a page foot emptier than this share of the text area, before a moved prompt, gets lines
+HYPHEN_PASSES = 4  # layouts after the first, at most, to break up runs of hyphenated lines
 
 
 def lay_out_filled(typesetter: Typesetter, html: str, fill_ids: list[str],
@@ -29,8 +42,80 @@ def lay_out_filled(typesetter: Typesetter, html: str, fill_ids: list[str],
     Returns the document and the lines added per block id.
     """
     document = typesetter.document(html, css)
+    for _ in range(HYPHEN_PASSES):
+        words = ladder_words(document)
+        patched = keep_words_whole(html, words) if words else html
+        if patched == html:
+            break
+        html = patched
+        document = typesetter.document(html, css)
     extra = {ident: fill_block(document, ident) for ident in fill_ids}
+    fill_page_feet(document)
     return document, {ident: count for ident, count in extra.items() if count}
+
+
+def fill_page_feet(document: weasyprint.Document) -> int:
+    """Writing lines at the foot of every page whose next page opens with a prompt that did not fit on it (or
+    the example kept with it), when that foot would stay more than FOOT_SHARE of the text area empty.
+    Returns the lines added."""
+    added = 0
+    pages = [page._page_box for page in document.pages]
+    for page_box, next_box in zip(pages, pages[1:], strict=False):
+        first = _first_block(next_box)
+        if first is None or not {"prompt", "keep-with-prompt"} & set((first.element.get("class") or "").split()):
+            continue  # the next page does not open with a prompt (or the example kept with one)
+        content = _content_root(page_box)
+        lines = _trails(_content_root(next_box), _is_line)
+        if not lines or content is None:
+            continue
+        line = lines[0][-1]
+        pitch = line.margin_height()
+        top, foot = _last_bottom(page_box), page_foot(page_box)
+        if pitch <= 0 or foot - top <= FOOT_SHARE * page_box.height:
+            continue
+        count = int((foot - top - pitch + 0.5) // pitch)  # one pitch of air under the last block
+        copies = []
+        for number in range(count):
+            copy = line.deepcopy()
+            copy.translate(dx=page_box.content_box_x() - copy.position_x,
+                           dy=foot - pitch * (count - number) - copy.position_y)
+            copy.width = page_box.width
+            copies.append(copy)
+        content.children = list(content.children) + copies
+        added += count
+    return added
+
+
+def _content_root(page_box: Any) -> Any:
+    """The page's root block (the html element's box), which the added lines join."""
+    return next((child for child in page_box.children if type(child).__name__ == "BlockBox"), None)
+
+
+def _first_block(page_box: Any) -> Any:
+    """The first block of the page's text that is not a wrapper (html, body, section), or None."""
+    box = _content_root(page_box)
+    while box is not None and getattr(box, "element_tag", None) in ("html", "body", "section"):
+        box = next((child for child in box.children if type(child).__name__ == "BlockBox"), None)
+    return box if box is not None and getattr(box, "element", None) is not None else None
+
+
+def _last_bottom(page_box: Any) -> float:
+    """Where the page's text ends: the lowest bottom edge of a line or a block (not the wrappers, the running
+    heads or the footnotes)."""
+    lowest = page_box.content_box_y()
+    def visit(box: Any) -> None:
+        nonlocal lowest
+        kind = type(box).__name__
+        if kind in ("MarginBox", "FootnoteAreaBox") or box.style["position"] in ("absolute", "fixed"):
+            return
+        if getattr(box, "element_tag", None) not in ("html", "body", "section") and kind != "PageBox":
+            lowest = max(lowest, box.position_y + box.margin_top + box.border_height())
+        if kind != "LineBox":
+            for child in getattr(box, "children", ()):
+                if hasattr(child, "style"):
+                    visit(child)
+    visit(page_box)
+    return lowest
 
 
 def fill_targets(manuscript: Manuscript) -> list[str]:

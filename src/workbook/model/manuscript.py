@@ -74,10 +74,16 @@ class Chapter:
     counts: dict[str, int] = field(default_factory=dict)
     images: list[ImageRef] = field(default_factory=list)
     internal_links: list[tuple[str, int | None]] = field(default_factory=list)
+    short_title: str | None = None  # front matter's `short_title`: the running head
 
     @property
     def anchor(self) -> str:
         return f"chapter-{self.slug}"
+
+    @property
+    def running_head(self) -> str:
+        """What the running heads of the chapter's pages show: its short title, else its title."""
+        return self.short_title or self.title
 
 
 @dataclass

@@ -19,8 +19,8 @@ LAYOUT: LayoutName = get_args(LayoutName)[0]
 SMALL, LARGE = 148.0, 210.0  # page widths (mm) of the small and the large reference size
 SMALL_PT, LARGE_PT = 9.75, 11.0
 MEASURE_PER_PT = 11.6  # mm of measure per pt of type: ~65 characters of Source Serif
-LINE_PITCH_MM = 8.5  # the height of a writing line, as in book.css (.prompt-lines .line)
-LINE_RULE_PT = 0.5  # its bottom rule, as in book.css
+LINE_PITCH_MM = 8.5  # the pitch of writing lines, their rule included (book.css: .prompt-lines .line, border-box)
+LINE_RULE_PT = 0.5  # its bottom rule, as in book.css (inside the 8.5 mm)
 # How far past the text area the running heads (and a notes page's title) and the folios print, in the
 # margins (pdf.css: a head's 8.5 pt line 4 mm above the text, a folio's 9 pt line 6 mm below it; their type
 # is in pt, so the same at every trim). Measured on the laid-out pages: 7.2 mm of ink above the text for
@@ -62,8 +62,8 @@ class PageGeometry:
 
     @property
     def line_pitch_px(self) -> float:
-        """The writing-line pitch in CSS px (WeasyPrint's layout unit): height plus its 0.5 pt rule."""
-        return LINE_PITCH_MM * 96 / 25.4 + LINE_RULE_PT * 96 / 72
+        """The writing-line pitch in CSS px (WeasyPrint's layout unit): 8.5 mm, the 0.5 pt rule included."""
+        return LINE_PITCH_MM * 96 / 25.4
 
     def at_least(self, least: Margins) -> PageGeometry:
         """This geometry with each margin at least as wide as `least` asks (the type size is kept)."""

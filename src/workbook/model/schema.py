@@ -23,6 +23,7 @@ class FrontMatter(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str | None = None
+    short_title: str | None = None  # the running head when the title is too long for one
     slug: str | None = None  # default: from the file name
     lines: int | None = None  # answer lines per prompt in this chapter (default: book.yaml's prompt_lines)
     summary: str | None = None
@@ -30,7 +31,7 @@ class FrontMatter(BaseModel):
     source: Any = None
     author: Any = None
 
-    @field_validator("title", "slug", "summary", mode="before")
+    @field_validator("title", "short_title", "slug", "summary", mode="before")
     @classmethod
     def _text(cls, value: Any) -> Any:
         if value is not None and not isinstance(value, str):

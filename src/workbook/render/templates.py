@@ -13,6 +13,7 @@ from ..files.assets import FAMILIES, book_css, project_dir
 from ..model.manuscript import Manuscript
 from ..model.pages import LAYOUT, Margins, PageGeometry, geometry
 from ..source.icons import icon_markup
+from .heads import fit_head
 from .qr import print_links
 from .sandbox import TemplateSandbox
 
@@ -47,6 +48,7 @@ class Renderer:
         )
         self.env.filters["css_string"] = css_string
         self.env.filters["print_links"] = print_links
+        self.env.filters["running_head"] = self.running_head
         self.env.globals["icon"] = lambda name, label: jinja2.utils.markupsafe.Markup(icon_markup(name, label))
 
     def stylesheet(self, *names: str) -> str:
@@ -116,6 +118,11 @@ class Renderer:
         width, height = self.manuscript.config.page_size_mm
         page = geometry(width, height, self.manuscript.config.settings.bleed)
         return page.at_least(self.margins) if self.margins is not None else page
+
+    def running_head(self, text: str) -> str:
+        """A running head cut to one line of the page's text width (heads.py)."""
+        page = self.geometry()
+        return fit_head(str(text), page.width - page.inner - page.outer)
 
     def pdf_html(self, edition: str = LAYOUT, **part: Any) -> str:
         """The whole book as one HTML document for WeasyPrint: the pages both PDF editions are made of.

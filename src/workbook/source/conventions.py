@@ -60,6 +60,9 @@ def _strip_marks(text: str) -> tuple[str, int | None]:
     return _MARK_RE.sub("", text), line
 
 
+_LINKED = re.compile(r"\]\s*[(\[]|<(?:https?://|mailto:)[^>]+>|\bhttps?://", re.I)  # a Markdown link or an address
+
+
 def _starts_with_emoji(text: str, emoji: str) -> bool:
     return _MARK_RE.sub("", text).lstrip().startswith(emoji)
 
@@ -159,10 +162,17 @@ class CallToActionProcessor(BlockProcessor):
         return _starts_with_emoji(block, LINK)
 
     def run(self, parent: etree.Element, blocks: list[str]) -> None:
-        text, _line = _strip_marks(blocks.pop(0))
+        text, line = _strip_marks(blocks.pop(0))
+        text = _drop_emoji(text, LINK)
+        if not _LINKED.search(text):  # a box that says "go there" but leads nowhere: no link icon, and a warning
+            self.state.warning(line, "call to action without an address: it prints as a box with nowhere to go; "
+                                     "write it as 🔗 [what to do](https://…)")
+            etree.SubElement(parent, "p", {"class": "cta cta-unlinked"}).text = text
+            self.state.count("calls_to_action")
+            return
         paragraph = etree.SubElement(parent, "p", {"class": "cta"})
         paragraph.append(icon("link", str(self.state.words["call_to_action"])))
-        paragraph[-1].tail = " " + _drop_emoji(text, LINK)
+        paragraph[-1].tail = " " + text
         self.state.count("calls_to_action")
 
 

@@ -163,6 +163,8 @@ def convert(body: str, state: ChapterState, language: str) -> str:
     )
     md.treeprocessors.register(_IdPrefixer(md, state), "workbook-ids", 1)
     md.treeprocessors.register(BlockIds(md, state), "workbook-block-ids", 0.5)
+    md.treeprocessors.register(_KeepWithNext(md), "workbook-keep", 0.4)
+    md.treeprocessors.register(_NoLoneLastWord(md), "workbook-last-words", 0.3)
     md.postprocessors.register(_Sanitiser(md, state, body), "workbook-sanitise", 35)
     try:
         return refine_html(xml_entities(md.convert(body)), language)
@@ -173,6 +175,48 @@ def convert(body: str, state: ChapterState, language: str) -> str:
         state.error(None, f"the Markdown could not be converted ({type(exc).__name__}: {exc}); "
                           "look for unusual constructs such as a line starting with ': '")
         return ""
+
+
+_KEEP_AFTER = ("ul", "ol", "dl", "table", "pre", "blockquote", "div", "p", "figure")
+
+
+class _KeepWithNext(Treeprocessor):
+    """Blocks that belong to the one after them get a class that keeps them on its page (book.css):
+    an example right before a prompt (`keep-with-prompt`), and a lead-in paragraph ending in a colon
+    before what it introduces (`lead-in`)."""
+
+    def run(self, root: etree.Element) -> None:
+        blocks = list(root)
+        for block, following in zip(blocks, blocks[1:], strict=False):
+            classes = (block.get("class") or "").split()
+            after = (following.get("class") or "").split()
+            if "example" in classes and "prompt" in after:
+                block.set("class", " ".join([*classes, "keep-with-prompt"]))
+            elif (block.tag == "p" and not classes and following.tag in _KEEP_AFTER
+                  and "".join(block.itertext()).rstrip().endswith(":")):
+                block.set("class", "lead-in")
+
+
+_LAST_WORDS = re.compile(r"(\S{1,20}) (\S{1,12}\s*)$")
+
+
+class _NoLoneLastWord(Treeprocessor):
+    """Headings and pull quotes never end on a line of one word: their last two words are joined by a
+    no-break space (when both are short enough to share any line)."""
+
+    def run(self, root: etree.Element) -> None:
+        quoted = _pull_quote_paragraphs(root)
+        for element in root.iter():
+            if element.tag in ("h2", "h3", "h4") or element in quoted:
+                if len(element) and element[-1].tail and element[-1].tail.strip():
+                    element[-1].tail = _LAST_WORDS.sub("\\1\u00a0\\2", element[-1].tail)
+                elif not len(element) and element.text:
+                    element.text = _LAST_WORDS.sub("\\1\u00a0\\2", element.text)
+
+
+def _pull_quote_paragraphs(root: etree.Element) -> set[etree.Element]:
+    return {p for quote in root.iter("blockquote") if "pull-quote" in (quote.get("class") or "").split()
+            for p in quote.iter("p")}
 
 
 def _parse_fragment(html: str) -> etree.Element | None:

@@ -24,6 +24,7 @@ from .conventions import ChapterState
 from .convert import _collect_headings, _parse_fragment, convert
 from .resources import check_images, check_links
 from .sanitise import prescan, secure_fragment
+from .typography import refine_title
 
 
 def load_book(book_dir: str | Path, on_chapter: Callable[[int, int, str], None] | None = None,
@@ -176,10 +177,21 @@ def _read_chapter(config: BookConfig, path: Path, rel: str, number: int, report:
     internal_links = check_links(rel, fragment, body, offset, report)
     if fragment is not None:
         attach_prompt_context(fragment, state.prompts)
-    if title is None:
+    if title is None:  # a heading's text has been through the typography pass already
         first = next((h for h in headings if h.level <= 2), None)
         title = first.text if first else slug.replace("-", " ").capitalize()
+    else:
+        title = _title_text(title, config)
+    short = _title_text(front.short_title, config) if front.short_title and front.short_title.strip() else None
+    summary = _title_text(summary, config) if summary else summary
     return Chapter(number, slug, title.strip(), path, rel, html, state.prompts, headings, summary, state.counts,
-                   images, internal_links)
+                   images, internal_links, short)
+
+
+def _title_text(text: str, config: BookConfig) -> str:
+    """A title or summary from front matter with the body text's typography (quotes, dashes, no-break spaces)."""
+    quotes = config.words.get("quotes")
+    marks = tuple(str(q) for q in quotes) if isinstance(quotes, (tuple, list)) else ("“", "”", "‘", "’")
+    return refine_title(re.sub(r"[ \t\r\n]+", " ", text.strip()), config.language, marks)
 
 

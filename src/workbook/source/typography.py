@@ -1,7 +1,8 @@
 """An HTML fragment and a language in, the same fragment with typographic refinements out:
 apostrophes in elisions ('s avonds), no-break spaces that keep numbers with their units and
 dashes with the word before them, the language's spaces before punctuation, and places to break
-overlong words."""
+overlong words; and the same for a title written as plain text (front matter): smart quotes and dashes
+first, then the rest."""
 from __future__ import annotations
 
 import re
@@ -42,6 +43,28 @@ def refine_text(text: str, language: str) -> str:
     if base_language(language) == "fr":
         text = _FRENCH_PUNCTUATION.sub(NBSP, text).replace("« ", "«" + NBSP)
     return LONG_RUN.sub(_break_word, text)
+
+
+_DOUBLE_OPEN = re.compile(r'(^|[\s(\[{\u00a0\u2014\u2013])"')
+_SINGLE_OPEN = re.compile(r"(^|[\s(\[{\u00a0\u2014\u2013])'(?=\w)")
+_ELISION_PLAIN = re.compile(r"(?<![\w’])'(?=(?:s|t|n|k|m|r|em|ns)\b|\d\d\b)")
+WORD_JOINER = "\u2060"  # no break here (draws nothing; the glyph check ignores it)
+_UNSPACED_DASH = re.compile(r"(?<=\w)([–—])(?=\w)")
+
+
+def refine_title(text: str, language: str, quotes: tuple[str, ...] = ("“", "”", "‘", "’")) -> str:
+    """A title in plain text (chapter titles, short titles, summaries: the contents and running heads show
+    them) with the body text's typography: straight quotes as the language's marks, `--`/`---` as en and
+    em dashes, `...` as an ellipsis, then `refine_text` (a spaced dash keeps to the word before it). An
+    unspaced dash between words (`work—life`) gets a word joiner before it, so that no line starts
+    with the dash."""
+    marks = (tuple(quotes) + ("“", "”", "‘", "’")[len(quotes):])[:4]
+    text = text.replace("---", "—").replace("--", "–").replace("...", "…")
+    text = _ELISION_PLAIN.sub("’", text)
+    text = _DOUBLE_OPEN.sub(lambda m: m[1] + marks[0], text).replace('"', marks[1])
+    text = _SINGLE_OPEN.sub(lambda m: m[1] + marks[2], text).replace("'", marks[3])
+    text = _UNSPACED_DASH.sub(WORD_JOINER + r"\1", text)
+    return refine_text(text, language)
 
 
 def _break_word(match: re.Match) -> str:
