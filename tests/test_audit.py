@@ -13,10 +13,11 @@ import workbook
 from helpers import BOOK_YAML, BROKEN_ROOTS, ROOTS, chapter
 from workbook.cli import cli
 from workbook.importers.articles import import_articles
-from workbook.layout import scheduler
+from workbook.layout import fill, scheduler
 from workbook.layout.audit import audit_book, audit_pages
 from workbook.layout.editions import edition_pages
 from workbook.layout.session import BuildSession
+from workbook.source import convert
 
 pytestmark = pytest.mark.build
 
@@ -100,10 +101,12 @@ def test_widows_and_orphans(books, height, on_next, message):
     assert found == [f"chapters/01-one.md:7: warning: page {at}: " + message.replace("{next}", str(at + 1))]
 
 
-def test_more_than_two_hyphenated_lines_in_a_row(books):
+def test_more_than_two_hyphenated_lines_in_a_row(books, monkeypatch):
+    monkeypatch.setattr(fill, "HYPHEN_PASSES", 0)  # the page broken on purpose: the layout's own fix of runs is off
     found, page = audit(books, "Spacer.\n\nAnticipation of internationalisation, responsibilities, extraordinarily "
                                "incomprehensibilities, characteristically counterrevolutionaries.\n",
-                        '[id="one.b2"] { width: 22mm !important; hyphens: auto !important; text-align: left !important; }')
+                        '[id="one.b2"] { width: 22mm !important; hyphens: auto !important; text-align: left !important; '
+                        'hyphenate-limit-chars: auto !important; }')
     assert found == [
         f"chapters/01-one.md:7: warning: page {page}: 5 hyphenated lines in a row (at most 2), from the line 'Anticipa-'",
         f"chapters/01-one.md:7: warning: page {page}: 3 hyphenated lines in a row (at most 2), from the line "
@@ -129,7 +132,7 @@ def test_a_running_head_near_the_trim_and_on_several_lines(books):
     """Reported once per head, at its first page, with the line of the chapter's title."""
     css = (spacer(1, 100) + spacer(2, 160) + spacer(3, 160) + spacer(4, 160) + spacer(5, 160)
            + "@page :right { margin-top: 6mm !important; @top-right { vertical-align: top !important; "
-             "padding: 0 !important; width: 30mm !important; } }")
+             "padding: 0 !important; width: 30mm !important; white-space: normal !important; } }")
     found, page = audit(books, "Spacer one.\n\nSpacer two.\n\nSpacer three.\n\nSpacer four.\n\nSpacer five.\n", css,
                         title="Ruimte maken voor wat telt", base=BASE.replace(".chapter-opener { display: none !important; }", ""))
     assert found == [
@@ -152,7 +155,8 @@ def test_a_glyph_the_fonts_lack(books):
                      "it prints as an empty box (.notdef)"]
 
 
-def test_one_short_word_on_the_last_line_of_a_heading_or_pull_quote(books):
+def test_one_short_word_on_the_last_line_of_a_heading_or_pull_quote(books, monkeypatch):
+    monkeypatch.setattr(convert._NoLoneLastWord, "run", lambda self, root: None)  # the converter's own fix is off
     found, page = audit(books, "## Alpha beta gamma delta zeta\n\nText.\n\n> Alpha beta gamma delta zeta.\n\nMore.\n",
                         "h2, blockquote.pull-quote p { width: 50mm !important; hyphens: manual !important; }")
     assert found == [

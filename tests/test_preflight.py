@@ -97,8 +97,9 @@ def test_the_generic_print_pdf_breaks_each_profile(made):
     assert (f"{generic.name}:1: error: print: press: MediaBox leaves 0.000 in around the BleedBox, needs 0.236 in "
             "for the crop marks") in press
     ingram = [str(d) for d in preflight(get_profile("ingramspark"), generic, None, "white", None)]
-    assert (f"{generic.name}:5: error: print: ingramspark: text in DeviceRGB 0.117647 0.117647 0.117647 (106 times): "
-            "a dark grey printed as a screen or in several inks; text must be 100 % black (0 g or 0 0 0 1 k)") in ingram
+    assert any(re.fullmatch(rf"{generic.name}:5: error: print: ingramspark: text in DeviceRGB 0.117647 0.117647 "
+                            r"0.117647 \(\d+ times\): a dark grey printed as a screen or in several inks; text must be "
+                            r"100 % black \(0 g or 0 0 0 1 k\)", line) for line in ingram)
     assert f"{generic.name}:5: error: print: ingramspark: bottom margin 0.48 in, needs 0.5 in" in ingram
     assert f"{generic.name}: error: print: ingramspark: colour: the same on page 11" in ingram  # 10 pages listed
 
