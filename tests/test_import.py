@@ -347,6 +347,24 @@ def test_html_nested_list_keeps_every_item(tmp_path: Path) -> None:
     assert len(nested) == 1200 and all(a == b for a, b in nested)
 
 
+def test_further_reading_items_lose_the_articles_own_arrows_and_bullets(tmp_path: Path) -> None:
+    """The book sets an arrow before every further-reading item: the article's own "→" (or bullet) would show twice."""
+    [report] = import_articles([FIXTURES / "nl-grenzen-pijlen.txt"], tmp_path / "out")
+    _, body = read_chapter(report.output)
+    items = re.findall(r"^- (.+)$", section(body, "Ontdek meer"), re.M)
+    assert items == ["**Rust Nemen Zonder Schuldgevoel: pauzes die je echt nodig hebt**",
+                     "**Perfectionisme Loslaten: waarom af beter is dan perfect**",
+                     "**Energie Verdelen: werken met je eigen ritme**"]
+    page = tmp_path / "lees.html"
+    page.write_text("<html><head><title>Lezen</title></head><body><h2>Stil staan</h2><p>Een alinea tekst.</p>"
+                    "<h2>Lees meer</h2><ul><li>→ Eerste artikel</li><li>• Tweede artikel</li></ul>"
+                    "<h2>Lijst</h2><ul><li>– een punt met een streepje</li></ul></body></html>", "utf-8")
+    [report] = import_articles([page], tmp_path / "html")
+    _, body = read_chapter(report.output)
+    assert re.findall(r"^- (.+)$", section(body, "Verder lezen"), re.M) == ["Eerste artikel", "Tweede artikel"]
+    assert "- – een punt met een streepje" in body  # an ordinary list keeps its text as written
+
+
 # ---- bad input -----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name, data, message", [

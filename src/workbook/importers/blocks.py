@@ -132,6 +132,16 @@ def section_heading(text: str, w: Words) -> tuple[str | None, str]:
     return None, text
 
 
+_ITEM_MARK = re.compile(r"^(?:[\u2192\u2794\u279C\u27A4\u25B6\u25B8\u25BA\u00BB\u203A\u2022\u00B7\u25AA\u25CF\u25E6*\u2013\u2014-]"
+                        r"\uFE0F?\s+)+")
+
+
+def item_text(text: str) -> str:
+    """A further-reading item without the article's own bullet (an arrow, a bullet, a dash before it): the
+    book sets its own arrow before every item, so a kept one would show twice."""
+    return _ITEM_MARK.sub("", text.strip())
+
+
 # ---- inline Markdown ------------------------------------------------------------------------------------------
 
 _URL = re.compile(r"https?://[^\s<>\"“”]+[^\s<>\"“”.,;:!?)\]’']")

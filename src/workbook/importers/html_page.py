@@ -9,7 +9,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from ..files.output import write_bytes
 from ..model.config import slugify
-from .blocks import BULB, LINK, VS16, Block, Words, block_safe, detect_language, escape, section_heading, words_for
+from .blocks import (BULB, LINK, VS16, Block, Words, block_safe, detect_language, escape, item_text, section_heading,
+                     words_for)
 from .plain_text import _quote, is_name, sign_off
 from .report import ImportReport
 
@@ -212,6 +213,7 @@ class _Converter:
             self.para(_wrap(self.inline(node), "*"), line)
         elif tag in ("ul", "ol"):
             items = [self.list_item(li) for li in node.children if isinstance(li, Node) and li.tag == "li"]
+            items = [item_text(item) if self.section == "further" else item for item in items]
             items = [item for item in items if item]
             if items:
                 start = "ol:" + node.attrs.get("start", "") if tag == "ol" else ""

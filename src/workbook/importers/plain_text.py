@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from .blocks import _URL, BULB, LINK, VS16, Block, Words, escape, md_text, section_heading
+from .blocks import _URL, BULB, LINK, VS16, Block, Words, escape, item_text, md_text, section_heading
 
 # ---- plain text -----------------------------------------------------------------------------------------------
 
@@ -243,7 +243,7 @@ def _further(rows, keep, pos, w, blocks, unsure) -> int:
         n, t = rows[keep[pos]]
         if keep[pos] != keep[pos - 1] + 1 or t.startswith((BULB, LINK)) or _quote(t) or section_heading(t, w)[0]:
             break
-        segments += [(n, s) for s in _split_glued(t)]
+        segments += [(n, s) for s in _split_glued(item_text(t))]
         pos += 1
     items: list[list] = []
     for n, s in segments:
