@@ -267,7 +267,7 @@ def footer_number(page_text: str) -> str:
 
 def chapter_start_pages(path: Path, manuscript) -> dict[str, int]:
     """0-based index of each chapter's opener page (its label 'CHAPTER N' and its title)."""
-    pages = pdf_pages_text(path)
+    pages = [text.replace("\u00a0", " ") for text in pdf_pages_text(path)]  # a title's last words: a no-break space
     starts = {}
     for chapter in manuscript.chapters:
         label = f"{manuscript.config.words['chapter']} {chapter.number}".upper()

@@ -13,6 +13,7 @@ import pytest
 import workbook
 from helpers import ROOTS, Books
 from workbook.model.pages import LINE_PITCH_MM
+from workbook.render.templates import Renderer
 from workbook.source.check import check_book
 from workbook.source.typography import WORD_JOINER, refine_title
 
@@ -254,3 +255,7 @@ def test_headings_and_pull_quotes_never_end_on_one_word(tmp_path):
     assert "the\u00a0end</h3>" in chapter.html
     assert re.search(r"rest\u00a0come\.</p>\s*</blockquote>", chapter.html)
     assert chapter.title == "One small chapter title"  # a chapter title is looked up as written (contents, search)
+    renderer = Renderer(workbook.load_book(book))  # set as a heading, it never ends on one word either
+    assert re.search(r'<h1 class="chapter-title"[^>]*>One small chapter\u00a0title</h1>', renderer.pdf_html())
+    assert re.search(r'<h1 class="chapter-title"[^>]*>One small chapter\u00a0title</h1>',
+                     renderer.render("epub-chapter.xhtml", chapter=chapter, words=renderer.manuscript.config.words))

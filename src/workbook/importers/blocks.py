@@ -132,8 +132,8 @@ def section_heading(text: str, w: Words) -> tuple[str | None, str]:
     return None, text
 
 
-_ITEM_MARK = re.compile(r"^(?:[\u2192\u2794\u279C\u27A4\u25B6\u25B8\u25BA\u00BB\u203A\u2022\u00B7\u25AA\u25CF\u25E6*\u2013\u2014-]"
-                        r"\uFE0F?\s+)+")
+_ITEM_MARK = re.compile(r"^(?:[\u2192\u2794\u279C\u27A4\u25B6\u25B8\u25BA\u00BB\u203A"  # arrows, guillemet
+                        r"\u2022\u00B7\u25AA\u25CF\u25E6*\u2013\u2014-]\uFE0F?\s+)+")  # bullets, dashes
 
 
 def item_text(text: str) -> str:

@@ -9,8 +9,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from ..files.output import write_bytes
 from ..model.config import slugify
-from .blocks import (BULB, LINK, VS16, Block, Words, block_safe, detect_language, escape, item_text, section_heading,
-                     words_for)
+from .blocks import BULB, LINK, VS16, Block, Words, block_safe, detect_language, escape, item_text, section_heading, words_for
 from .plain_text import _quote, is_name, sign_off
 from .report import ImportReport
 

@@ -33,6 +33,7 @@ from .hyphens import keep_words_whole, ladder_words
 
 FOOT_SHARE = 0.25  # a page foot emptier than this share of the text area, before a moved prompt, gets lines
 HYPHEN_PASSES = 4  # layouts after the first, at most, to break up runs of hyphenated lines
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
 def lay_out_filled(typesetter: Typesetter, html: str, fill_ids: list[str],
@@ -56,14 +57,13 @@ def lay_out_filled(typesetter: Typesetter, html: str, fill_ids: list[str],
 
 def fill_page_feet(document: weasyprint.Document) -> int:
     """Writing lines at the foot of every page whose next page opens with a prompt that did not fit on it (or
-    the example kept with it), when that foot would stay more than FOOT_SHARE of the text area empty.
+    the example or heading kept with it), when that foot would stay more than FOOT_SHARE of the text area empty.
     Returns the lines added."""
     added = 0
     pages = [page._page_box for page in document.pages]
     for page_box, next_box in zip(pages, pages[1:], strict=False):
-        first = _first_block(next_box)
-        if first is None or not {"prompt", "keep-with-prompt"} & set((first.element.get("class") or "").split()):
-            continue  # the next page does not open with a prompt (or the example kept with one)
+        if not _opens_with_prompt(next_box):
+            continue  # the next page does not open with a prompt (or what is kept with one)
         content = _content_root(page_box)
         lines = _trails(_content_root(next_box), _is_line)
         if not lines or content is None:
@@ -91,12 +91,21 @@ def _content_root(page_box: Any) -> Any:
     return next((child for child in page_box.children if type(child).__name__ == "BlockBox"), None)
 
 
-def _first_block(page_box: Any) -> Any:
-    """The first block of the page's text that is not a wrapper (html, body, section), or None."""
-    box = _content_root(page_box)
+def _opens_with_prompt(page_box: Any) -> bool:
+    """Whether the page's text opens with a prompt, or with blocks kept with the prompt after them: the
+    example before it, and headings (a heading keeps with what follows, so it moves with the prompt)."""
+    box, siblings = _content_root(page_box), []
     while box is not None and getattr(box, "element_tag", None) in ("html", "body", "section"):
-        box = next((child for child in box.children if type(child).__name__ == "BlockBox"), None)
-    return box if box is not None and getattr(box, "element", None) is not None else None
+        siblings = [child for child in box.children if type(child).__name__ == "BlockBox"]
+        box = siblings[0] if siblings else None
+    for block in siblings:
+        element = getattr(block, "element", None)
+        names = set((element.get("class") or "").split()) if element is not None else set()
+        if "prompt" in names:
+            return True
+        if "keep-with-prompt" not in names and block.element_tag not in _HEADINGS:
+            return False
+    return False
 
 
 def _last_bottom(page_box: Any) -> float:

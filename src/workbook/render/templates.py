@@ -13,6 +13,7 @@ from ..files.assets import FAMILIES, book_css, project_dir
 from ..model.manuscript import Manuscript
 from ..model.pages import LAYOUT, Margins, PageGeometry, geometry
 from ..source.icons import icon_markup
+from ..source.typography import join_last_words
 from .heads import fit_head
 from .qr import print_links
 from .sandbox import TemplateSandbox
@@ -49,6 +50,7 @@ class Renderer:
         self.env.filters["css_string"] = css_string
         self.env.filters["print_links"] = print_links
         self.env.filters["running_head"] = self.running_head
+        self.env.filters["last_words"] = join_last_words  # a title set as a heading never ends on one word
         self.env.globals["icon"] = lambda name, label: jinja2.utils.markupsafe.Markup(icon_markup(name, label))
 
     def stylesheet(self, *names: str) -> str:

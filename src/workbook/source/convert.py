@@ -17,7 +17,7 @@ from ..model.manuscript import Heading
 from .conventions import BlockIds, ChapterState, WorkbookExtension
 from .footnotes import Footnotes
 from .sanitise import sanitise_html
-from .typography import refine_html
+from .typography import join_last_words, refine_html
 
 _ATTRIBUTE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
@@ -197,21 +197,19 @@ class _KeepWithNext(Treeprocessor):
                 block.set("class", "lead-in")
 
 
-_LAST_WORDS = re.compile(r"(\S{1,20}) (\S{1,12}\s*)$")
-
-
 class _NoLoneLastWord(Treeprocessor):
     """Headings and pull quotes never end on a line of one word: their last two words are joined by a
-    no-break space (when both are short enough to share any line)."""
+    no-break space (when both are short enough to share any line; chapter titles: the `last_words` filter
+    of the page templates)."""
 
     def run(self, root: etree.Element) -> None:
         quoted = _pull_quote_paragraphs(root)
         for element in root.iter():
             if element.tag in ("h2", "h3", "h4") or element in quoted:
                 if len(element) and element[-1].tail and element[-1].tail.strip():
-                    element[-1].tail = _LAST_WORDS.sub("\\1\u00a0\\2", element[-1].tail)
+                    element[-1].tail = join_last_words(element[-1].tail)
                 elif not len(element) and element.text:
-                    element.text = _LAST_WORDS.sub("\\1\u00a0\\2", element.text)
+                    element.text = join_last_words(element.text)
 
 
 def _pull_quote_paragraphs(root: etree.Element) -> set[etree.Element]:

@@ -67,6 +67,15 @@ def refine_title(text: str, language: str, quotes: tuple[str, ...] = ("â€œ", "â€
     return refine_text(text, language)
 
 
+_LAST_WORDS = re.compile(r"(\S{1,20}) (\S{1,12}\s*)$")
+
+
+def join_last_words(text: str) -> str:
+    """`text` with its last two words joined by a no-break space (when both are short enough to share any
+    line), so that a heading set from it never ends on a line of one word."""
+    return _LAST_WORDS.sub("\\1" + NBSP + "\\2", text)
+
+
 def _break_word(match: re.Match) -> str:
     """A long run of (HTML-escaped) text with a zero-width space every WORD_CHUNK characters."""
     pieces = _CHAR_OR_ENTITY.findall(match.group())
