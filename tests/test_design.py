@@ -154,6 +154,17 @@ def test_example_before_a_prompt_and_lead_ins_are_kept_with_what_follows(tmp_pat
     assert re.search(r'<div class="example keep-with-prompt"', html)
 
 
+def test_a_picture_is_kept_with_its_caption(tmp_path):
+    """A paragraph of emphasised text only, right under a picture, is its caption: the two share a page."""
+    picture = (ROOTS.parent / "fixtures" / "import" / "outside.png").read_bytes()
+    body = "Text.\n\n![A bench](images/bench.png)\n\n*A bench under the trees*\n\n*Emphasis* and more text.\n"
+    book = Books(tmp_path).write({"01-one.md": f"---\ntitle: One\n---\n\n{body}"}, files={"images/bench.png": picture})
+    html = workbook.load_book(book).chapters[0].html
+    assert re.search(r'<p class="picture keep-with-caption"[^>]*><img ', html)
+    assert re.search(r'<p class="caption"[^>]*><em>A bench under the trees</em></p>', html)
+    assert re.search(r"<p id=\"[^\"]+\"><em>Emphasis</em> and more", html)  # text of its own: not a caption
+
+
 @pytest.mark.build
 @pytest.mark.parametrize("size", SIZES)
 def test_kept_blocks_share_a_page(design_builds, size):

@@ -182,8 +182,9 @@ _KEEP_AFTER = ("ul", "ol", "dl", "table", "pre", "blockquote", "div", "p", "figu
 
 class _KeepWithNext(Treeprocessor):
     """Blocks that belong to the one after them get a class that keeps them on its page (book.css):
-    an example right before a prompt (`keep-with-prompt`), and a lead-in paragraph ending in a colon
-    before what it introduces (`lead-in`)."""
+    an example right before a prompt (`keep-with-prompt`), a lead-in paragraph ending in a colon
+    before what it introduces (`lead-in`), and a picture before its caption, a paragraph of emphasised
+    text only (`keep-with-caption`; the caption gets `caption`)."""
 
     def run(self, root: etree.Element) -> None:
         blocks = list(root)
@@ -195,6 +196,15 @@ class _KeepWithNext(Treeprocessor):
             elif (block.tag == "p" and not classes and following.tag in _KEEP_AFTER
                   and "".join(block.itertext()).rstrip().endswith(":")):
                 block.set("class", "lead-in")
+            elif block.tag == "p" and not classes and not after and _only(block, "img") and _only(following, "em"):
+                block.set("class", "picture keep-with-caption")
+                following.set("class", "caption")
+
+
+def _only(block: etree.Element, tag: str) -> bool:
+    """Whether `block` holds one element of `tag` (a picture, an emphasised run) and no text of its own."""
+    return (len(block) == 1 and block[0].tag == tag and not (block.text or "").strip()
+            and not (block[0].tail or "").strip())
 
 
 class _NoLoneLastWord(Treeprocessor):
