@@ -17,6 +17,7 @@ from workbook.layout import fill, scheduler
 from workbook.layout.audit import audit_book, audit_pages
 from workbook.layout.editions import edition_pages
 from workbook.layout.session import BuildSession
+from workbook.render import templates
 from workbook.source import convert
 
 pytestmark = pytest.mark.build
@@ -175,6 +176,19 @@ def test_one_short_word_on_the_last_line_of_a_heading_or_pull_quote(books, monke
         "'zeta', on a line of its own",
         f"chapters/01-one.md:9: warning: page {page}: the pull quote 'Alpha beta gamma delta zeta.' ends on one short "
         "word, 'zeta.', on a line of its own"]
+
+
+@pytest.mark.parametrize("joined", [True, False])
+def test_a_chapter_title_that_ends_on_one_short_word(books, monkeypatch, joined):
+    """The pages set a chapter title with its last two words joined (the templates' `last_words` filter); without
+    that, this title's last line is one word."""
+    if not joined:  # the page broken on purpose
+        monkeypatch.setattr(templates, "join_last_words", lambda text: text)
+    found, page = audit(books, "Text.\n", "h1.chapter-title { width: 50mm !important; hyphens: manual !important; }",
+                        title="Alpha beta gamma delta zeta", base=BASE.replace(".chapter-opener { display: none !important; }", ""))
+    assert found == ([] if joined else [
+        f"chapters/01-one.md:2: warning: page {page}: the heading 'Alpha beta gamma delta zeta' ends on one short word, "
+        "'zeta', on a line of its own"])
 
 
 def test_the_audit_after_a_build_comes_from_its_cache(books, monkeypatch, tmp_path):
