@@ -84,7 +84,7 @@ def test_prompt_info_carries_question_html_and_example(mini_manuscript, demo_man
     assert "Example" not in prompts["start-2"].example_html
     assert prompts["start-1"].example_html is None and prompts["more-1"].example_html is None
     assert prompts["start-1"].own_lines == 3 and prompts["start-2"].own_lines is None
-    assert prompts["more-2"].question_html == "Who could you ask for help?"
+    assert prompts["more-2"].question_html == "Who could you ask for\u00a0help?"  # its last words kept together
     assert all(p.question_html and "<svg" not in p.question_html and "id=" not in p.question_html
                for p in demo_manuscript.prompts)
     # an example is used for the prompt that follows it, never twice

@@ -208,14 +208,14 @@ def _only(block: etree.Element, tag: str) -> bool:
 
 
 class _NoLoneLastWord(Treeprocessor):
-    """Headings and pull quotes never end on a line of one word: their last two words are joined by a
-    no-break space (when both are short enough to share any line; chapter titles: the `last_words` filter
-    of the page templates)."""
+    """Headings, pull quotes and prompts' questions never end on a line of one word: their last two words
+    are joined by a no-break space (when both are short enough to share any line; chapter titles: the
+    `last_words` filter of the page templates)."""
 
     def run(self, root: etree.Element) -> None:
         quoted = _pull_quote_paragraphs(root)
         for element in root.iter():
-            if element.tag in ("h2", "h3", "h4") or element in quoted:
+            if element.tag in ("h2", "h3", "h4") or element in quoted or element.get("class") == "prompt-question":
                 if len(element) and element[-1].tail and element[-1].tail.strip():
                     element[-1].tail = join_last_words(element[-1].tail)
                 elif not len(element) and element.text:
