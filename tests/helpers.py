@@ -271,7 +271,8 @@ def chapter_start_pages(path: Path, manuscript) -> dict[str, int]:
     starts = {}
     for chapter in manuscript.chapters:
         label = f"{manuscript.config.words['chapter']} {chapter.number}".upper()
-        starts[chapter.title] = next(i for i, t in enumerate(pages) if label in t and chapter.title in t)
+        title = chapter.title.replace("\u00a0", " ")
+        starts[chapter.title] = next(i for i, t in enumerate(pages) if label in t and title in t)
     return starts
 
 
