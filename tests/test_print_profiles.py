@@ -295,3 +295,49 @@ def test_book_yaml_names_the_profile_and_without_one_print_is_generic(books, tmp
     result = workbook.build(book, tmp_path / "dist", ["print"], jobs=1)
     assert [p.name for p in result.outputs] == ["small-steps-print-kdp.pdf", "small-steps-cover-kdp.pdf"]
     assert result.print_profiles[0].paper == "cream" and result.print_profiles[0].spine_in == pytest.approx(24 * 0.0025)
+
+
+def _printer_profile(kind: bytes = b"prtr") -> bytes:
+    """A CMYK printer profile of our own: Ghostscript's with another creation date (so it is told apart) and
+    device class `kind`."""
+    from workbook.layout.inks import PROFILE
+
+    data = bytearray(PROFILE.read_bytes())
+    data[24:36] = (2031).to_bytes(2, "big") + bytes([0, 1, 0, 2, 0, 3, 0, 4, 0, 5])
+    data[12:16] = kind
+    return bytes(data)
+
+
+@pytest.mark.build
+def test_the_printers_own_output_profile_is_embedded(books, tmp_path):
+    book = books("mini")
+    icc = _printer_profile()
+    (book / "printer.icc").write_bytes(icc)
+    with open(book / "book.yaml", "a", encoding="utf-8") as config:
+        config.write("print:\n  profile: press\n  spine_in: 0.2\n  icc: printer.icc\n")
+    result = workbook.build(book, tmp_path / "dist", ["print"], page_size="A5")
+    for stem in ("print-press", "cover-press"):
+        with pikepdf.open(_file(result, stem)) as pdf:
+            intents = pdf.Root.OutputIntents
+            assert len(intents) == 1 and intents[0].DestOutputProfile.read_bytes() == icc, stem
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("notes.txt", b"not a profile", "print.icc: notes.txt is not an ICC profile (no 'acsp' signature in its header)"),
+    ("screen.icc", None, "print.icc: screen.icc is an ICC profile of another kind (mntr CMYK); print files need a "
+                         "CMYK printer (output) profile"),
+    ("../outside.icc", b"", "print.icc: ../outside.icc is outside the book folder"),
+])
+def test_an_output_profile_that_is_not_a_printers_is_refused_with_its_line(books, name, content, message):
+    book = books("mini")
+    if name.startswith(".."):
+        (book.parent / "outside.icc").write_bytes(_printer_profile())
+    else:
+        (book / name).write_bytes(content if content is not None else _printer_profile(b"mntr"))
+    lines = (book / "book.yaml").read_text(encoding="utf-8").count("\n")
+    with open(book / "book.yaml", "a", encoding="utf-8") as config:
+        config.write(f"print:\n  profile: press\n  icc: {name}\n")
+    with pytest.raises(WorkbookError) as caught:
+        workbook.load_book(book)
+    found = [str(d) for d in caught.value.diagnostics]
+    assert any(line.startswith(f"book.yaml:{lines + 3}: error: {message}") for line in found), found

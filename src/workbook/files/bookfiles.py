@@ -15,6 +15,7 @@ from .images import MAX_IMAGE_BYTES, ImageInfo, ImageProblem, inspect_image
 IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
                ".webp": "image/webp", ".svg": "image/svg+xml"}
 MAX_ATTACHMENT_BYTES = 40_000_000
+MAX_ICC_BYTES = 8_000_000  # a printer's CMYK output profile (FOGRA, GRACoL: 0.5-2 MB)
 MAX_TEXT_BYTES = 1_000_000  # a Markdown file the book names (the chapter limit, config.MAX_CHAPTER_BYTES)
 
 
@@ -111,6 +112,21 @@ def attachment_file(root: Path, relative: str) -> Path:
     """A file to embed in the PDF: inside the book, regular, at most MAX_ATTACHMENT_BYTES (by stat)."""
     path = locate(root, relative)
     check_size(path, MAX_ATTACHMENT_BYTES, "attach a smaller file or link to it")
+    return path
+
+
+def icc_file(root: Path, relative: str) -> Path:
+    """A printer's output profile the print files embed (book.yaml's `print: icc`): inside the book, at most
+    MAX_ICC_BYTES, and by its header an ICC profile of a CMYK printer (device class prtr, colour space CMYK)."""
+    path = locate(root, relative)
+    head = read_bounded(path, MAX_ICC_BYTES, "use the printer's profile itself")[:128]
+    if len(head) < 128 or head[36:40] != b"acsp":
+        raise BookFileProblem("is not an ICC profile (no 'acsp' signature in its header); name the .icc file "
+                              "your printer gives for its press and paper")
+    if head[12:16] != b"prtr" or head[16:20] != b"CMYK":
+        kind = f"{head[12:16].decode('latin-1').strip()} {head[16:20].decode('latin-1').strip()}"
+        raise BookFileProblem(f"is an ICC profile of another kind ({kind}); print files need a CMYK printer "
+                              "(output) profile, such as the FOGRA or GRACoL profile your printer names")
     return path
 
 

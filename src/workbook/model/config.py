@@ -16,6 +16,7 @@ from ..errors import ConfigError, Diagnostic, Report
 from ..files.bookfiles import (
     BookFileProblem,
     attachment_file,
+    icc_file,
     image_path,
     picture_file,
     text_file,
@@ -221,6 +222,12 @@ class BookConfig:
     attachment_files: list[Path] = field(default_factory=list)
 
     @property
+    def print_icc(self) -> Path | None:
+        """The printer's output profile book.yaml names (`print: icc`, checked when book.yaml was read)."""
+        icc = self.settings.print.icc
+        return (self.root / icc).resolve() if icc else None
+
+    @property
     def slug(self) -> str:
         return self.settings.slug or slugify(self.settings.title)
 
@@ -278,6 +285,11 @@ def _check_named_files(root: Path, settings: Settings, lines: dict, report: Repo
             picture_file(root, path)
         except BookFileProblem as exc:
             report.error(CONFIG_NAME, line_for(lines, ("cover",)), f"cover: {settings.cover}: {exc}")
+    if settings.print.icc:
+        try:
+            icc_file(root, settings.print.icc)
+        except BookFileProblem as exc:
+            report.error(CONFIG_NAME, line_for(lines, ("print", "icc")), f"print.icc: {settings.print.icc} {exc}")
     for index, name in enumerate(settings.attachments):
         line = line_for(lines, ("attachments", index))
         try:

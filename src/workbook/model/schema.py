@@ -73,6 +73,7 @@ class PrintSettings(BaseModel):
     # cover template, a press's quote): one number for every such profile, or one per profile.
     spine_in: float | dict[Literal["ingramspark", "press"], float] | None = None
     colour: Literal["gray", "cmyk"] | None = None  # interior inks; default gray (KDP, IngramSpark), cmyk (press)
+    icc: str | None = None  # the printer's CMYK output profile (.icc in the book folder); default Ghostscript's
 
     @field_validator("spine_in")
     @classmethod

@@ -24,6 +24,7 @@ from ..files.textfile import TooLarge, read_bounded
 from ..files.yamlsource import YamlProblem, line_for, load_with_lines
 from ..layout.derive import Edition, Sides
 from ..layout.editions import NOTES_LEFT, NOTES_RIGHT, derived_pdf, page_count
+from ..layout.inks import PROFILE
 from ..layout.printcolour import to_print_colour
 from ..layout.session import BuildSession
 from ..model.config import CONFIG_NAME, MAX_CONFIG_BYTES, BookConfig
@@ -201,7 +202,7 @@ def cover_pdf(session: BuildSession, name: str, paper: str, pages: int, spine_in
     config = session.manuscript.config
     pdfx = PDFX.get(get_profile(name).pdfx or "")
     cover = build_cover_pdf(session, name, paper, pages, spine_in=spine_in)
-    return _in_inks(cover, "cmyk", pdfx, config.settings.title, cover_name(config, name))
+    return _in_inks(cover, "cmyk", pdfx, config, cover_name(config, name))
 
 
 def _grown(session: BuildSession, layout: BuildSession) -> str:
@@ -223,13 +224,15 @@ def interior_pdf(session: BuildSession, profile: PrintProfile, pages: int, padde
         sides=Sides(*(v * PT_PER_IN for v in (bleed.outside, bleed.top, bleed.bottom, bleed.gutter))),
         slug=profile.slug_in * PT_PER_IN if profile.crop_marks else 0.0)
     pdf = derived_pdf(session, edition)
-    return _in_inks(pdf, colour_of(config, profile), PDFX.get(profile.pdfx or ""), config.settings.title, source)
+    return _in_inks(pdf, colour_of(config, profile), PDFX.get(profile.pdfx or ""), config, source)
 
 
-def _in_inks(pdf: bytes, mode: str, pdfx: str | None, title: str, source: str) -> bytes:
-    """The PDF's colours in gray or CMYK inks (text solid black), marked as `pdfx` where given."""
+def _in_inks(pdf: bytes, mode: str, pdfx: str | None, config: BookConfig, source: str) -> bytes:
+    """The PDF's colours in gray or CMYK inks (text solid black), marked as `pdfx` where given, through the
+    printer's output profile book.yaml names (`print: icc`), else Ghostscript's CMYK profile."""
     with pikepdf.open(io.BytesIO(pdf)) as document:
-        options = to_print_colour(document, mode, pdfx, title, source=source)
+        options = to_print_colour(document, mode, pdfx, config.settings.title, source=source,
+                                  profile=config.print_icc or PROFILE)
         buffer = io.BytesIO()
         document.save(buffer, **{"compress_streams": True, "deterministic_id": True,
                                  "object_stream_mode": pikepdf.ObjectStreamMode.generate, **options})
