@@ -104,3 +104,45 @@ def test_the_demo_book_keeps_the_rules(books, tmp_path, size):
             for line in page.extract_text_lines():
                 run = run + 1 if line["text"].endswith("-") else 0
                 assert run <= MAX_RUN, (size, page.page_number, line["text"])
+
+
+def _list_items_per_page(document) -> list[dict[int, int]]:
+    """For each page: how many items of each list (by its element's id()) the page shows."""
+    found: list[dict[int, int]] = []
+    for page in document.pages:
+        counts: dict[int, int] = {}
+
+        def visit(box, holder=None, counts=counts) -> None:
+            if getattr(box, "element_tag", None) == "li" and type(box).__name__ != "LineBox":
+                if holder is not None and holder.tag in ("ul", "ol"):
+                    counts[id(holder)] = counts.get(id(holder), 0) + 1
+                return
+            for child in getattr(box, "children", ()):
+                if hasattr(child, "style"):
+                    visit(child, getattr(box, "element", None) if getattr(box, "element_tag", None) in ("ul", "ol")
+                          else holder)
+
+        visit(page._page_box)
+        found.append(counts)
+    return found
+
+
+@pytest.mark.build
+@pytest.mark.parametrize("size", ["A5", "6x9in"])
+def test_a_list_never_leaves_one_item_alone_at_a_page_foot_or_head(tmp_path, size):
+    """The imported Dutch book split its further reading 1 + 2 across a page at A5 before the rule (print.css:
+    a list's first two and last two items keep together)."""
+    import test_audit
+    from workbook.layout.editions import whole_document
+    from workbook.layout.session import BuildSession
+
+    book = test_audit.imported(Books(tmp_path), "nl")
+    document = whole_document(BuildSession.start(workbook.load_book(book, page_size=size)))
+    pages = _list_items_per_page(document)
+    sizes: dict[int, int] = {}
+    for counts in pages:
+        for key, count in counts.items():
+            sizes[key] = sizes.get(key, 0) + count
+    split = [(index + 1, count, sizes[key]) for index, counts in enumerate(pages) for key, count in counts.items()
+             if count < sizes[key]]
+    assert split == [] or all(count >= 2 for _page, count, _total in split), split

@@ -10,11 +10,11 @@ boxes, its height, its anchor), exactly where a layout with those lines in the H
 (tests/test_fill.py compares the two). A block that does not fit on one page with its own lines keeps
 them and gets no more.
 
-The page-foot rule: a prompt moves whole to the next page when its lines do not fit. When that leaves the
-foot of the page before it more than a quarter empty (FOOT_SHARE of the text area), that foot gets
-writing lines of the same pitch, one pitch under the page's last block down to its foot: copies of the
-moved prompt's own line box, as wide as the text (the example kept with a prompt moves with it,
-and counts). Nothing moves, so no second layout is needed.
+The page-foot rule: a prompt moves whole to the next page when its lines do not fit, and a heading or a
+lead-in takes what it keeps with along. When that leaves the foot of the page before it more than a
+quarter empty (FOOT_SHARE of the text area), that foot gets writing lines of the same pitch, one pitch
+under the page's last block down to its foot: copies of the moved prompt's own line box (else of the
+book's first writing line), as wide as the text. Nothing moves, so no second layout is needed.
 A document whose lines show more than two hyphenated lines in a row is laid out again with the words
 that make the ladder kept whole (hyphens.py), at most HYPHEN_PASSES more times.
 """
@@ -61,14 +61,16 @@ def fill_page_feet(document: weasyprint.Document) -> int:
     Returns the lines added."""
     added = 0
     pages = [page._page_box for page in document.pages]
+    every_line = next((trail[-1] for box in pages for trail in _trails(_content_root(box), _is_line)), None)
     for page_box, next_box in zip(pages, pages[1:], strict=False):
-        if not _opens_with_prompt(next_box):
-            continue  # the next page does not open with a prompt (or what is kept with one)
+        if not _opens_with_kept_block(next_box):
+            continue  # the next page does not open with a block that moved whole (or what is kept with one)
         content = _content_root(page_box)
         lines = _trails(_content_root(next_box), _is_line)
-        if not lines or content is None:
+        template = lines[0][-1] if lines else every_line  # the moved prompt's own line, else the book's
+        if template is None or content is None:
             continue
-        line = lines[0][-1]
+        line = template
         pitch = line.margin_height()
         top, foot = _last_bottom(page_box), page_foot(page_box)
         if pitch <= 0 or foot - top <= FOOT_SHARE * page_box.height:
@@ -91,20 +93,22 @@ def _content_root(page_box: Any) -> Any:
     return next((child for child in page_box.children if type(child).__name__ == "BlockBox"), None)
 
 
-def _opens_with_prompt(page_box: Any) -> bool:
-    """Whether the page's text opens with a prompt, or with blocks kept with the prompt after them: the
-    example before it, and headings (a heading keeps with what follows, so it moves with the prompt)."""
+def _opens_with_kept_block(page_box: Any) -> bool:
+    """Whether the page's text opens with a block that moved over whole: a prompt, or blocks kept with
+    what follows them (the example before a prompt, a heading, a lead-in ending in ":"), which a block that
+    did not fit takes along."""
     box, siblings = _content_root(page_box), []
     while box is not None and getattr(box, "element_tag", None) in ("html", "body", "section"):
         siblings = [child for child in box.children if type(child).__name__ == "BlockBox"]
         box = siblings[0] if siblings else None
-    for block in siblings:
+    for index, block in enumerate(siblings):
         element = getattr(block, "element", None)
         names = set((element.get("class") or "").split()) if element is not None else set()
         if "prompt" in names:
             return True
-        if "keep-with-prompt" not in names and block.element_tag not in _HEADINGS:
-            return False
+        if names & {"keep-with-prompt", "lead-in"} or block.element_tag in _HEADINGS:
+            continue
+        return index > 0  # what came after a heading or lead-in kept with it
     return False
 
 
