@@ -10,11 +10,12 @@ boxes, its height, its anchor), exactly where a layout with those lines in the H
 (tests/test_fill.py compares the two). A block that does not fit on one page with its own lines keeps
 them and gets no more.
 
-The page-foot rule: a prompt moves whole to the next page when its lines do not fit, and a heading or a
-lead-in takes what it keeps with along. When that leaves the foot of the page before it more than a
-quarter empty (FOOT_SHARE of the text area), that foot gets writing lines of the same pitch, one pitch
-under the page's last block down to its foot: copies of the moved prompt's own line box (else of the
-book's first writing line), as wide as the text. Nothing moves, so no second layout is needed.
+The page-foot rule: a prompt moves whole to the next page when its lines do not fit, and a section
+heading or a lead-in takes what it keeps with along (inside a chapter; a chapter's start is a forced
+break). When that leaves the foot of the page before it more than a quarter empty (FOOT_SHARE of the
+text area), that foot gets writing lines of the same pitch, one pitch under the page's last block down
+to its foot: copies of the moved prompt's own line box (else of a writing line on that page), as wide
+as the text. Nothing moves, so no second layout is needed.
 A document whose lines show more than two hyphenated lines in a row is laid out again with the words
 that make the ladder kept whole (hyphens.py), at most HYPHEN_PASSES more times.
 """
@@ -33,7 +34,7 @@ from .hyphens import keep_words_whole, ladder_words
 
 FOOT_SHARE = 0.25  # a page foot emptier than this share of the text area, before a moved prompt, gets lines
 HYPHEN_PASSES = 4  # layouts after the first, at most, to break up runs of hyphenated lines
-_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_SECTION_HEADINGS = ("h2", "h3", "h4", "h5", "h6")  # a chapter's title (h1) opens it at a forced break
 
 
 def lay_out_filled(typesetter: Typesetter, html: str, fill_ids: list[str],
@@ -61,13 +62,12 @@ def fill_page_feet(document: weasyprint.Document) -> int:
     Returns the lines added."""
     added = 0
     pages = [page._page_box for page in document.pages]
-    every_line = next((trail[-1] for box in pages for trail in _trails(_content_root(box), _is_line)), None)
     for page_box, next_box in zip(pages, pages[1:], strict=False):
         if not _opens_with_kept_block(next_box):
             continue  # the next page does not open with a block that moved whole (or what is kept with one)
         content = _content_root(page_box)
-        lines = _trails(_content_root(next_box), _is_line)
-        template = lines[0][-1] if lines else every_line  # the moved prompt's own line, else the book's
+        lines = _trails(_content_root(next_box), _is_line) or _trails(content, _is_line)
+        template = lines[0][-1] if lines else None  # the moved prompt's own line, else one on this page
         if template is None or content is None:
             continue
         line = template
@@ -94,19 +94,24 @@ def _content_root(page_box: Any) -> Any:
 
 
 def _opens_with_kept_block(page_box: Any) -> bool:
-    """Whether the page's text opens with a block that moved over whole: a prompt, or blocks kept with
-    what follows them (the example before a prompt, a heading, a lead-in ending in ":"), which a block that
-    did not fit takes along."""
-    box, siblings = _content_root(page_box), []
+    """Whether the page's text opens, inside a chapter and not at a chapter's start, with a block that moved
+    over whole: a prompt, or blocks kept with what follows them (the example before a prompt, a section
+    heading, a lead-in ending in ":"), which a block that did not fit takes along."""
+    box, siblings, in_chapter = _content_root(page_box), [], False
     while box is not None and getattr(box, "element_tag", None) in ("html", "body", "section"):
+        element = getattr(box, "element", None)
+        in_chapter = in_chapter or (box.element_tag == "section" and element is not None
+                                    and "chapter" in (element.get("class") or "").split())
         siblings = [child for child in box.children if type(child).__name__ == "BlockBox"]
         box = siblings[0] if siblings else None
+    if not in_chapter:
+        return False
     for index, block in enumerate(siblings):
         element = getattr(block, "element", None)
         names = set((element.get("class") or "").split()) if element is not None else set()
         if "prompt" in names:
             return True
-        if names & {"keep-with-prompt", "lead-in"} or block.element_tag in _HEADINGS:
+        if names & {"keep-with-prompt", "lead-in"} or block.element_tag in _SECTION_HEADINGS:
             continue
         return index > 0  # what came after a heading or lead-in kept with it
     return False
