@@ -149,6 +149,7 @@ class Scheduler:
         self.in_flight: dict[Future, tuple[Edition, int, Start, dict | None]] = {}
         self.singles_in_flight: dict[Future, tuple[str, str]] = {}  # (kind, key) of pages laid out on their own
         self.singles_seen: set[str] = set()
+        self._folio_singles: list[tuple[str, str, int | None]] | None = None
         self.laid_out = 0  # layouts made: one per part
         self.from_cache = 0  # parts taken from .workbook-cache
         self.font_files: dict[str, bytes] = {}  # the font files behind the parts' fonts (fontmerge.py)
@@ -364,8 +365,10 @@ class Scheduler:
         counts = edition.counts()
         if edition.need != "pdf" or len(counts) < 2 or any(count is None for count in counts[1:]):
             return 0
-        singles: list[tuple[str, str, int | None]] = [("folios", html, None) for html in folio_chunks(self.renderer, folio_count(
-            [count or 0 for count in counts[1:]]))]
+        if self._folio_singles is None:  # the chapters' counts are final now: their folio documents too
+            self._folio_singles = [("folios", html, None) for html in folio_chunks(
+                self.renderer, folio_count([count or 0 for count in counts[1:]]))]
+        singles = list(self._folio_singles)
         if counts[0] is not None and any(edition.blank_before([count or 0 for count in counts])):
             singles.append(("blank-page", blank_html(self.renderer), 1))
         for kind, html, index in singles:

@@ -45,10 +45,8 @@ def preflight(profile: PrintProfile, interior: Path, cover: Path | None, paper: 
     printer publishes no paper thickness, the spine width `spine_in`) breaks; with `isbn` the cover's
     barcode area must show the barcode, without it the area must be clear. Empty: the files pass."""
     found = Findings(profile, interior.name)
-    try:
-        pdf = pikepdf.open(interior)
-    except (OSError, pikepdf.PdfError) as error:
-        found.add("file", None, f"cannot be read as a PDF: {error}")
+    pdf = _open(found, interior)
+    if pdf is None:
         return found.diagnostics()
     with pdf:
         pages = len(pdf.pages)
@@ -220,15 +218,22 @@ def _margins(profile: PrintProfile, path: Path, drawn: list[list[Drawn]], boxes:
 # -- the cover ---------------------------------------------------------------------------------------------
 
 
+def _open(found: Findings, path: Path) -> pikepdf.Pdf | None:
+    """The PDF at `path`, or None with the finding that it cannot be read."""
+    try:
+        return pikepdf.open(path)
+    except (OSError, pikepdf.PdfError) as error:
+        found.add("file", None, f"cannot be read as a PDF: {error}")
+        return None
+
+
 def _cover(profile: PrintProfile, path: Path, trim: Box | None, pages: int, paper: str, spine_in: float | None,
            isbn: str | None) -> list[Diagnostic]:
     """The full wrap: one page whose boxes are 2 x trim + spine (+ 2 x bleed), marks, colour, fonts and
     PDF/X as for the interior, spine text only where allowed, the barcode area clear or holding the barcode."""
     found = Findings(profile, path.name)
-    try:
-        pdf = pikepdf.open(path)
-    except (OSError, pikepdf.PdfError) as error:
-        found.add("file", None, f"cannot be read as a PDF: {error}")
+    pdf = _open(found, path)
+    if pdf is None:
         return found.diagnostics()
     with pdf:
         if len(pdf.pages) != 1:
