@@ -220,6 +220,7 @@ class BookConfig:
     chapter_lines: list[int]
     warnings: list[Diagnostic] = field(default_factory=list)
     attachment_files: list[Path] = field(default_factory=list)
+    lines: dict[tuple, int] = field(default_factory=dict)  # book.yaml's key paths -> their lines (yamlsource)
 
     @property
     def print_icc(self) -> Path | None:
@@ -369,4 +370,4 @@ def load_config(book_dir: str | Path, *, page_size: str | None = None) -> BookCo
     _check_named_files(root, settings, lines, report, attachment_files)
     if report.errors:
         raise ConfigError(report.errors + report.warnings)
-    return BookConfig(root, settings, chapter_files, chapter_lines, report.warnings, attachment_files)
+    return BookConfig(root, settings, chapter_files, chapter_lines, report.warnings, attachment_files, lines)

@@ -16,12 +16,11 @@ from jinja2.utils import markupsafe
 from lxml import etree
 
 from ..errors import Diagnostic, WorkbookError
-from ..files.textfile import TooLarge, read_bounded
-from ..files.yamlsource import YamlProblem, line_for, load_with_lines
+from ..files.yamlsource import line_for
 from ..layout.derive import draw_over
 from ..layout.fonts import FontFiles, FontJoiner, part_fonts
 from ..layout.session import BuildSession
-from ..model.config import CONFIG_NAME, MAX_CONFIG_BYTES, BookConfig, isbn13
+from ..model.config import CONFIG_NAME, BookConfig, isbn13
 from ..model.printing import MM_PER_IN, CoverGeometry, cover_geometry, get_profile
 from ..render.templates import book_date
 
@@ -115,12 +114,8 @@ def _shown_whole(pdf: bytes, text: str) -> bool:
 
 
 def _config_line(config: BookConfig, key: str) -> int | None:
-    """The line of `key` in book.yaml (for messages), if book.yaml still reads."""
-    try:
-        _, lines = load_with_lines(read_bounded(config.root / CONFIG_NAME, MAX_CONFIG_BYTES).decode("utf-8-sig"))
-    except (OSError, TooLarge, UnicodeDecodeError, YamlProblem):
-        return None
-    return line_for(lines, (key,), default=0) or None
+    """The line of `key` in book.yaml (for messages), from the line map read with it."""
+    return line_for(config.lines, (key,), default=0) or None
 
 
 def _finish(pdf: bytes, g: CoverGeometry, when: str, fonts: FontFiles | None = None) -> bytes:

@@ -20,14 +20,13 @@ from dataclasses import astuple, dataclass
 import pikepdf
 
 from ..errors import Diagnostic, WorkbookError
-from ..files.textfile import TooLarge, read_bounded
-from ..files.yamlsource import YamlProblem, line_for, load_with_lines
+from ..files.yamlsource import line_for
 from ..layout.derive import Edition, Sides
 from ..layout.editions import NOTES_LEFT, NOTES_RIGHT, derived_pdf, page_count
 from ..layout.inks import PROFILE
 from ..layout.printcolour import to_print_colour
 from ..layout.session import BuildSession
-from ..model.config import CONFIG_NAME, MAX_CONFIG_BYTES, BookConfig
+from ..model.config import CONFIG_NAME, BookConfig
 from ..model.pages import FOLIO_REACH_MM, HEAD_REACH_MM, Margins, PageGeometry
 from ..model.printing import (
     MM_PER_IN,
@@ -86,12 +85,8 @@ def profile_names(config: BookConfig, wanted: list[str] | None) -> list[str]:
 
 
 def _line(config: BookConfig, *path: str) -> int | None:
-    """The line of `path` in book.yaml (for messages), if book.yaml still reads."""
-    try:
-        _, lines = load_with_lines(read_bounded(config.root / CONFIG_NAME, MAX_CONFIG_BYTES).decode("utf-8-sig"))
-    except (OSError, TooLarge, UnicodeDecodeError, YamlProblem):
-        return None
-    return line_for(lines, path) if path[:1] in lines else None
+    """The line of `path` in book.yaml (for messages), from the line map read with it."""
+    return line_for(config.lines, path) if path[:1] in config.lines else None
 
 
 def colour_of(config: BookConfig, profile: PrintProfile) -> str:
