@@ -104,6 +104,7 @@ def test_widows_and_orphans(books, height, on_next, message):
 
 def test_more_than_two_hyphenated_lines_in_a_row(books, monkeypatch):
     monkeypatch.setattr(fill, "HYPHEN_PASSES", 0)  # the page broken on purpose: the layout's own fix of runs is off
+    monkeypatch.setattr(convert._NoLoneLastWord, "run", lambda self, root: None)  # and the last words' keep-whole
     found, page = audit(books, "Spacer.\n\nAnticipation of internationalisation, responsibilities, extraordinarily "
                                "incomprehensibilities, characteristically counterrevolutionaries.\n",
                         '[id="one.b2"] { width: 22mm !important; hyphens: auto !important; text-align: left !important; '
@@ -111,7 +112,9 @@ def test_more_than_two_hyphenated_lines_in_a_row(books, monkeypatch):
     assert found == [
         f"chapters/01-one.md:7: warning: page {page}: 5 hyphenated lines in a row (at most 2), from the line 'Anticipa-'",
         f"chapters/01-one.md:7: warning: page {page}: 3 hyphenated lines in a row (at most 2), from the line "
-        "'characterist-'"]
+        "'characterist-'",
+        f"chapters/01-one.md:7: warning: page {page}: the last line of the paragraph 'Anticipation of "
+        "internationalisation, responsibil…' is only the end of a hyphenated word, 'aries.'"]
 
 
 def test_a_page_foot_more_than_a_quarter_empty_before_what_moved_over(books):
@@ -176,6 +179,46 @@ def test_one_short_word_on_the_last_line_of_a_heading_or_pull_quote(books, monke
         "'zeta', on a line of its own",
         f"chapters/01-one.md:9: warning: page {page}: the pull quote 'Alpha beta gamma delta zeta.' ends on one short "
         "word, 'zeta.', on a line of its own"]
+
+
+@pytest.mark.parametrize("fixed", [True, False])
+def test_a_paragraph_whose_last_line_is_the_end_of_a_hyphenated_word(books, monkeypatch, fixed):
+    """The converter keeps a paragraph's last words whole; without that, this paragraph's last line is "able."."""
+    if not fixed:
+        monkeypatch.setattr(convert._NoLoneLastWord, "run", lambda self, root: None)
+    found, page = audit(books, "Spacer.\n\nThe reader who writes every morning finds it uncomfortable.\n",
+                        '[id="one.b2"] { width: 50mm !important; text-align: left !important; }')
+    assert found == ([] if fixed else [
+        f"chapters/01-one.md:7: warning: page {page}: the last line of the paragraph 'The reader who writes every "
+        "morning finds it unco…' is only the end of a hyphenated word, 'able.'"])
+
+
+@pytest.mark.parametrize("fixed", [True, False])
+def test_a_paragraph_or_list_item_that_ends_on_one_short_word(books, monkeypatch, fixed):
+    if not fixed:
+        monkeypatch.setattr(convert._NoLoneLastWord, "run", lambda self, root: None)
+    found, page = audit(books, "Alpha beta gamma delta zeta.\n\n- Alpha beta gamma delta theta.\n- Two.\n",
+                        '[id^="one."] { width: 50mm !important; hyphens: manual !important; text-align: left !important; } '
+                        '[id^="one."] li { width: 38mm !important; }')
+    assert found == ([] if fixed else [
+        f"chapters/01-one.md:5: warning: page {page}: the paragraph 'Alpha beta gamma delta zeta.' ends on one short "
+        "word, 'zeta.', on a line of its own",
+        f"chapters/01-one.md:7: warning: page {page}: the list item 'Alpha beta gamma delta theta.' ends on one short "
+        "word, 'theta.', on a line of its own"])
+
+
+def test_a_picture_split_from_its_caption(books):
+    picture = (ARTICLES / "outside.png").read_bytes()
+    book_body = "Spacer.\n\n![A bench](images/bench.png)\n\n*A bench under the trees*\n"
+    book = books.write({"01-one.md": chapter(book_body)}, extra="page_size: A5\n",
+                       files={"images/bench.png": picture, "styles/extra.css": BASE + spacer(1, 156) + (
+                           ".keep-with-caption { break-after: auto !important; page-break-after: auto !important; } "
+                           "img { height: 10mm !important; width: auto !important; }")})
+    session = BuildSession.start(workbook.load_book(book), jobs=1)
+    page = edition_pages(session)[0]["chapter-one"] + 1
+    assert [str(item) for item in audit_pages(session)] == [
+        f"chapters/01-one.md:9: warning: page {page}: a picture ends the page; its caption 'A bench under the trees' "
+        f"is on page {page + 1}"]
 
 
 @pytest.mark.parametrize("joined", [True, False])

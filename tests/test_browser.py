@@ -103,7 +103,8 @@ def test_live_preview_reloads_on_edit_and_survives_a_broken_edit(browser, tmp_pa
 
         chapter = book / "chapters" / "02-more.md"
         save(chapter, chapter.read_text() + "\nA sentence written while the preview was open.\n")
-        browser.wait_for("document.body.innerText.includes('A sentence written while the preview was open.')", 120)
+        browser.wait_for("document.body.innerText.replace(/\\u00a0/g, ' ')"
+                         ".includes('A sentence written while the preview was open.')", 120)
         assert browser.evaluate("window.notReloaded") is None  # the page reloaded itself
         browser.wait_for("document.body.dataset.status === 'ok'", 120)
         browser.screenshot(shots(tmp_path) / "live-preview.png", full_page=False)

@@ -147,6 +147,18 @@ def test_no_title_line_starts_with_a_dash(design_builds):
                     assert not line["text"].lstrip().startswith(("–", "—")), (size, line["text"])
 
 
+@pytest.mark.build
+def test_a_title_with_a_colon_breaks_after_it(design_builds):
+    """The long title needs several lines at every size: one of them ends with its colon, and its second half
+    starts a line."""
+    for size in SIZES:
+        with pdfplumber.open(design_builds[size]["screen"]) as pdf:
+            lines = [line["text"].strip() for page in pdf.pages for line in page.extract_text_lines()
+                     if line["chars"][0]["size"] > 20]
+        assert any(line.endswith("explanation:") for line in lines), (size, lines)
+        assert any(line.startswith("how to guard") for line in lines), (size, lines)
+
+
 def test_example_before_a_prompt_and_lead_ins_are_kept_with_what_follows(tmp_path):
     book = Books(tmp_path).write(_chapters())
     html = workbook.load_book(book).chapters[0].html
@@ -161,8 +173,9 @@ def test_a_picture_is_kept_with_its_caption(tmp_path):
     book = Books(tmp_path).write({"01-one.md": f"---\ntitle: One\n---\n\n{body}"}, files={"images/bench.png": picture})
     html = workbook.load_book(book).chapters[0].html
     assert re.search(r'<p class="picture keep-with-caption"[^>]*><img ', html)
-    assert re.search(r'<p class="caption"[^>]*><em>A bench under the trees</em></p>', html)
-    assert re.search(r"<p id=\"[^\"]+\"><em>Emphasis</em> and more", html)  # text of its own: not a caption
+    assert re.search(r'<p class="caption"[^>]*><em>A bench under <span class="keep-whole">the\xa0trees</span></em></p>',
+                     html)
+    assert re.search(r"<p id=\"[^\"]+\"><em>Emphasis</em> and <span", html)  # text of its own: not a caption
 
 
 @pytest.mark.build

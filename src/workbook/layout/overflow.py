@@ -87,7 +87,9 @@ def page_overflows(manuscript: Manuscript, page, current: Chapter | None, limit:
                                                          or child.position_x + child.width > right):
                     text = child.text.replace("\u200b", "").strip()
                     file, line = _source_line(order, [text[:30], text[:12]])
-                    past = (child.position_x + child.width - right) * _PX_MM
+                    end = max(text_box.position_x + text_box.width for text_box in box.descendants()
+                              if isinstance(text_box, boxes.TextBox))  # the line's end, past its other pieces
+                    past = (end - right) * _PX_MM
                     found.append(Diagnostic(file, line, f"a line runs {past:.0f} mm "
                                             f"past the page's text at {shorten(text)!r}: its end is cut off; add "
                                             "spaces or break the text", "warning"))

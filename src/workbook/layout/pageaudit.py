@@ -25,6 +25,7 @@ LADDER = 2  # hyphenated lines in a row that are allowed
 SHORT_WORD = 8  # a heading's or pull quote's last line of one word this short (or shorter) is a runt
 _FORCED = {"page", "left", "right", "recto", "verso"}
 _HYPHENS = ("-", "\u2010", "\u00ad")
+_ONE_WORD = re.compile(r"\s*[^\s\u00a0\u202f]+\s*")
 _UNSPLIT = {"pre", "td", "th"}  # lines a reader does not read as a paragraph's
 
 
@@ -121,6 +122,9 @@ class _Auditor:
               and _text(last).rstrip(" \u00a0\u201d\u2019\"'").endswith(":")):
             self.add(page.index, page.chapter, self.block_line(page.chapter, last),
                      f"the lead-in {_quoted(last)} ends the page; what it introduces starts on page {{next}}")
+        elif "keep-with-caption" in classes(last) and "caption" in classes(following):
+            self.add(page.index, page.chapter, self.block_line(page.chapter, following),
+                     f"a picture ends the page; its caption {_quoted(following)} is on page {{next}}")
         elif "example" in classes(last) and "prompt" in classes(following):
             ident = following.element.get("id")
             self.add(page.index, page.chapter, self.block_line(page.chapter, last),
@@ -158,16 +162,24 @@ class _Auditor:
                 run = []
 
     def runts(self) -> None:
-        """A heading's or pull quote's last line of one short word."""
+        """A last line of one short word (a heading, pull quote, prompt question, paragraph, list item), or a
+        paragraph's last line that is only the end of a word hyphenated on the line before."""
         for block in self.scan.blocks:
-            if block.kind not in ("heading", "quote") or len(block.lines) < 2:
+            if block.tag in _UNSPLIT or len(block.lines) < 2:
                 continue
-            last = block.lines[-1].text
-            word = re.sub(r"[^\w]", "", last)
-            if not re.search(r"[\s\u00a0\u202f]", last) and len(word) <= SHORT_WORD:
-                what = "heading" if block.kind == "heading" else "pull quote"
+            last, before = block.lines[-1].text, block.lines[-2].text
+            what = _block_kind(block)
+            if _ONE_WORD.fullmatch(last) and before.rstrip().endswith(_HYPHENS) and not before.rstrip().endswith(" -"):
                 self.add(block.lines[-1].page, block.chapter, self.text_line(block),
-                         f"the {what} {_short(block.text)!r} ends on one short word, {last!r}, on a line of its own")
+                         f"the last line of the {what} {_short(block.text)!r} is only the end of a hyphenated "
+                         f"word, {last.strip()!r}")
+                continue
+            word = re.sub(r"[^\w]", "", last)
+            broken = block.kind == "text" and block.element.find(".//br") is not None  # lines the author broke
+            if _ONE_WORD.fullmatch(last) and len(word) <= SHORT_WORD and not broken:
+                self.add(block.lines[-1].page, block.chapter, self.text_line(block),
+                         f"the {what} {_short(block.text)!r} ends on one short word, {last.strip()!r}, on a line "
+                         "of its own")
 
     def foot(self, page: Page, after: Page | None) -> None:
         """A page of a chapter whose foot is more than a quarter empty, where the chapter goes on overleaf."""
@@ -247,6 +259,16 @@ def audit_document(manuscript: Manuscript, document: weasyprint.Document) -> lis
     auditor.glyphs()
     auditor.overflows(document)
     return sorted(dict.fromkeys(auditor.found), key=lambda f: f.page)
+
+
+def _block_kind(block: Block) -> str:
+    if block.kind == "heading":
+        return "heading"
+    if block.kind == "quote":
+        return "pull quote"
+    if block.kind == "prompt":
+        return "prompt question"
+    return {"li": "list item", "dd": "definition"}.get(block.tag, "paragraph")
 
 
 def _heading(box: Any) -> Any | None:

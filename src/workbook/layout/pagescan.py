@@ -221,4 +221,10 @@ def _line(page: Page, box: Any, prompt: str | None, kind: str, blocks: dict[int,
         elif kind != "quote":
             kind = "text"
         block = blocks[id(element)] = Block(element, tag, kind, page.chapter)
-    block.lines.append(Line(page.index, "".join(child.text for child in texts).strip(), box))
+    # An inline block on the line (a title's halves, title_lines) draws lines of its own: those are what a
+    # reader sees, so those are the block's lines.
+    rows = [line for child in box.children if isinstance(child, boxes.InlineBlockBox)
+            for line in child.descendants() if isinstance(line, boxes.LineBox)] or [box]
+    for row in rows:
+        text = "".join(child.text for child in row.descendants() if isinstance(child, boxes.TextBox))
+        block.lines.append(Line(page.index, text.strip(), row))

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from ..errors import Diagnostic, OutputError
 from ..files.assets import FAMILIES, book_css, project_dir
@@ -51,6 +52,7 @@ class Renderer:
         self.env.filters["print_links"] = print_links
         self.env.filters["running_head"] = self.running_head
         self.env.filters["last_words"] = join_last_words  # a title set as a heading never ends on one word
+        self.env.filters["title_lines"] = title_lines
         self.env.globals["icon"] = lambda name, label: jinja2.utils.markupsafe.Markup(icon_markup(name, label))
 
     def stylesheet(self, *names: str) -> str:
@@ -156,3 +158,15 @@ def css_string(text: str) -> jinja2.utils.markupsafe.Markup:
         else:
             out.append(char)
     return jinja2.utils.markupsafe.Markup("".join(out))
+
+
+def title_lines(title: str) -> Markup:
+    """A title set as a heading: never ending on one word, and a title with a colon ("Nee zeggen: zo doe je
+    dat") breaking after its colon when it needs two lines or more (each side a `title-part`, an inline
+    block in the page styles), not after a short word of its second half."""
+    head, colon, rest = title.partition(": ")
+    if not colon or not head.strip() or not rest.strip():
+        return Markup.escape(join_last_words(title))
+    return Markup('<span class="title-part">{}:</span> <span class="title-part">{}</span>').format(
+        join_last_words(head), join_last_words(rest))
+

@@ -17,7 +17,7 @@ from ..model.manuscript import Heading
 from .conventions import BlockIds, ChapterState, WorkbookExtension
 from .footnotes import Footnotes
 from .sanitise import sanitise_html
-from .typography import join_last_words, refine_html
+from .typography import NBSP, join_last_words, refine_html
 
 _ATTRIBUTE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
@@ -208,9 +208,11 @@ def _only(block: etree.Element, tag: str) -> bool:
 
 
 class _NoLoneLastWord(Treeprocessor):
-    """Headings, pull quotes and prompts' questions never end on a line of one word: their last two words
+    """No line of one word ends a heading, pull quote or prompt question, and no paragraph, list item or
+    definition ends on a line of one short word or on the end of a hyphenated word: the last two words
     are joined by a no-break space (when both are short enough to share any line; chapter titles: the
-    `last_words` filter of the page templates)."""
+    `title_lines` filter of the page templates), and in body text they are kept whole as well
+    (`keep-whole`, book.css: not hyphenated), so the last line never starts inside a word."""
 
     def run(self, root: etree.Element) -> None:
         quoted = _pull_quote_paragraphs(root)
@@ -220,6 +222,49 @@ class _NoLoneLastWord(Treeprocessor):
                     element[-1].tail = join_last_words(element[-1].tail)
                 elif not len(element) and element.text:
                     element.text = join_last_words(element.text)
+            elif element.tag in _BODY_BLOCKS and set((element.get("class") or "").split()) <= _BODY_CLASSES:
+                _keep_last_words(element)
+
+
+_BODY_BLOCKS = ("p", "li", "dd")
+_SHORT_WORD = 8  # a last line of one word this short is a runt (layout/pageaudit.py's SHORT_WORD)
+_BODY_CLASSES = {"lead-in", "caption", "cta", "cta-unlinked"}  # not labels (a callout's title)
+_INLINE_INTO = ("a", "em", "strong", "span", "b", "i", "abbr", "q", "cite", "small", "mark")
+
+
+def _keep_last_words(element: etree.Element) -> None:
+    """The block's last words (the last two, joined, or the last one joined to the inline element before
+    it) wrapped in a keep-whole span, in the innermost inline element that holds them."""
+    while len(element) and not (element[-1].tail or "").strip():
+        last = element[-1]
+        if last.tag not in _INLINE_INTO or last.get("class"):
+            return  # a picture, a line break, code, a nested list: nothing to keep
+        element = last
+    holder = element[-1] if len(element) else None
+    text = (holder.tail if holder is not None else element.text) or ""
+    found = _LAST_WORDS.search(text)
+    if found is not None and len(re.sub(r"\x02[^\x03]*\x03|\W", "", found[2])) > _SHORT_WORD:
+        found = None  # a long last word may have a line of its own: joined, it would stretch the line above
+    if found is not None:
+        head, kept = text[:found.start()], found[1].replace(" ", NBSP) + NBSP + found[2]
+    elif (found := _LAST_WORD.search(text)) is not None:  # one word, or a long one: kept whole, not joined
+        head, kept = text[:found.start()], found[1]
+        if holder is not None and head == " " and len(kept.strip()) <= 12:
+            head = NBSP  # the word keeps to the inline element before it
+    else:
+        return
+    if holder is None:
+        element.text = head
+    else:
+        holder.tail = head
+    etree.SubElement(element, "span", {"class": "keep-whole"}).text = kept
+
+
+_CHAR = r"(?:\x02[^\x03\s]*\x03|[^\s\x02])"  # a character, or one of Markdown's stashed ones (a smart quote)
+# The last two words; a spaced dash before the last word comes with the word before it (typography.py keeps a
+# spaced dash to the word before it, which it cannot see once the words are in a span of their own).
+_LAST_WORDS = re.compile(rf"(?<!\S)((?:{_CHAR}{{1,20}}[ \u00a0])?[–—]|{_CHAR}{{1,20}}) ({_CHAR}{{1,12}}\s*)$")
+_LAST_WORD = re.compile(rf"(?<!\S)({_CHAR}{{1,40}}\s*)$")
 
 
 def _pull_quote_paragraphs(root: etree.Element) -> set[etree.Element]:
