@@ -149,3 +149,21 @@ def test_cli_answers_markdown_csv_and_errors(filled, tmp_path, mini_manuscript):
     run = subprocess.run([sys.executable, "-m", "workbook", "answers", str(filled), str(other), "--book", book],
                          capture_output=True, text=True)
     assert run.returncode == 2 and "--csv" in run.stderr
+
+
+def test_writing_spaces_are_kept_with_the_part_in_the_cache():
+    import json
+    import struct
+
+    from workbook.layout.parts import PartResult, Start, decode_result, encode_result
+
+    spaces = [Space("start-1", 0, (139.08, 253.729, 476.504, 398.296), 24.0945, 6),
+              Space("name", 1, (10.0, 20.0, 30.0, 40.0), 19.84, 1, False)]
+    result = PartResult(Start(), 2, {}, ["1", "2"], {}, b"%PDF-1.7\n%%EOF\n", spaces=spaces)
+    data = encode_result(result)
+    assert decode_result(data, "pdf").spaces == spaces
+    (length,) = struct.unpack(">I", data[:4])
+    head = json.loads(data[4:4 + length])
+    del head["spaces"]  # an entry from before the fields: laid out again, never taken without them
+    old = json.dumps(head).encode()
+    assert decode_result(struct.pack(">I", len(old)) + old + data[4 + length:], "pdf") is None

@@ -221,10 +221,11 @@ def _descriptor(pdf: pikepdf.Pdf, name: str, program: bytes) -> pikepdf.Dictiona
 
 def _form_font(pdf: pikepdf.Pdf) -> pikepdf.Dictionary:
     program, widths = _winansi_font()
+    name = "/WBFORM+SourceSansPro-Regular"  # a subset (ISO 32000 9.6.4): the WinAnsi characters
     return pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.TrueType, BaseFont=pikepdf.Name("/SourceSansPro-Regular"),
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.TrueType, BaseFont=pikepdf.Name(name),
         FirstChar=32, LastChar=255, Widths=widths, Encoding=pikepdf.Name.WinAnsiEncoding,
-        FontDescriptor=_descriptor(pdf, "/SourceSansPro-Regular", program)))
+        FontDescriptor=_descriptor(pdf, name, program)))
 
 
 # -- filling a field ----------------------------------------------------------------------------------
