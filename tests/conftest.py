@@ -190,7 +190,7 @@ def glyph_problems(folder: Path) -> list[str]:
         if digest not in _GLYPH_PROBLEMS:
             try:
                 _GLYPH_PROBLEMS[digest] = check_pdf(data).problems
-            except pikepdf.PdfError:
+            except (pikepdf.PdfError, pikepdf.PasswordError):  # damaged or locked on purpose
                 _GLYPH_PROBLEMS[digest] = []
         problems += [f"{path}: {problem}" for problem in _GLYPH_PROBLEMS[digest]]
     return problems

@@ -341,3 +341,17 @@ def test_an_output_profile_that_is_not_a_printers_is_refused_with_its_line(books
         workbook.load_book(book)
     found = [str(d) for d in caught.value.diagnostics]
     assert any(line.startswith(f"book.yaml:{lines + 3}: error: {message}") for line in found), found
+
+
+@pytest.mark.build
+@pytest.mark.parametrize("book", TEST_BOOKS)
+def test_printer_interiors_have_no_fields_the_readers_pdf_has(profiled, book):
+    result, manuscript = profiled[book]
+    with pikepdf.open(_file(result, manuscript.config.slug)) as pdf:
+        names = sorted(str(f.T) for f in pdf.Root.AcroForm.Fields) if manuscript.prompts else []
+    notes = [f"notes-{c.slug}" for c in manuscript.chapters] if manuscript.config.settings.notes_page else []
+    assert names == sorted([p.id for p in manuscript.prompts] + notes)
+    for name in PROFILES:
+        with pikepdf.open(_file(result, f"-print-{name}")) as pdf:
+            assert "/AcroForm" not in pdf.Root, name
+            assert not any(a.get("/Subtype") == "/Widget" for page in pdf.pages for a in page.obj.get("/Annots", []))

@@ -6,12 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pikepdf
 import pypdf
 import pypdfium2
 import pytest
 
 import workbook
 from helpers import REPO, ROOTS, find_in_order, normalise, orphaned_lines, pdf_pages_text, writing_lines_per_prompt
+from workbook.layout.answerfields import fill_field
 from workbook.layout.session import BuildSession
 from workbook.targets.clients import ClientsError, build_client_worksheets, read_clients
 from workbook.targets.worksheets import WorksheetOptions, render_worksheets, worksheet_lines
@@ -143,19 +145,20 @@ def _field_ink(pdf: bytes, name: str) -> tuple[int, int]:
 
 
 @pytest.mark.build
-def test_value_filled_with_pypdf_shows_when_rendered(demo_fillable, tmp_path):
-    writer = pypdf.PdfWriter(clone_from=io.BytesIO(demo_fillable))
+def test_value_filled_shows_when_rendered(demo_fillable, tmp_path):
     values = {"grenzen-2": "Mijn schouders gaan omhoog.", "name": "Anna de Boer"}
-    for page in writer.pages:
-        writer.update_page_form_field_values(page, values, auto_regenerate=False)
-    buffer = io.BytesIO()
-    writer.write(buffer)
+    with pikepdf.open(io.BytesIO(demo_fillable)) as pdf:
+        for name, text in values.items():
+            fill_field(pdf, name, text)
+        buffer = io.BytesIO()
+        pdf.save(buffer)
     filled = buffer.getvalue()
     assert pypdf.PdfReader(io.BytesIO(filled)).get_fields()["grenzen-2"]["/V"] == values["grenzen-2"]
     for name in values:
         empty_ink, _ = _field_ink(demo_fillable, name)
         ink, _ = _field_ink(filled, name)
-        assert empty_ink == 0 and ink > 150, f"{name}: {empty_ink} -> {ink} dark pixels"
+        assert ink - empty_ink > 150, f"{name}: {empty_ink} -> {ink} dark pixels"  # (the name's own dark rule)
+    assert _field_ink(demo_fillable, "grenzen-2")[0] == 0
 
 
 def _write(path: Path, text: str | bytes) -> Path:

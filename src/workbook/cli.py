@@ -233,14 +233,15 @@ def import_(files: tuple[Path, ...], out_dir: Path | None, language: str | None,
               help="Output folder (default: dist/ beside the book folder).")
 @click.option("--chapter", "chapters", multiple=True, metavar="SLUG|N",
               help="Only this chapter (number or slug); repeat for more. Default: every chapter.")
-@click.option("--fillable", is_flag=True, help="Add a fillable PDF field per prompt, plus name and date fields.")
+@click.option("--fillable/--no-fillable", default=None,
+              help="A text field over each prompt's lines, plus name and date (default: book.yaml's fillable, on).")
 @click.option("--with-context", is_flag=True, help="Print the example that comes before each prompt in the book.")
 @click.option("--clients", "clients_csv", type=click.Path(dir_okay=False, path_type=Path),
               help="CSV with columns name, date, chapters: one personalised PDF per client in OUT/worksheets/.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
               help="Worker processes for --clients (default: one per CPU core).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
-def worksheets(book: Path, out_dir: Path | None, chapters: tuple[str, ...], fillable: bool, with_context: bool,
+def worksheets(book: Path, out_dir: Path | None, chapters: tuple[str, ...], fillable: bool | None, with_context: bool,
                clients_csv: Path | None, jobs: int | None, quiet: bool) -> None:
     """Worksheets for coaches: the prompts of BOOK by chapter, with writing lines and a name/date line."""
     options = WorksheetOptions(chapters=chapters, fillable=fillable, with_context=with_context)
@@ -258,6 +259,35 @@ def worksheets(book: Path, out_dir: Path | None, chapters: tuple[str, ...], fill
     path = write_bytes(out / f"{manuscript.config.slug}-worksheets.pdf", data)
     if not quiet:
         click.echo(f"wrote {path} ({_size(path)})")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-b", "--book", default=".", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The book folder the PDFs were made from.")
+@click.option("--csv", "as_csv", is_flag=True, help="One CSV: a row per file, a column per prompt id.")
+@click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (default: standard output).")
+def answers(files: tuple[Path, ...], book: Path, as_csv: bool, out_file: Path | None) -> None:
+    """The answers typed into filled reader's PDFs or worksheets (FILE.pdf...) of BOOK, as Markdown or CSV."""
+    # deferred: the answers' reader (pypdf) loads only for `workbook answers`
+    from .targets.answers import answers_csv, answers_markdown, read_answers
+
+    if len(files) > 1 and not as_csv:
+        raise click.UsageError("several files make one table: add --csv")
+    manuscript = load_book(book)
+    try:
+        found = read_answers(manuscript, list(files))
+    except WorkbookError as exc:
+        _print_diagnostics(exc.diagnostics)
+        sys.exit(1)
+    for item in found:
+        _print_diagnostics(item.notes)
+    text = answers_csv(manuscript, found) if as_csv else answers_markdown(manuscript, found[0])
+    if out_file is None:
+        click.echo(text, nl=False)
+    else:
+        write_bytes(out_file, text.encode())
 
 
 def _client_worksheets(book: Path, clients_csv: Path, out_dir: Path | None, options, jobs: int | None, quiet: bool) -> None:

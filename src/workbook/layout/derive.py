@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import pikepdf
 
+from .answerfields import FieldSet, add_fields
+
 MM = 72 / 25.4
 MARK_LENGTH = 1.6 * MM  # as long as the gap between the trim and the mark's start (never inside the trim)
 MARK_WIDTH = 0.25  # pt, in registration colour: every separation gets it
@@ -56,6 +58,7 @@ class Edition:
     whole_fonts: bool = False
     pad: bytes | None = None
     pad_pages: list[int] = field(default_factory=list)  # for each page added: its page index in `pad`
+    fields: FieldSet | None = None  # the reader's PDF: a text field over each writing space (answerfields.py)
 
     def finish(self, out: pikepdf.Pdf) -> None:
         """Turn the joined pages in `out` into this edition (the cover page is swapped in by the join)."""
@@ -84,6 +87,8 @@ class Edition:
             spec = pikepdf.AttachedFileSpec(out, data, filename=name, mime_type="application/octet-stream",
                                             creation_date=when, mod_date=when)
             out.attachments[name] = spec
+        if self.fields is not None:
+            add_fields(out, self.fields.spaces, self.fields.tooltips)
 
 
 def _drop_links(out: pikepdf.Pdf) -> None:

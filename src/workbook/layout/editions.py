@@ -15,6 +15,7 @@ import weasyprint
 from ..model.manuscript import Manuscript
 from ..model.pages import EDITIONS, LAYOUT, EditionName
 from ..render.templates import book_date
+from .answerfields import Space, book_fields, writing_spaces
 from .derive import Edition
 from .fill import fill_targets, lay_out_filled
 from .fonts import FontFiles, part_fonts
@@ -108,11 +109,13 @@ def derived_pdf(session: BuildSession, derived: Edition, *, whole: bool = False)
         parts, blanks, fonts, blank = [pdf], [False], FontFiles(files, [names]), None
         ghosts: list[set[str]] = [set()]
         stamps = None
+        spaces = writing_spaces(document)
     else:
         labels = [(0, "/r")]  # roman front matter, then arabic from the first chapter (as the folios print)
         if len(result.results) > 1:
             labels.append((result.results[0].pages + int(result.blanks[1]), "/D"))
         parts = [_written(r) for r in result.results]
+        spaces = _joined_spaces(result)
         blanks, ghosts = result.blanks, result.ghosts
         fonts = FontFiles(dict(result.fonts.files), list(result.fonts.parts))
         blank, stamps = None, None
@@ -129,6 +132,8 @@ def derived_pdf(session: BuildSession, derived: Edition, *, whole: bool = False)
         derived.cover, names, files = cover_page(session)
         fonts.files.update(files)
         fonts.parts.append(names)
+        if manuscript.config.settings.fillable:
+            derived.fields = book_fields(manuscript, spaces)
     if derived.pad_pages:
         derived.pad, names, files = notes_pages(session)
         fonts.files.update(files)
@@ -157,6 +162,18 @@ def notes_pages(session: BuildSession) -> Single:
     html = blank_html(session.renderer).replace(
         "</body>", '<div style="break-before: page"></div><div style="break-before: left"></div></body>', 1)
     return one_page(session, "notes-pages", html, None)
+
+
+def _joined_spaces(result: LaidOut) -> list[Space]:
+    """The parts' writing spaces on the pages of the joined PDF (each part after the ones before it and the
+    blank pages between them)."""
+    spaces: list[Space] = []
+    offset = 0
+    for part, blank in zip(result.results, result.blanks, strict=True):
+        offset += int(blank)
+        spaces += [space.at(offset) for space in part.spaces]
+        offset += part.pages
+    return spaces
 
 
 def _written(result: PartResult) -> bytes:

@@ -29,6 +29,7 @@ from ..model.manuscript import Chapter, Manuscript
 from ..model.pages import LayoutName
 from ..render.fetcher import SafeFetcher
 from ..render.templates import Renderer
+from .answerfields import Space, writing_spaces
 from .document import Typesetter
 from .fill import fill_targets, lay_out_filled
 from .fonts import part_fonts
@@ -65,6 +66,7 @@ class PartResult:
     fonts: dict[str, str] = field(default_factory=dict)  # BaseFont -> key of the font file it was cut from
     font_files: dict[str, bytes] = field(default_factory=dict)  # bytes of files the worker sends the first time
     audit: list[PageFinding] = field(default_factory=list)  # the page audit of its pages (pageaudit.py)
+    spaces: list[Space] = field(default_factory=list)  # its writing spaces, for fields (with the PDF; answerfields.py)
 
     def labels_at(self, folio: int) -> list[str | None]:
         """The labels the pages print when the part starts at `folio` (arabic folios shift, roman don't)."""
@@ -197,8 +199,10 @@ def lay_out_part(html: str, css: list[str], start: Start, fill_ids: list[str], n
     pdf: bytes | None = None
     fonts: dict[str, str] = {}
     files: dict[str, bytes] = {}
+    spaces: list[Space] = []
     if need == "pdf":
         pdf = typesetter.pdf(document)
+        spaces = writing_spaces(document)
         fonts, files = part_fonts(document, known)
         if known_fonts is None:
             known.update(files)
@@ -206,7 +210,8 @@ def lay_out_part(html: str, css: list[str], start: Start, fill_ids: list[str], n
     labels: list[str | None] = ([str(start.folio + page) for page in range(len(document.pages))] if numbered
                                 else page_labels(document))
     return PartResult(start, len(document.pages), anchor_pages(document), labels, extra, pdf,
-                      warnings, fonts=fonts, font_files=files, audit=audit_document(manuscript, document))
+                      warnings, fonts=fonts, font_files=files, audit=audit_document(manuscript, document),
+                      spaces=spaces)
 
 
 def lay_out_alone(html: str, index: int | None) -> Single:
@@ -224,7 +229,8 @@ def encode_result(result: PartResult) -> bytes:
     head = json.dumps({"start": [result.start.folio, result.start.right], "pages": result.pages,
                        "anchors": result.anchors, "labels": result.labels, "extra": result.extra,
                        "toc": result.toc, "warnings": [[w.file, w.line, w.message, w.severity] for w in result.warnings],
-                       "fonts": result.fonts, "audit": [finding.encode() for finding in result.audit]}).encode()
+                       "fonts": result.fonts, "audit": [finding.encode() for finding in result.audit],
+                       "spaces": [space.encode() for space in result.spaces]}).encode()
     return struct.pack(">I", len(head)) + head + (result.pdf or b"")
 
 
@@ -246,7 +252,8 @@ def decode_result(data: bytes | None, need: Need) -> PartResult | None:
                             [Diagnostic(f, ln, m, s) for f, ln, m, s in head["warnings"]],
                             {str(k): str(v) for k, v in head["toc"].items()},
                             {str(k): str(v) for k, v in head["fonts"].items()},
-                            audit=[PageFinding.decode(item) for item in head["audit"]])
+                            audit=[PageFinding.decode(item) for item in head["audit"]],
+                            spaces=[Space.decode(item) for item in head["spaces"]])
         if result.pages != len(result.labels) or result.pages < 1:
             return None
         return result

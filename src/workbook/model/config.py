@@ -70,6 +70,7 @@ class Settings(BaseModel):
     edition: str | None = None  # e.g. "Eerste druk, november 2026", printed in the colophon
     how_to_use: str | None = None  # a Markdown file in the book: the "how to use this workbook" page
     notes_page: bool = False  # a ruled notes page at the end of every chapter (PDF editions)
+    fillable: bool = True  # typed answers: a text field over every writing space (reader's PDF, worksheets)
     prompt_lines: int = Field(default=6, ge=1, le=40)
     worksheet_lines: int = Field(default=8, ge=1, le=40)
     formats: list[FormatName] = Field(default_factory=lambda: list(DEFAULT_FORMATS))

@@ -1,12 +1,15 @@
-"""A Manuscript and worksheet options in, the coaches' worksheets PDF (optionally fillable) out."""
+"""A Manuscript and worksheet options in, the coaches' worksheets PDF (fillable unless turned off) out."""
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import pikepdf
+
 from ..errors import Diagnostic, WorkbookError
 from ..files.assets import book_css
-from ..layout.forms import finish_form
+from ..layout.answerfields import add_fields, writing_spaces
 from ..layout.session import BuildSession
 from ..model.manuscript import Chapter, Manuscript, PromptInfo
 from ..render.templates import Renderer
@@ -23,7 +26,7 @@ class WorksheetOptions:
     """What goes on the sheets: which chapters, fillable fields, example context, a client's name/date."""
 
     chapters: tuple[str, ...] = ()  # slugs or numbers; empty = every chapter with prompts
-    fillable: bool = False
+    fillable: bool | None = None  # None: book.yaml's `fillable`
     with_context: bool = False
     client_name: str | None = None
     client_date: str | None = None
@@ -70,20 +73,38 @@ def worksheets_html(manuscript: Manuscript, renderer: Renderer, options: Workshe
         raise WorkbookError([Diagnostic("book.yaml", None, why)])
     css = book_css(manuscript.config.settings.fonts, renderer.stylesheet("worksheets.css"))
     return renderer.render(
-        "worksheets.html", css=css, sheets=sheets, fillable=options.fillable, with_context=options.with_context,
+        "worksheets.html", css=css, sheets=sheets, fillable=fillable(manuscript, options), with_context=options.with_context,
         client_name=options.client_name, client_date=options.client_date, line_mm=LINE_MM,
         prompt_lines=lambda prompt: worksheet_lines(manuscript, prompt),
     )
 
 
+def fillable(manuscript: Manuscript, options: WorksheetOptions) -> bool:
+    """Whether the sheets get fields: as asked, else as book.yaml's `fillable` says."""
+    return manuscript.config.settings.fillable if options.fillable is None else options.fillable
+
+
 def render_worksheets(session: BuildSession, options: WorksheetOptions | None = None) -> bytes:
-    """The worksheets PDF; with `options.fillable`, one multi-line field per prompt plus name and date."""
+    """The worksheets PDF; fillable, a multi-line text field over each prompt's lines (named by its id) and
+    the name and date fields a client's copy does not print (one field each, a widget on every chapter)."""
     options = options or WorksheetOptions()
-    html = worksheets_html(session.manuscript, session.renderer, options)
-    pdf = session.typesetter.html_to_pdf(html, forms=options.fillable)
-    return finish_form(pdf) if options.fillable else pdf
+    manuscript = session.manuscript
+    html = worksheets_html(manuscript, session.renderer, options)
+    document = session.typesetter.document(html)
+    pdf = session.typesetter.pdf(document)
+    if not fillable(manuscript, options):
+        return pdf
+    words = manuscript.config.words
+    tooltips = {prompt.id: prompt.text for prompt in manuscript.prompts}
+    tooltips.update(name=str(words["name"]), date=str(words["date"]))
+    with pikepdf.open(io.BytesIO(pdf)) as out:
+        add_fields(out, writing_spaces(document), tooltips)
+        buffer = io.BytesIO()
+        out.save(buffer, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                 deterministic_id=True)
+    return buffer.getvalue()
 
 
 def build_worksheets(session: BuildSession) -> bytes:
-    """The `worksheets` build target: every chapter, printable (not fillable), without context."""
+    """The `worksheets` build target: every chapter, without context, fillable unless book.yaml says not."""
     return render_worksheets(session, WorksheetOptions())
