@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import pikepdf
 
+from .structure import artifact, strip_tags
+
 MM = 72 / 25.4
 MARK_LENGTH = 1.6 * MM  # as long as the gap between the trim and the mark's start (never inside the trim)
 MARK_WIDTH = 0.25  # pt, in registration colour: every separation gets it
@@ -56,9 +58,12 @@ class Edition:
     whole_fonts: bool = False
     pad: bytes | None = None
     pad_pages: list[int] = field(default_factory=list)  # for each page added: its page index in `pad`
+    tags: bool = False  # keep the structure tree (structure.py): the reader's PDF; print files carry none
 
     def finish(self, out: pikepdf.Pdf) -> None:
         """Turn the joined pages in `out` into this edition (the cover page is swapped in by the join)."""
+        if not self.tags:
+            strip_tags(out)
         if not self.links:
             _drop_links(out)
         if not self.annotations:
@@ -154,7 +159,8 @@ def _add_sides(out: pikepdf.Pdf, page: pikepdf.Page, sides: Sides, right: bool, 
 
 def draw_over(out: pikepdf.Pdf, page: pikepdf.Page, category: str, name: str, value, drawing: bytes) -> None:
     """Draw `drawing` over the page's own content (left as it was, in its own graphics state), with
-    `value` as resource `name` of `category` (/XObject, /ColorSpace, …) of the page."""
+    `value` as resource `name` of `category` (/XObject, /ColorSpace, …) of the page; as an artifact
+    (structure.py): what is drawn after layout is no part of the tagged text."""
     resources = page.obj.get("/Resources")
     if resources is None:
         page.obj.Resources = resources = pikepdf.Dictionary()
@@ -163,7 +169,7 @@ def draw_over(out: pikepdf.Pdf, page: pikepdf.Page, category: str, name: str, va
         resources[category] = group = pikepdf.Dictionary()
     group[name] = value
     page.contents_add(pikepdf.Stream(out, b"q\n"), prepend=True)
-    page.contents_add(pikepdf.Stream(out, b"Q\n" + drawing))
+    page.contents_add(pikepdf.Stream(out, b"Q\n" + artifact(drawing)))
 
 
 def _registration(out: pikepdf.Pdf) -> pikepdf.Array:

@@ -8,6 +8,7 @@ from ..errors import Diagnostic, WorkbookError
 from ..files.assets import book_css
 from ..layout.forms import finish_form
 from ..layout.session import BuildSession
+from ..layout.structure import finish_document
 from ..model.manuscript import Chapter, Manuscript, PromptInfo
 from ..render.templates import Renderer
 
@@ -80,7 +81,7 @@ def render_worksheets(session: BuildSession, options: WorksheetOptions | None = 
     """The worksheets PDF; with `options.fillable`, one multi-line field per prompt plus name and date."""
     options = options or WorksheetOptions()
     html = worksheets_html(session.manuscript, session.renderer, options)
-    pdf = session.typesetter.html_to_pdf(html, forms=options.fillable)
+    pdf = finish_document(session.typesetter.html_to_pdf(html, forms=options.fillable))
     return finish_form(pdf) if options.fillable else pdf
 
 
