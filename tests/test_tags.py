@@ -300,3 +300,25 @@ def test_second_opinion_pdfua(mini_build, demo_build):
         findings = [f"{f.rule_id} {f.severity.name}: {f.message}" for f in pdfua.validate(str(reader)).findings
                     if f.severity.name in ("ERROR", "WARNING")]
         assert findings == [], reader
+
+
+@pytest.mark.build
+def test_form_elements_find_prompts_of_a_built_book(mini_build, mini_manuscript):
+    reader = next(path for path in mini_build.outputs if path.name == "small-steps.pdf")
+    prompts = [prompt.id for chapter in mini_manuscript.chapters for prompt in chapter.prompts]
+    with pikepdf.open(reader) as pdf:
+        widgets = []
+        for name in prompts:
+            element = pikepdf.NameTree(pdf.Root.StructTreeRoot.IDTree)[name]
+            question = next(k for k in kids(element) if isinstance(k, pikepdf.Dictionary) and k.get("/S") == "/P")
+            page = pikepdf.Page(question.Pg)
+            widget = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Widget,
+                                                          FT=pikepdf.Name.Tx, T=pikepdf.String(name), F=4,
+                                                          Rect=[100, 100, 300, 200], P=page.obj))
+            page.obj.Annots = pikepdf.Array([*page.obj.get("/Annots", []), widget])
+            assert add_form_element(pdf, name, widget, page)
+            widgets.append(widget)
+        pdf.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array(widgets))
+        buffer = io.BytesIO()
+        pdf.save(buffer)
+    assert len(prompts) == 4 and check_pdf(buffer.getvalue()) == []

@@ -42,9 +42,8 @@ def merge_trees(out: pikepdf.Pdf, sources: list[pikepdf.Pdf], first: int = 0,
     that is joined again later keeps the private key instead (a part's stand-in for an id of another
     run must not take that id). Returns the elements by HTML id (`final` only).
     """
-    root = out.Root.StructTreeRoot
     document = _document(out)
-    own = kids(document)
+    own = [(-1, kid) for kid in kids(document) if is_element(kid)]
     before: list[tuple[int, pikepdf.Dictionary]] = []
     after: list[tuple[int, pikepdf.Dictionary]] = []
     for index, source in enumerate(sources):
@@ -58,42 +57,19 @@ def merge_trees(out: pikepdf.Pdf, sources: list[pikepdf.Pdf], first: int = 0,
         for kid in moved:
             kid.P = document
         (before if index < first else after).extend((index, kid) for kid in moved)
-    th_ids: dict[tuple[int, bytes], bytes] = {}
-    for index, kid in [*before, *((-1, kid) for kid in own if is_element(kid)), *after]:
-        _number_headers(kid, index, th_ids)
-    for _index, kid in [*before, *((-1, kid) for kid in own if is_element(kid)), *after]:
-        _rename_headers(kid, _index, th_ids)
-    document.K = pikepdf.Array([kid for _i, kid in before] + own + [kid for _i, kid in after])
-    _join_fragments(document)
-    _prune(document, {page.obj.objgen for page in out.pages})
-    ids = _assign_ids(out, document) if final else {}
-    rebuild_parent_tree(out)
-    for key in ("/RoleMap",):
-        if key in root and not root[key]:
-            del root[key]
+    walk = _Walk({page.obj.objgen for page in out.pages}, final)
+    tops = _join_fragments([kid for _index, kid in [*before, *own, *after]])
+    sources_of = {kid.objgen: index for index, kid in [*before, *own, *after]}
+    kept = []
+    for kid in tops:
+        if walk.element(kid, sources_of.get(kid.objgen, -1), None):
+            if "/Pg" in kid and kid.Pg.objgen not in walk.pages:
+                del kid["/Pg"]  # its content is all on other pages (a fragment moved)
+            kept.append(kid)
+    document.K = pikepdf.Array(kept)
+    ids = _assign_ids(out, walk) if final else {}
+    _write_parent_tree(out, walk.per_page, walk.per_annotation)
     return ids
-
-
-def _number_headers(element: pikepdf.Dictionary, source: int, th_ids: dict) -> None:
-    """Table header IDs unique in the joined PDF (WeasyPrint numbers them per part by object number)."""
-    if element.get("/S") == "/TH" and "/ID" in element:
-        new = f"th-{len(th_ids) + 1}".encode()
-        th_ids[(source, bytes(element.ID))] = new
-        element.ID = pikepdf.String(new)
-    for kid in kids(element):
-        if is_element(kid):
-            _number_headers(kid, source, th_ids)
-
-
-def _rename_headers(element: pikepdf.Dictionary, source: int, th_ids: dict) -> None:
-    attributes = element.get("/A")
-    for attribute in (list(attributes) if isinstance(attributes, pikepdf.Array) else [attributes]):
-        if isinstance(attribute, pikepdf.Dictionary) and "/Headers" in attribute:
-            attribute.Headers = pikepdf.Array([pikepdf.String(th_ids.get((source, bytes(h)), bytes(h)))
-                                               for h in attribute.Headers])
-    for kid in kids(element):
-        if is_element(kid):
-            _rename_headers(kid, source, th_ids)
 
 
 def _ident(element) -> bytes | None:
@@ -101,81 +77,112 @@ def _ident(element) -> bytes | None:
     return bytes(value) if value is not None else None
 
 
-def _join_fragments(element: pikepdf.Dictionary) -> None:
-    """Consecutive kids with the same HTML id and type (one element a page break split) become one; kids
-    of the later fragments move to the first, MCIDs of another page as marked-content references."""
-    found = kids(element)
+def _join_fragments(found: list) -> list:
+    """Consecutive elements with the same HTML id and type (one element a page break split) become one;
+    kids of the later fragments move to the first, MCIDs of another page as marked-content references."""
     merged: list = []
+    last_ident = None
     for kid in found:
+        ident = _ident(kid) if is_element(kid) else None
         last = merged[-1] if merged else None
-        if (last is not None and is_element(kid) and is_element(last) and _ident(kid) is not None
-                and _ident(kid) == _ident(last) and kid.get("/S") == last.get("/S")):
+        if ident is not None and ident == last_ident and last is not None and kid.get("/S") == last.get("/S"):
             page = last.get("/Pg")
-            moved = list(kids(last))
+            moved = kids(last)
+            at = kid.get("/Pg")
             for grandchild in kids(kid):
                 if is_mcid(grandchild):
-                    at = kid.get("/Pg")
                     if at is not None and (page is None or at.objgen != page.objgen):
                         grandchild = pikepdf.Dictionary(Type=pikepdf.Name.MCR, Pg=at, MCID=int(grandchild))
                 elif is_element(grandchild):
                     grandchild.P = last
-                    if "/Pg" not in grandchild and "/Pg" in kid:
-                        grandchild.Pg = kid.Pg
+                    if "/Pg" not in grandchild and at is not None:
+                        grandchild.Pg = at
                 moved.append(grandchild)
             last.K = pikepdf.Array(moved)
             continue
         merged.append(kid)
-    if len(merged) != len(found):
-        element.K = pikepdf.Array(merged)
-    for kid in merged:
-        if is_element(kid):
-            _join_fragments(kid)
+        last_ident = ident
+    return merged
 
 
-def _prune(element: pikepdf.Dictionary, pages: set, page=None) -> bool:
-    """Drop content on pages not in the document and elements left empty (but those with an id: a notes
-    page's empty lines are where its field goes). True if `element` keeps something."""
-    page = element.get("/Pg", page)
-    kept = []
-    for kid in kids(element):
-        if is_mcid(kid):
-            if page is not None and page.objgen in pages:
-                kept.append(kid)
-        elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") in ("/MCR", "/OBJR"):
-            at = kid.get("/Pg", page)
-            if at is not None and at.objgen in pages:
-                kept.append(kid)
-        elif is_element(kid):
-            if _prune(kid, pages, page) or _ident(kid) is not None or kid.get("/S") in _KEPT_EMPTY:
-                if "/Pg" in kid and kid.Pg.objgen not in pages:
-                    del kid["/Pg"]  # its content is all on other pages (a fragment moved)
-                kept.append(kid)
-    if "/K" in element:
-        element.K = pikepdf.Array(kept)
-    return bool(kept)
+class _Walk:
+    """One pass over the merged tree: fragments joined, table header IDs made unique, content on pages
+    not in the document dropped and elements left empty with it, and what the parent tree and the ID
+    tree are made of collected."""
 
+    def __init__(self, pages: set, final: bool, headers: bool = True):
+        self.pages = pages
+        self.final = final
+        self.headers = headers  # make table header IDs unique (a merge; not when the tree is only re-read)
+        self.per_page: dict[tuple[int, int], dict[int, pikepdf.Dictionary]] = {}
+        self.per_annotation: dict[tuple[int, int], pikepdf.Dictionary] = {}
+        self.candidates: dict[bytes, list[pikepdf.Dictionary]] = {}
+        self.with_id: list[pikepdf.Dictionary] = []
 
-def _assign_ids(out: pikepdf.Pdf, document: pikepdf.Dictionary) -> dict[str, pikepdf.Dictionary]:
-    """Each HTML id as the /ID of its element (the first with content where several carry it: a link's
-    stand-in in another part is empty); every /ID in the /IDTree; the private id key gone."""
-    candidates: dict[bytes, list[pikepdf.Dictionary]] = {}
-    with_id: list[pikepdf.Dictionary] = []
-
-    def visit(element) -> None:
+    def element(self, element: pikepdf.Dictionary, source: int, page) -> bool:
+        """Tidy `element` and what is under it; True if it stays: it keeps some content, or has an id (a
+        notes page's empty lines are where its field goes), or is part of a table's frame."""
+        at = element.get("/Pg")
+        page = at if at is not None else page
+        tag = element.get("/S")
+        if self.headers and tag in ("/TH", "/TD"):
+            self._headers(element, source)
         ident = _ident(element)
         if ident is not None:
-            candidates.setdefault(ident, []).append(element)
-            del element[ID_KEY]
+            self.candidates.setdefault(ident, []).append(element)
+            if self.final:
+                del element[ID_KEY]
         elif "/ID" in element:
-            with_id.append(element)
-        for kid in kids(element):
-            if is_element(kid):
-                visit(kid)
+            self.with_id.append(element)
+        found = kids(element)
+        kept = []
+        for kid in _join_fragments(found):
+            if is_mcid(kid):
+                if page is not None and page.objgen in self.pages:
+                    kept.append(kid)
+                    self.per_page.setdefault(page.objgen, {})[int(kid)] = element
+            elif not isinstance(kid, pikepdf.Dictionary):
+                continue
+            elif kid.get("/Type") == "/MCR":
+                on = kid.get("/Pg", page)
+                if on is not None and on.objgen in self.pages:
+                    kept.append(kid)
+                    self.per_page.setdefault(on.objgen, {})[int(kid.MCID)] = element
+            elif kid.get("/Type") == "/OBJR":
+                on = kid.get("/Pg", page)
+                if on is not None and on.objgen in self.pages:
+                    kept.append(kid)
+                    self.per_annotation[kid.Obj.objgen] = element
+            elif "/S" in kid:
+                if self.element(kid, source, page):
+                    if "/Pg" in kid and kid.Pg.objgen not in self.pages:
+                        del kid["/Pg"]  # its content is all on other pages (a fragment moved)
+                    kept.append(kid)
+        if len(kept) != len(found) or not isinstance(element.get("/K"), pikepdf.Array):
+            element.K = pikepdf.Array(kept)
+        return bool(kept) or ident is not None or "/ID" in element or tag in _KEPT_EMPTY
 
-    visit(document)
+    def _headers(self, element: pikepdf.Dictionary, source: int) -> None:
+        """Table header IDs unique in the joined PDF (WeasyPrint numbers them per part by object number):
+        prefixed by the source's place, in the headers and in the cells that name them."""
+        if element.get("/S") == "/TH" and "/ID" in element:
+            element.ID = pikepdf.String(f"{source + 1}.".encode() + bytes(element.ID))
+            if "/A" in element and isinstance(element.A, pikepdf.Dictionary) and "/Scope" not in element.A:
+                element.A.Scope = pikepdf.Name.Column
+        attributes = element.get("/A")
+        for attribute in (list(attributes) if isinstance(attributes, pikepdf.Array) else [attributes]):
+            if isinstance(attribute, pikepdf.Dictionary) and "/Headers" in attribute:
+                attribute.Headers = pikepdf.Array([pikepdf.String(f"{source + 1}.".encode() + bytes(h))
+                                                   for h in attribute.Headers])
+
+
+def _assign_ids(out: pikepdf.Pdf, walk: _Walk) -> dict[str, pikepdf.Dictionary]:
+    """Each HTML id as the /ID of its element (the first with content where several carry it: a link's
+    stand-in in another part is empty); every /ID in the /IDTree."""
+    with_id = list(walk.with_id)
     taken = {bytes(element.ID) for element in with_id}
     ids: dict[str, pikepdf.Dictionary] = {}
-    for ident, elements in candidates.items():
+    for ident, elements in walk.candidates.items():
         if ident in taken:
             continue
         chosen = next((e for e in elements if kids(e) and "/ID" not in e), None) or \
@@ -186,7 +193,7 @@ def _assign_ids(out: pikepdf.Pdf, document: pikepdf.Dictionary) -> dict[str, pik
         with_id.append(chosen)
         taken.add(ident)
         ids[ident.decode("utf-8", "replace")] = chosen
-    entries = sorted((bytes(element.ID), element) for element in with_id)
+    entries = sorted(((bytes(element.ID), element) for element in with_id), key=lambda entry: entry[0])
     root = out.Root.StructTreeRoot
     if entries:
         flat: list = []
@@ -199,31 +206,18 @@ def _assign_ids(out: pikepdf.Pdf, document: pikepdf.Dictionary) -> dict[str, pik
 
 
 def rebuild_parent_tree(out: pikepdf.Pdf) -> None:
-    """The parent tree made from the structure tree: per page (in page order) an array MCID -> element,
-    then one key per annotation an OBJR points at; pages' /StructParents, annotations' /StructParent and
-    /ParentTreeNextKey to match."""
-    per_page: dict[tuple[int, int], dict[int, pikepdf.Dictionary]] = {}
-    per_annotation: dict[tuple[int, int], pikepdf.Dictionary] = {}
-
-    def visit(element, page) -> None:
-        page = element.get("/Pg", page)
-        for kid in kids(element):
-            if is_mcid(kid):
-                if page is not None:
-                    per_page.setdefault(page.objgen, {})[int(kid)] = element
-            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
-                at = kid.get("/Pg", page)
-                if at is not None:
-                    per_page.setdefault(at.objgen, {})[int(kid.MCID)] = element
-            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
-                per_annotation[kid.Obj.objgen] = element
-            elif is_element(kid):
-                visit(kid, page)
-
-    root = out.Root.StructTreeRoot
-    for top in kids(root):
+    """The parent tree made from the structure tree as it stands (content on pages not in the document
+    and elements left empty by it dropped)."""
+    walk = _Walk({page.obj.objgen for page in out.pages}, final=False, headers=False)
+    for top in kids(out.Root.StructTreeRoot):
         if is_element(top):
-            visit(top, None)
+            walk.element(top, 0, None)
+    _write_parent_tree(out, walk.per_page, walk.per_annotation)
+
+
+def _write_parent_tree(out: pikepdf.Pdf, per_page: dict, per_annotation: dict) -> None:
+    """Per page (in page order) an array MCID -> element, then one key per annotation an OBJR points at;
+    pages' /StructParents, annotations' /StructParent and /ParentTreeNextKey to match."""
     nums: list = []
     key = 0
     pages = [page.obj for page in out.pages]
@@ -246,6 +240,7 @@ def rebuild_parent_tree(out: pikepdf.Pdf) -> None:
             nums += [key, element]
             annotation.StructParent = key
             key += 1
+    root = out.Root.StructTreeRoot
     root.ParentTree = out.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(nums)))
     root.ParentTreeNextKey = key
 
