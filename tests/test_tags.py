@@ -12,7 +12,7 @@ import pytest
 
 import workbook
 from tagcheck import check_pdf
-from workbook.layout.structure import add_form_element, finish_tags, merge_trees, tagged
+from workbook.layout.structure import add_form_element, finish_document, finish_tags, merge_trees, tagged
 from workbook.layout.tagging import ID_KEY, kids, repair
 
 # -- synthetic tagged PDFs, as WeasyPrint writes a part: one Document, elements page by page -------------
@@ -322,3 +322,26 @@ def test_form_elements_find_prompts_of_a_built_book(mini_build, mini_manuscript)
         buffer = io.BytesIO()
         pdf.save(buffer)
     assert len(prompts) == 4 and check_pdf(buffer.getvalue()) == []
+
+
+PIXEL = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+
+
+@pytest.mark.build
+@pytest.mark.parametrize("builder", [True, False], ids=["with-ids", "without-weasyprints-builder"])
+def test_a_picture_without_alt_is_an_artifact_and_no_error(mini_manuscript, monkeypatch, builder):
+    """alt="" (a QR code) and no alt at all: no WeasyPrint error fails the write, no Figure without /Alt is
+    left; without WeasyPrint's private tag builder the PDF is tagged all the same, only without ids."""
+    from workbook.layout import tagging
+    from workbook.layout.document import Typesetter
+
+    if not builder:
+        monkeypatch.setattr(tagging, "_ORIGINAL", None)
+    html = (f'<html lang="en"><head><title>T</title></head><body><h1 id="top">Title</h1><p id="p1">Text '
+            f'<img src="{PIXEL}" alt=""> <img src="{PIXEL}"> <img src="{PIXEL}" alt="A dot"></p></body></html>')
+    pdf = Typesetter(mini_manuscript).html_to_pdf(html)
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        elements = _elements(document)
+        assert [e.Alt for e in elements if e.S == "/Figure"] == ["A dot"]
+        assert any(ID_KEY in e for e in elements) == builder
+    assert check_pdf(finish_document(pdf)) == []
