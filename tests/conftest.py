@@ -167,18 +167,13 @@ def pytest_runtest_makereport(item, call):
 _GLYPH_PROBLEMS: dict[str, list[str]] = {}  # SHA-256 of a PDF -> what glyphcheck found (checked once)
 
 
-def glyph_problems(folder: Path) -> list[str]:
-    """What glyphcheck finds in the PDFs under `folder` (damaged PDFs that tests make on purpose aside)."""
+def _pdfs(folder: Path):
+    """(path, bytes, SHA-256) of each PDF file under `folder` (sparse giants of the bad-input tests aside)."""
     import hashlib
 
-    import pikepdf
-
-    from glyphcheck import check_pdf
-
-    problems = []
     for path in sorted(folder.rglob("*.pdf")):
         try:
-            if not path.is_file() or path.stat().st_size > 64_000_000:  # sparse giants of the bad-input tests
+            if not path.is_file() or path.stat().st_size > 64_000_000:
                 continue
             with path.open("rb") as handle:
                 if handle.read(5) != b"%PDF-":
@@ -186,7 +181,17 @@ def glyph_problems(folder: Path) -> list[str]:
             data = path.read_bytes()
         except OSError:
             continue
-        digest = hashlib.sha256(data).hexdigest()
+        yield path, data, hashlib.sha256(data).hexdigest()
+
+
+def glyph_problems(folder: Path) -> list[str]:
+    """What glyphcheck finds in the PDFs under `folder` (damaged PDFs that tests make on purpose aside)."""
+    import pikepdf
+
+    from glyphcheck import check_pdf
+
+    problems = []
+    for path, data, digest in _pdfs(folder):
         if digest not in _GLYPH_PROBLEMS:
             try:
                 _GLYPH_PROBLEMS[digest] = check_pdf(data).problems
@@ -196,21 +201,49 @@ def glyph_problems(folder: Path) -> list[str]:
     return problems
 
 
+_TAG_PROBLEMS: dict[str, list[str]] = {}  # SHA-256 of a PDF -> what tagcheck found (checked once)
+
+
+def tag_problems(folder: Path) -> list[str]:
+    """What tagcheck finds in the reader's PDFs and worksheets under `folder` (tagcheck.should_be_tagged)."""
+    import pikepdf
+
+    from tagcheck import check_pdf, should_be_tagged
+
+    problems = []
+    for path, data, digest in _pdfs(folder):
+        if digest not in _TAG_PROBLEMS:
+            try:
+                _TAG_PROBLEMS[digest] = check_pdf(data) if should_be_tagged(data, path.name) else []
+            except (pikepdf.PdfError, pikepdf.PasswordError):  # damaged or locked on purpose
+                _TAG_PROBLEMS[digest] = []
+        problems += [f"{path}: {problem}" for problem in _TAG_PROBLEMS[digest]]
+    return problems
+
+
 @pytest.fixture(autouse=True)
 def _glyphs_drawn_in_test_outputs(request):
-    """After each test that has a tmp_path: every PDF it made there draws the right glyphs."""
+    """After each test that has a tmp_path: every PDF it made there draws the right glyphs, and its
+    reader's PDFs and worksheets are tagged whole (tagcheck.py)."""
     folder = request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames else None
     yield
     if folder is not None:
         problems = glyph_problems(folder)
         if problems:
             pytest.fail("glyphs drawn wrong:\n" + "\n".join(problems[:20]), pytrace=False)
+        problems = tag_problems(folder)
+        if problems:
+            pytest.fail("tagged wrong:\n" + "\n".join(problems[:20]), pytrace=False)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _glyphs_drawn_in_session_outputs(tmp_path_factory):
-    """At the end of the run: every PDF the session's shared builds made draws the right glyphs."""
+    """At the end of the run: every PDF the session's shared builds made draws the right glyphs, and is
+    tagged whole where it should be."""
     yield
     problems = glyph_problems(tmp_path_factory.getbasetemp())
     if problems:
         pytest.fail("glyphs drawn wrong:\n" + "\n".join(problems[:20]), pytrace=False)
+    problems = tag_problems(tmp_path_factory.getbasetemp())
+    if problems:
+        pytest.fail("tagged wrong:\n" + "\n".join(problems[:20]), pytrace=False)

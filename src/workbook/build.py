@@ -118,7 +118,7 @@ ProgressCallback = Callable[[str, int, int, str], None]  # (kind: "chapters"|"pa
 def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str | Iterable[str] | None = None,
           *, on_stage: Callable[[str], None] | None = None, on_progress: ProgressCallback | None = None,
           page_size: str | None = None, strict: bool = False, jobs: int | None = None,
-          print_profiles: Iterable[str] | None = None) -> BuildResult:
+          print_profiles: Iterable[str] | None = None, tags: bool = True) -> BuildResult:
     """Build the book in `book_dir` into `out_dir` (default: `book_dir/../dist`).
 
     Runs `workbook check` first: its errors stop the build, its warnings are returned; with `strict`,
@@ -128,6 +128,8 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
     `print_profiles` (kdp, ingramspark, press; default book.yaml's `print: profile`): the `print` format
     makes each printer's interior and cover (`SLUG-print-NAME.pdf`, `SLUG-cover-NAME.pdf`) in place of the
     generic `SLUG-print.pdf`; asking for profiles adds `print` to the formats when none are given.
+    `tags=False` writes the reader's PDF and the worksheets without a structure tree (to measure what
+    tagging costs; the print files never carry one).
     Returns the files written. Raises WorkbookError (with file:line diagnostics) for problems in the book.
     """
     book_dir = Path(book_dir)
@@ -157,7 +159,7 @@ def build(book_dir: str | Path, out_dir: str | Path | None = None, formats: str 
     if "print" in wanted and profiles:  # a trim size or spine width a printer cannot take stops the build here
         check_print_setup(manuscript.config, profiles)
     check_inputs(manuscript, out)
-    session = BuildSession.start(manuscript, out, cache, jobs)
+    session = BuildSession.start(manuscript, out, cache, jobs, tags=tags)
     need = layout_need(wanted)
     if need:  # the book's one layout, over all cores, before the targets that share it
         began = time.perf_counter()

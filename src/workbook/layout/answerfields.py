@@ -56,19 +56,20 @@ class Space:
     pitch: float
     lines: int
     multiline: bool = True
+    element: str = ""  # the HTML id of the element the field belongs to in the structure tree (else `name`)
 
     def at(self, offset: int) -> Space:
         """The same space `offset` pages further on (a part's pages in the joined PDF)."""
         return replace(self, page=self.page + offset)
 
     def encode(self) -> list:
-        return [self.name, self.page, list(self.rect), self.pitch, self.lines, self.multiline]
+        return [self.name, self.page, list(self.rect), self.pitch, self.lines, self.multiline, self.element]
 
     @classmethod
     def decode(cls, item: list) -> Space:
-        name, page, rect, pitch, lines, multiline = item
+        name, page, rect, pitch, lines, multiline, element = item
         x0, y0, x1, y1 = (float(v) for v in rect)
-        return cls(str(name), int(page), (x0, y0, x1, y1), float(pitch), int(lines), bool(multiline))
+        return cls(str(name), int(page), (x0, y0, x1, y1), float(pitch), int(lines), bool(multiline), str(element))
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def _visit(box: Any, owner: str | None, page: int, origin: tuple[float, float], 
     if field and type(box).__name__ == "BlockBox":
         x0, top = box.border_box_x(), box.border_box_y()
         rect = _pdf_rect(origin, x0, top, x0 + box.border_width(), top + box.border_height())
-        found.append(Space(field, page, rect, round(box.border_height() * PX, 4), 1, False))
+        found.append(Space(field, page, rect, round(box.border_height() * PX, 4), 1, False, element.get("id") or ""))
         return
     if classes & set(OWNER_CLASSES) and element.get("id"):
         owner = element.get("id")
@@ -145,7 +146,8 @@ def font_size(pitch: float) -> float:
 def add_fields(pdf: pikepdf.Pdf, spaces: Iterable[Space], tooltips: Mapping[str, str]
                ) -> list[tuple[str, pikepdf.Dictionary, pikepdf.Page]]:
     """Add a text field over every space (one field per name, a widget per space), with the form's font
-    and an empty appearance each. Returns (field name, widget, page) for every widget made, in order."""
+    and an empty appearance each. Returns (the id of the element it belongs to: the field's name or the
+    `data-field` box's own id, widget, page) for every widget made, in order."""
     pages = list(pdf.pages)
     made: list[tuple[str, pikepdf.Dictionary, pikepdf.Page]] = []
     by_name: dict[str, list[pikepdf.Dictionary]] = {}
@@ -170,7 +172,7 @@ def add_fields(pdf: pikepdf.Pdf, spaces: Iterable[Space], tooltips: Mapping[str,
             widget.T = pikepdf.String(space.name)
             widget.TU = pikepdf.String(tooltips.get(space.name, space.name))
         by_name[space.name].append(widget)
-        made.append((space.name, widget, page))
+        made.append((space.element or space.name, widget, page))
     fields = pikepdf.Array()
     for widgets in by_name.values():
         if len(widgets) == 1:

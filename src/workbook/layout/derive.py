@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import pikepdf
 
 from .answerfields import FieldSet, add_fields
+from .structure import add_form_element, artifact, strip_tags
 
 MM = 72 / 25.4
 MARK_LENGTH = 1.6 * MM  # as long as the gap between the trim and the mark's start (never inside the trim)
@@ -59,9 +60,12 @@ class Edition:
     pad: bytes | None = None
     pad_pages: list[int] = field(default_factory=list)  # for each page added: its page index in `pad`
     fields: FieldSet | None = None  # the reader's PDF: a text field over each writing space (answerfields.py)
+    tags: bool = False  # keep the structure tree (structure.py): the reader's PDF; print files carry none
 
     def finish(self, out: pikepdf.Pdf) -> None:
         """Turn the joined pages in `out` into this edition (the cover page is swapped in by the join)."""
+        if not self.tags:
+            strip_tags(out)
         if not self.links:
             _drop_links(out)
         if not self.annotations:
@@ -88,7 +92,9 @@ class Edition:
                                             creation_date=when, mod_date=when)
             out.attachments[name] = spec
         if self.fields is not None:
-            add_fields(out, self.fields.spaces, self.fields.tooltips)
+            for name, widget, page in add_fields(out, self.fields.spaces, self.fields.tooltips):
+                if self.tags:
+                    add_form_element(out, name, widget, page)  # the field read right after its question
 
 
 def _drop_links(out: pikepdf.Pdf) -> None:
@@ -159,7 +165,8 @@ def _add_sides(out: pikepdf.Pdf, page: pikepdf.Page, sides: Sides, right: bool, 
 
 def draw_over(out: pikepdf.Pdf, page: pikepdf.Page, category: str, name: str, value, drawing: bytes) -> None:
     """Draw `drawing` over the page's own content (left as it was, in its own graphics state), with
-    `value` as resource `name` of `category` (/XObject, /ColorSpace, …) of the page."""
+    `value` as resource `name` of `category` (/XObject, /ColorSpace, …) of the page; as an artifact
+    (structure.py): what is drawn after layout is no part of the tagged text."""
     resources = page.obj.get("/Resources")
     if resources is None:
         page.obj.Resources = resources = pikepdf.Dictionary()
@@ -168,7 +175,7 @@ def draw_over(out: pikepdf.Pdf, page: pikepdf.Page, category: str, name: str, va
         resources[category] = group = pikepdf.Dictionary()
     group[name] = value
     page.contents_add(pikepdf.Stream(out, b"q\n"), prepend=True)
-    page.contents_add(pikepdf.Stream(out, b"Q\n" + drawing))
+    page.contents_add(pikepdf.Stream(out, b"Q\n" + artifact(drawing)))
 
 
 def _registration(out: pikepdf.Pdf) -> pikepdf.Array:

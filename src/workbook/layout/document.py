@@ -3,6 +3,7 @@ problems become `file:line` diagnostics."""
 from __future__ import annotations
 
 import logging
+import re
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from ..model.manuscript import Manuscript
 from ..render.fetcher import BookFetchError, SafeFetcher
 from ..source.glyphs import fold_notdef
 from .overflow import overflow_warnings
+from .tagging import write_tagged
 
 
 class _Collector(logging.Handler):
@@ -82,11 +84,19 @@ def refuse_attachment_links(document: weasyprint.HTML) -> list[Diagnostic]:
     return problems
 
 
+_NO_ALT = re.compile(r'^Image ".*" has no required alt description$', re.S)
+
+
 def _problems(manuscript: Manuscript, fetcher: SafeFetcher, records: list[logging.LogRecord]) -> None:
-    """Raise OutputError for WeasyPrint errors; record missing glyphs as one warning of the manuscript."""
+    """Raise OutputError for WeasyPrint errors; record missing glyphs as one warning of the manuscript.
+
+    A picture without alt text is no error: the tagged PDF draws it as an artifact (tagging.py), and
+    `check` warns about a book's own picture without alt text."""
     problems, notdef = [], []
     for record in records:
         message = record.getMessage()
+        if record.levelno >= logging.ERROR and _NO_ALT.match(message):
+            continue
         if record.levelno >= logging.ERROR:
             file, line = "pdf", None
             for url, reason in fetcher.refused:
@@ -117,8 +127,9 @@ class Typesetter:
 
     MAX_SHEETS = 8  # the few recently used, oldest first (a part's own small sheet is used once)
 
-    def __init__(self, manuscript: Manuscript, fetcher: SafeFetcher | None = None):
+    def __init__(self, manuscript: Manuscript, fetcher: SafeFetcher | None = None, *, tags: bool = True):
         self.manuscript = manuscript
+        self.tags = tags  # write tagged PDFs (tagging.py); False only to measure what tags cost
         self.fetcher = fetcher or SafeFetcher.for_book(manuscript.config)
         self.base_url = manuscript.config.root.as_uri() + "/"
         self.fonts = FontConfiguration()
@@ -159,26 +170,29 @@ class Typesetter:
         _overflows(manuscript, document)
         return document
 
-    def pdf(self, document: weasyprint.Document, *, forms: bool = False) -> bytes:
+    def pdf(self, document: weasyprint.Document, *, tags: bool | None = None) -> bytes:
         """The PDF bytes of a laid-out document (reproducible: fixed identifier, dates from the book).
 
-        `forms=True` turns `appearance: auto` form elements into AcroForm fields. (The files book.yaml
-        attaches are added to the reader's PDF after joining: layout/derive.py.)
+        `tags`: a tagged PDF (tagging.py; default: the typesetter's `tags`); form fields are added after
+        layout (answerfields.py). (The files book.yaml attaches are added to the
+        reader's PDF after joining: layout/derive.py.)
         """
         manuscript, fetcher = self.manuscript, self.fetcher
+        options = {"pdf_identifier": manuscript.config.identifier.encode(), "uncompressed_pdf": False,
+                   "finisher": _full_bleed_box, "pdf_forms": False}
         with weasyprint_log() as log:
             try:
-                pdf = document.write_pdf(pdf_identifier=manuscript.config.identifier.encode(), uncompressed_pdf=False,
-                                         finisher=_full_bleed_box, pdf_forms=forms)
+                pdf = write_tagged(document, **options) if (self.tags if tags is None else tags) \
+                    else document.write_pdf(**options)
             except BookFetchError as exc:
                 file, line = locate(manuscript, exc.url)
                 raise OutputError([Diagnostic(file, line, f"{exc.url}: {exc.reason}")]) from None
         _problems(manuscript, fetcher, log.records)
         return pdf
 
-    def html_to_pdf(self, html: str, *, forms: bool = False) -> bytes:
+    def html_to_pdf(self, html: str, *, tags: bool | None = None) -> bytes:
         """Lay out `html` and write it as PDF bytes."""
-        return self.pdf(self.document(html), forms=forms)
+        return self.pdf(self.document(html), tags=tags)
 
 
 def _full_bleed_box(document: weasyprint.Document, pdf) -> None:

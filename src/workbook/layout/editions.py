@@ -189,7 +189,7 @@ def _edition(manuscript: Manuscript, edition: EditionName) -> Edition:
         return Edition("print", bleed_mm=manuscript.config.settings.bleed, links=False)
     when = book_date(manuscript).strftime("D:%Y%m%d%H%M%SZ")
     return Edition("screen", attachments=[(path.name, path.read_bytes(), when)
-                                          for path in manuscript.config.attachment_files])
+                                          for path in manuscript.config.attachment_files], tags=True)
 
 
 def cover_page(session: BuildSession) -> Single:
@@ -226,10 +226,11 @@ def blank_page(session: BuildSession) -> Single:
 def one_page(session: BuildSession, kind: str, html: str, index: int | None, pictures: str = "") -> Single:
     """Page `index` of `html` (None: every page) as a PDF with the font files it uses: laid out by a worker
     during this build's layout, kept in the cache by its HTML and pictures, or laid out now."""
-    key = single_key(kind, html, pictures)
+    tagged = kind == "cover-page" and session.typesetter.tags  # the others are artifacts in the joined PDF
+    key = single_key(kind, html, pictures, tagged)
     single = session.singles.get(key) or read_single(session.cache, kind, key)
     if single is None:
-        single = lay_out_single(session.typesetter, html, index)
+        single = lay_out_single(session.typesetter, html, index, tagged)
         write_single(session.cache, kind, key, single)
     return single
 

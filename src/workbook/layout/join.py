@@ -21,6 +21,7 @@ import pikepdf
 from ..cache.store import Cache, _key
 from .derive import Edition, draw_over
 from .fonts import FontFiles, FontJoiner
+from .structure import artifact_page, finish_tags, merge_trees, strip_tags, tagged
 
 
 @dataclass
@@ -172,6 +173,8 @@ def _join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghos
         for single in (cover, blank, pad, *stamps):
             if joiner is not None and single is not None:
                 joiner.take(single)
+        tags = (edition is None or edition.tags) and all(tagged(source) for source in sources)
+        untagged: list[pikepdf.Page] = []  # pages laid out without tags (the blank notes page): artifacts
         for index, source in enumerate(sources):
             if joiner is not None:
                 joiner.take(source)
@@ -181,6 +184,7 @@ def _join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghos
             bookmarks += _bookmarks(source, offset)
             if blanks[index] and blank is not None:  # the first source is the base: its blank goes in front
                 out.pages.insert(0, blank.pages[0]) if index == 0 else out.pages.append(blank.pages[0])
+                untagged.append(out.pages[0 if index == 0 else -1])
             if index:
                 with warnings.catch_warnings():  # named destinations are rebuilt below, for all parts
                     warnings.simplefilter("ignore", getattr(pikepdf, "PageCopyWarning", UserWarning))
@@ -189,15 +193,27 @@ def _join(parts: list[bytes], blanks: list[bool], blank_page: bytes | None, ghos
         if cover is not None:  # the reader's cover in place of the half-title
             out.pages.insert(0, cover.pages[0])
             del out.pages[1]
+            if not tagged(cover):
+                untagged.append(out.pages[0])
         if pad is not None and edition is not None:  # ruled notes pages up to the page count a printer wants
             for index in edition.pad_pages:
                 out.pages.append(pad.pages[index])
+        if tags:
+            with_cover = cover is not None and tagged(cover)
+            merge_trees(out, [cover, *sources] if cover is not None and with_cover else sources,
+                        first=int(with_cover), final=edition is not None)
+            for page in untagged:
+                artifact_page(out, page)
+        else:
+            strip_tags(out)
         if folios is not None:
             _stamp(out, stamps, folios)
         _write_destinations(out, destinations)
         _write_bookmarks(out, bookmarks)
         if edition is not None:
             edition.finish(out)
+            if tags:
+                finish_tags(out)
         if labels:
             nums = []
             for first, style in labels:

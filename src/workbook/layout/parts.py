@@ -168,10 +168,10 @@ def part_html(part: Part, start: Start, toc: dict[str, str] | None = None) -> tu
 _WORKER: dict = {}
 
 
-def init_worker(manuscript: Manuscript, exclude: list[Path], parent: int | None = None) -> None:
+def init_worker(manuscript: Manuscript, exclude: list[Path], parent: int | None = None, tags: bool = True) -> None:
     """Set up a worker process: its typesetter for the book (fetcher, fonts, parsed styles), and a watch
     that ends the worker when the build that started it is gone (killed, say): no worker outlives its build."""
-    _WORKER["typesetter"] = Typesetter(manuscript, SafeFetcher.for_book(manuscript.config, exclude=exclude))
+    _WORKER["typesetter"] = Typesetter(manuscript, SafeFetcher.for_book(manuscript.config, exclude=exclude), tags=tags)
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -221,8 +221,10 @@ def lay_out_alone(html: str, index: int | None) -> Single:
 
 # -- the cache ---------------------------------------------------------------------------------------
 
-def result_key(part: Part, start: Start, toc: dict[str, str] | None) -> str:
-    return _key("laid-out", part.key, f"{start.folio}/{start.right}", json.dumps(toc or {}, sort_keys=True))
+def result_key(part: Part, start: Start, toc: dict[str, str] | None, tags: bool = True) -> str:
+    """A laid-out part's cache key: tagged and untagged PDFs of a part are different entries."""
+    return _key("laid-out", part.key, f"{start.folio}/{start.right}", json.dumps(toc or {}, sort_keys=True),
+                "tagged" if tags else "untagged")
 
 
 def encode_result(result: PartResult) -> bytes:

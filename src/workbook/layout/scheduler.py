@@ -222,7 +222,8 @@ class Scheduler:
 
     def _cached(self, edition: Edition, index: int, start: Start, toc: dict | None) -> PartResult | None:
         part = edition.parts[index]
-        result = decode_result(self.cache.read("parts", result_key(part, start, toc)), edition.need)
+        result = decode_result(self.cache.read("parts", result_key(part, start, toc, self.session.typesetter.tags)),
+                               edition.need)
         if result is None and edition.need == "pages":
             result = decode_result(self.cache.read("pages", part.key), "pages")
         if result is not None and not all(self._font_file(key) for key in result.fonts.values()):
@@ -258,7 +259,7 @@ class Scheduler:
         result.font_files = {}
         if not self.cache.usable or not write:
             return
-        self.cache.write("parts", result_key(part, start, toc), encode_result(result))
+        self.cache.write("parts", result_key(part, start, toc, self.session.typesetter.tags), encode_result(result))
         self.cache.write("pages", part.key, encode_result(PartResult(result.start, result.pages, result.anchors,
                                                                      result.labels, result.extra,
                                                                      audit=result.audit)))
@@ -315,7 +316,8 @@ class Scheduler:
             while True:  # until every part is laid out and no folio document is left to lay out
                 if pool is None:
                     pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=init_worker,
-                                               initargs=(self.manuscript, exclude, os.getpid()))
+                                               initargs=(self.manuscript, exclude, os.getpid(),
+                                                         self.session.typesetter.tags))
                     submitted = 0
                 while self._busy() < self.workers and submitted < PARTS_PER_WORKER * self.workers:
                     task = self.next_task()

@@ -64,11 +64,14 @@ class BuildSession:
 
     @classmethod
     def start(cls, manuscript: Manuscript, out_dir: Path | None = None, cache: Cache | None = None,
-              jobs: int | None = None) -> BuildSession:
-        """A session for `manuscript` writing into `out_dir` (never read from: the fetcher refuses it)."""
+              jobs: int | None = None, *, tags: bool = True) -> BuildSession:
+        """A session for `manuscript` writing into `out_dir` (never read from: the fetcher refuses it).
+
+        `tags=False`: the reader's PDF and the worksheets without a structure tree (only to measure what
+        tagging costs)."""
         fetcher = SafeFetcher.for_book(manuscript.config, exclude=[out_dir] if out_dir is not None else [])
-        return cls(manuscript, Renderer(manuscript), Typesetter(manuscript, fetcher), cache or Cache(None),
-                   out_dir, jobs)
+        return cls(manuscript, Renderer(manuscript), Typesetter(manuscript, fetcher, tags=tags),
+                   cache or Cache(None), out_dir, jobs)
 
     def with_margins(self, margins: Margins) -> BuildSession:
         """A session for a second layout of the same book with each margin at least as wide as `margins`

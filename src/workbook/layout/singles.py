@@ -62,20 +62,21 @@ def blank_html(renderer: Renderer) -> str:
     return html.replace("</body>", '<div></div><section class="chapter"></section></body>', 1)
 
 
-def single_key(kind: str, html: str, pictures: str = "") -> str:
-    return _key(kind, html, pictures)
+def single_key(kind: str, html: str, pictures: str = "", tagged: bool = False) -> str:
+    return _key(kind, html, pictures, "tagged" if tagged else "")
 
 
-def lay_out_single(typesetter: Typesetter, html: str, index: int | None) -> Single:
-    """Page `index` of `html` (None: every page) laid out, as a PDF with the font files it uses. The
-    stylesheets in its head are laid out as the parts' are (parsed once per process: the book's
+def lay_out_single(typesetter: Typesetter, html: str, index: int | None, tagged: bool = False) -> Single:
+    """Page `index` of `html` (None: every page) laid out, as a PDF with the font files it uses (`tagged`:
+    with a structure tree, as the cover; folios and notes pages are drawn as artifacts in the joined PDF).
+    The stylesheets in its head are laid out as the parts' are (parsed once per process: the book's
     stylesheet is the same in every folio document)."""
     body = html.find("<body")
     head = html[:body] if body >= 0 else html
     css = _STYLE.findall(head)
     document = typesetter.document(_STYLE.sub("", head) + html[len(head):], css or None)
     page = document if index is None else document.copy(document.pages[index:index + 1])
-    pdf = typesetter.pdf(page)
+    pdf = typesetter.pdf(page, tags=tagged)
     names, files = part_fonts(page, set())
     return pdf, names, files
 

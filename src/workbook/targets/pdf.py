@@ -23,7 +23,7 @@ def build_print_pdf(session: BuildSession) -> bytes:
 
 def cover_png(session: BuildSession, height_px: int = 2400) -> bytes:
     """The cover page rendered as PNG (the same design as the PDF's first page)."""
-    pdf = session.typesetter.html_to_pdf(session.renderer.cover_html())
+    pdf = session.typesetter.html_to_pdf(session.renderer.cover_html(), tags=False)
     document = pypdfium2.PdfDocument(pdf)
     try:
         page = document[0]

@@ -44,7 +44,7 @@ def build_cover_pdf(session: BuildSession, profile_name: str, paper: str, pages:
                               line=_config_line(config, "page_size"))
     html = session.renderer.cover_wrap_html(**wrap_context(config, geometry))
     document = session.typesetter.document(html)
-    pdf = session.typesetter.pdf(document)
+    pdf = session.typesetter.pdf(document, tags=False)  # a print file: no structure tree
     fonts = None
     if profile.fonts_whole:  # KDP_SUBMISSION's "embed all fonts" is for the cover file as for the interior
         names, files = part_fonts(document, set())
