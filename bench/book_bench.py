@@ -7,6 +7,8 @@ temporary folder and times, in fresh processes, each pipeline on the same Markdo
 * workbook build -f pdf,print,epub (cold): what the print PDF adds, both made from the one layout;
 * workbook build -f epub alone, cold, and once the layout exists (the EPUB step itself);
 * the reader's PDF alone in one process (WORKBOOK_JOBS=1, cold): CPU seconds a page;
+* the reader's PDF (cold, `-f pdf`) as it is made (tagged, with form fields) and plain (`tags=False` and
+  `fillable: false`), both over the cores and in one process: what the structure tree and the fields cost;
 * the book's own HTML and CSS laid out by WeasyPrint as one document in one process (no parts, no
   join): the floor of CPU a page for these pages, whatever the pipeline around WeasyPrint;
 * pandoc -s (front matter stripped, chapter titles as # headings) -> standalone HTML -> weasyprint CLI
@@ -144,14 +146,28 @@ def one(kind: str, book: Path, work: Path) -> dict:
     workbook = str(BIN / "workbook")
     dist = work / "dist"
     cache = work / ".workbook-cache"
-    formats = {"workbook": "pdf,epub", "workbook-all": "pdf,print,epub", "workbook-epub": "epub", "cpu-page": "pdf"}
+    formats = {"workbook": "pdf,epub", "workbook-all": "pdf,print,epub", "workbook-epub": "epub", "cpu-page": "pdf",
+               "pdf": "pdf"}
     if kind in formats:
         shutil.rmtree(dist, ignore_errors=True)
         shutil.rmtree(cache, ignore_errors=True)
         env = dict(os.environ, WORKBOOK_JOBS="1") if kind == "cpu-page" else None
         result = measure([[workbook, "build", str(book), "-o", str(dist), "-f", formats[kind], "-q"]], env)
-        if kind == "cpu-page":
+        if kind in ("cpu-page", "pdf"):
             result["pages"] = pdf_pages(next(dist.glob("*.pdf")))
+        return result
+    if kind in ("pdf-plain", "cpu-plain"):  # the reader's PDF without structure tree and form fields
+        plain = work / "plain-book"
+        shutil.rmtree(plain, ignore_errors=True)
+        shutil.copytree(book, plain)
+        with (plain / "book.yaml").open("a", encoding="utf-8") as handle:
+            handle.write("fillable: false\n")
+        shutil.rmtree(dist, ignore_errors=True)
+        shutil.rmtree(cache, ignore_errors=True)
+        script = ("import sys, workbook; workbook.build(sys.argv[1], sys.argv[2], ['pdf'], tags=False, "
+                  "jobs=int(sys.argv[3]) or None)")
+        result = measure([[sys.executable, "-c", script, str(plain), str(dist), "1" if kind == "cpu-plain" else "0"]])
+        result["pages"] = pdf_pages(next(dist.glob("*.pdf")))
         return result
     if kind == "whole":  # the floor: the book's own HTML and CSS laid out by WeasyPrint as one document, one process
         script = ("import sys, pathlib, workbook; from workbook.layout.session import BuildSession; "
@@ -221,11 +237,11 @@ def main() -> None:
             work = Path(tmp) / f"work-{count}"
             work.mkdir()
             book = make_book(Path(tmp), count)
-            kinds = ["workbook", "workbook-all", "rebuild", "workbook-epub", "epub-warm", "cpu-page", "whole",
-                     "pandoc-weasyprint", "pandoc-epub"]
+            kinds = ["workbook", "workbook-all", "rebuild", "workbook-epub", "epub-warm", "pdf", "pdf-plain", "cpu-page",
+                     "cpu-plain", "whole", "pandoc-weasyprint", "pandoc-epub"]
             if count != min(args.chapters):  # CPU a page in one process: measured on the smallest book
-                kinds.remove("cpu-page")
-                kinds.remove("whole")
+                for kind in ("cpu-page", "cpu-plain", "whole"):
+                    kinds.remove(kind)
             runs: dict[str, list[dict]] = {k: [] for k in kinds}
             for attempt in range(args.runs):
                 for kind in kinds:
@@ -245,7 +261,8 @@ def main() -> None:
     labels = {"workbook": "workbook build -f pdf,epub (cold)", "workbook-all": "workbook build -f pdf,print,epub (cold)",
               "rebuild": "rebuild after one-word edit", "workbook-epub": "workbook build -f epub (cold)",
               "epub-warm": "workbook build -f epub (layout cached)", "cpu-page": "reader's PDF, one process (cold)",
-              "whole": "the book's HTML as one WeasyPrint document",
+              "whole": "the book's HTML as one WeasyPrint document", "pdf": "workbook build -f pdf (cold)",
+              "pdf-plain": "the same, no tags, no fields (cold)", "cpu-plain": "the same, no tags, no fields",
               "pandoc-weasyprint": "pandoc -> HTML -> weasyprint (weasyprint)", "pandoc-epub": "pandoc -> EPUB"}
     for count, rows in results.items():
         for kind, row in rows.items():
@@ -266,6 +283,9 @@ def main() -> None:
             checks.append(("CPU a page, one process / weasyprint on pandoc's HTML",
                            (rows["cpu-page"]["cpu"] / rows["cpu-page"]["pages"])
                            / (rows["pandoc-weasyprint"]["cpu"] / rows["pandoc-weasyprint"]["pages"]), 1.0))
+        print(f"  {count:>3} chapters: reader's PDF with tags and fields / without: wall "
+              f"{rows['pdf']['wall'] / rows['pdf-plain']['wall']:.2f}, CPU {rows['pdf']['cpu'] / rows['pdf-plain']['cpu']:.2f}"
+              + (f", one process CPU {rows['cpu-page']['cpu'] / rows['cpu-plain']['cpu']:.2f}" if "cpu-plain" in rows else ""))
         for label, ratio, limit in checks:
             verdict = "met" if ratio <= limit else "NOT met"
             print(f"  {count:>3} chapters: {label:<55} {ratio:6.2f}  (target <= {limit})  {verdict}")
@@ -275,7 +295,7 @@ def main() -> None:
                   f"{per_page['whole'] / per_page['pandoc-weasyprint']:6.2f}")
             print(f"  {count:>3} chapters: pipeline: CPU a page, one process / the book's HTML in WeasyPrint   "
                   f"{per_page['cpu-page'] / per_page['whole']:6.2f}")
-        for kind in [k for k in ("cpu-page", "whole", "pandoc-weasyprint") if k in rows]:
+        for kind in [k for k in ("cpu-page", "cpu-plain", "whole", "pandoc-weasyprint") if k in rows]:
             per_page = 1000 * rows[kind]["cpu"] / rows[kind]["pages"]
             print(f"  {count:>3} chapters: CPU a page, {labels[kind]:<43} {per_page:6.1f} ms ({rows[kind]['pages']} pages)")
     if len(results) >= 2:

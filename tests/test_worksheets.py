@@ -13,6 +13,7 @@ import pytest
 
 import workbook
 from helpers import REPO, ROOTS, find_in_order, normalise, orphaned_lines, pdf_pages_text, writing_lines_per_prompt
+from tagcheck import check_pdf
 from workbook.layout.answerfields import fill_field
 from workbook.layout.session import BuildSession
 from workbook.targets.clients import ClientsError, build_client_worksheets, read_clients
@@ -208,6 +209,10 @@ def test_three_clients_give_three_pdfs_with_their_names(tmp_path):
         assert "name" not in fields  # the name is printed, not asked
     assert "2026-03-04" in pdf_pages_text(result.outputs[0])[0]
     assert "date" in pypdf.PdfReader(str(result.outputs[1])).get_fields()
+    expected = [{"more-1", "more-2"}, {"start-1", "start-2", "more-1", "more-2", "date"}, {"start-1", "start-2"}]
+    for path, fields in zip(result.outputs, expected, strict=True):  # the worksheets' fields, in a tagged PDF
+        assert set(pypdf.PdfReader(str(path)).get_fields()) == fields, path.name
+        assert check_pdf(path.read_bytes()) == [], path.name
 
 
 @pytest.mark.slow
