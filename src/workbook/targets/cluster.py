@@ -1,0 +1,81 @@
+"""A Dask scheduler's address, a book and rows to copy in, (row, outcome) pairs out as the cluster's workers
+make the copies (copyrun.CopyMaker on each worker).
+
+The book's state lives in a WorkerPlugin: set up once on every worker (and again on a worker that takes
+the place of one that died), it loads the book from its path (shared storage, or the same path on every
+machine) and holds the book's reader's PDF the run made, which it carries to the workers. Tasks carry
+only a row; Dask retries a failed task once (`retries=1`) and runs the tasks of a worker that died on
+the others. Nothing here is a queue or a protocol of its own: Dask's futures, as they complete.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+
+from distributed import Client as DaskClient
+from distributed import WorkerPlugin, as_completed, get_worker
+
+from ..errors import Diagnostic, WorkbookError
+from .clients import Client
+from .copyrun import CopyMaker, CopyOutcome, Outcome, failure
+
+CONNECT_SECONDS = 30
+
+
+class CopiesPlugin(WorkerPlugin):
+    """A worker's CopyMaker for one book and reader's PDF, made when the plugin is set up on the worker."""
+
+    def __init__(self, book_dir: str, base: bytes | None, cache_dir: str):
+        self.book_dir, self.base, self.cache_dir = book_dir, base, cache_dir
+        self.maker: CopyMaker | None = None
+
+    def setup(self, worker) -> None:
+        self.maker = CopyMaker(self.book_dir, self.base, self.cache_dir)
+
+    def teardown(self, worker) -> None:
+        self.maker = None
+
+
+def plugin_name(book_dir: str, base: bytes | None) -> str:
+    """The plugin's name for this book and reader's PDF (a worker may serve several runs)."""
+    digest = hashlib.sha256(book_dir.encode() + b"\0" + (base or b"")).hexdigest()[:16]
+    return f"workbook-copies-{digest}"
+
+
+def make_on_worker(name: str, client: Client, formats: tuple[str, ...]) -> CopyOutcome:
+    """The task: one row's copy, made by the worker's plugin `name`."""
+    maker = getattr(get_worker().plugins.get(name), "maker", None)
+    if maker is None:
+        raise RuntimeError("the worker has not loaded the book")
+    return maker.make(client, formats)
+
+
+def run_dask(address: str, book_dir: str, base: bytes | None, cache_dir: str, clients: list[Client],
+             formats: tuple[str, ...], on_workers: Callable[[int], None]) -> Iterator[tuple[Client, Outcome]]:
+    """Make the rows on the workers of the Dask scheduler at `address`, yielding each as it arrives."""
+    try:
+        dask = DaskClient(address, timeout=CONNECT_SECONDS)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise WorkbookError([Diagnostic("--scheduler", None, f"cannot reach the Dask scheduler at {address}: {exc}")]) from None
+    with dask:
+        workers = len(dask.scheduler_info().get("workers", {}))
+        if not workers:
+            raise WorkbookError([Diagnostic("--scheduler", None, f"the Dask scheduler at {address} has no workers")])
+        on_workers(workers)
+        name = plugin_name(book_dir, base)
+        dask.register_plugin(CopiesPlugin(book_dir, base, cache_dir), name=name)
+        futures = {dask.submit(make_on_worker, name, client, formats, key=f"{name}-{client.line}", retries=1,
+                               pure=False): client for client in clients}
+        try:
+            for future in as_completed(futures):
+                client = futures.pop(future)
+                if future.status == "finished":
+                    yield client, future.result()
+                else:
+                    error = future.exception()
+                    yield client, failure(error) if isinstance(error, BaseException) else "the copy could not be made"
+                future.release()
+        finally:
+            for future in futures:
+                future.cancel()
+            dask.unregister_worker_plugin(name)
