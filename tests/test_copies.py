@@ -96,6 +96,8 @@ def test_twenty_copies_from_a_local_pool_and_a_cluster_that_loses_a_worker_are_t
     for text in ("Small Steps", "For Anna de Vries", "2026-03-01", "Chosen chapters: 2. ", "Bring this book to our sessions."):
         assert text in title_page
     assert "Group B" in normalise(other[2]) and "For 王芳" in normalise(other[2])
+    sheets = normalise(" ".join(pdf_pages_text(tmp_path / "local" / "anna-de-vries-worksheets.pdf")))
+    assert "Anna de Vries" in sheets and "CHAPTER 2" in sheets and "CHAPTER 1" not in sheets  # the row's chapters
     assert all("For Anna de Vries" in normalise(page) for page in anna)
     assert normalise(anna[5]).replace("For Anna de Vries", "") == normalise(other[5]).replace("For 王芳", "")
     with pikepdf.open(io.BytesIO(made["anna-de-vries.pdf"])) as pdf:
@@ -144,3 +146,30 @@ def test_an_interrupted_run_leaves_whole_copies_and_resume_makes_the_rest(books,
     assert (out / "reader-0.pdf").read_bytes() == first
     whole = make_copies(book, path, out, ["pdf"], workers=1)  # without resume: every row again, the same bytes
     assert (whole.made, whole.skipped) == (4, 0) and (out / "reader-0.pdf").read_bytes() == first
+
+
+@pytest.mark.build
+@pytest.mark.slow
+def test_a_row_that_fails_is_tried_again_then_reported_with_its_line(books, tmp_path, monkeypatch):
+    from workbook.targets import copyrun
+
+    book = books("mini")
+    path = write_csv(tmp_path, ["Anna,,,,", "Flaky,,,,", "Broken,,,,", "Dora,,,,"])
+    make = copyrun.CopyMaker.make
+    marker = tmp_path / "flaky-tried"
+
+    def failing(self, client, formats):
+        if client.name == "Broken":
+            raise RuntimeError("no ink")
+        if client.name == "Flaky" and not marker.exists():  # the first try fails, in whichever process
+            marker.touch()
+            raise RuntimeError("a passing fault")
+        return make(self, client, formats)
+
+    monkeypatch.setattr(copyrun.CopyMaker, "make", failing)  # the pool's processes are forked with it
+    result = make_copies(book, path, tmp_path / "copies", ["pdf"], workers=2)
+    assert result.made == 3 and marker.exists()
+    assert [str(d) for d in result.failures] == [
+        "clients.csv:4: error: the copy could not be made: RuntimeError: no ink"]
+    assert sorted(p.name for p in (tmp_path / "copies").iterdir()) == ["anna.pdf", "dora.pdf", "flaky.pdf"]
+    assert "1 failed" in result.summary()

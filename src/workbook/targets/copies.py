@@ -58,7 +58,7 @@ class CopiesResult:
         failed = f", {len(self.failures)} failed" if self.failures else ""
         skipped = f", {self.skipped} already there (--resume)" if self.skipped else ""
         engine = "a local pool" if self.engine == "local" else f"the Dask cluster at {self.engine}"
-        return (f"made {self.made} copies{failed}{skipped} in {self.folder} in {self.seconds:.1f} s "
+        return (f"made {self.made} copies{failed}{skipped} into {self.folder} in {self.seconds:.1f} s "
                 f"({self.per_second:.1f} copies/s, {self.workers} worker{'s' if self.workers != 1 else ''} of {engine})")
 
 
