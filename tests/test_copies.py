@@ -79,6 +79,7 @@ def pdfs(folder) -> dict[str, bytes]:
 @pytest.mark.slow
 def test_twenty_copies_from_a_local_pool_and_a_cluster_that_loses_a_worker_are_the_same(books, tmp_path):
     distributed = pytest.importorskip("distributed")
+    from workbook.targets.cluster import connect, run_dask
     book = books("mini")
     path = twenty(tmp_path)
     local = make_copies(book, path, tmp_path / "local", ["pdf", "worksheets"], workers=2)
@@ -120,6 +121,10 @@ def test_twenty_copies_from_a_local_pool_and_a_cluster_that_loses_a_worker_are_t
         remote = make_copies(book, path, tmp_path / "cluster", ["pdf", "worksheets"],
                              scheduler=cluster.scheduler_address, on_progress=kill_one)
         assert killed and killed[0] not in watcher.run(os.getpid).values()
+        with pytest.raises(WorkbookError) as caught:  # a worker without the book folder says so, once
+            with connect(cluster.scheduler_address) as dask:
+                list(run_dask(dask, str(tmp_path / "elsewhere"), None, str(tmp_path), [], ("pdf",), print))
+        assert "a worker cannot load the book at" in str(caught.value.diagnostics[0])
     assert (remote.made, remote.failures, remote.engine) == (20, [], cluster.scheduler_address)
     assert pdfs(tmp_path / "cluster") == made  # every row, byte for byte
 

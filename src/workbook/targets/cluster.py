@@ -10,7 +10,9 @@ the others. Nothing here is a queue or a protocol of its own: Dask's futures, as
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from distributed import Client as DaskClient
 from distributed import WorkerPlugin, as_completed, get_worker
@@ -19,7 +21,7 @@ from ..errors import Diagnostic, WorkbookError
 from .clients import Client
 from .copyrun import CopyMaker, CopyOutcome, Outcome, failure
 
-CONNECT_SECONDS = 30
+CONNECT_SECONDS = 15
 
 
 class CopiesPlugin(WorkerPlugin):
@@ -28,12 +30,17 @@ class CopiesPlugin(WorkerPlugin):
     def __init__(self, book_dir: str, base: bytes | None, cache_dir: str):
         self.book_dir, self.base, self.cache_dir = book_dir, base, cache_dir
         self.maker: CopyMaker | None = None
+        self.lock: threading.Lock | None = None
 
     def setup(self, worker) -> None:
         self.maker = CopyMaker(self.book_dir, self.base, self.cache_dir)
+        self.lock = threading.Lock()  # a worker with several threads makes one copy at a time: one typesetter
 
     def teardown(self, worker) -> None:
         self.maker = None
+
+    def __getstate__(self) -> dict:
+        return {"book_dir": self.book_dir, "base": self.base, "cache_dir": self.cache_dir, "maker": None, "lock": None}
 
 
 def plugin_name(book_dir: str, base: bytes | None) -> str:
@@ -44,38 +51,49 @@ def plugin_name(book_dir: str, base: bytes | None) -> str:
 
 def make_on_worker(name: str, client: Client, formats: tuple[str, ...]) -> CopyOutcome:
     """The task: one row's copy, made by the worker's plugin `name`."""
-    maker = getattr(get_worker().plugins.get(name), "maker", None)
-    if maker is None:
+    plugin = get_worker().plugins.get(name)
+    if not isinstance(plugin, CopiesPlugin) or plugin.maker is None or plugin.lock is None:
         raise RuntimeError("the worker has not loaded the book")
-    return maker.make(client, formats)
+    with plugin.lock:
+        return plugin.maker.make(client, formats)
 
 
-def run_dask(address: str, book_dir: str, base: bytes | None, cache_dir: str, clients: list[Client],
-             formats: tuple[str, ...], on_workers: Callable[[int], None]) -> Iterator[tuple[Client, Outcome]]:
-    """Make the rows on the workers of the Dask scheduler at `address`, yielding each as it arrives."""
+@contextmanager
+def connect(address: str) -> Iterator[DaskClient]:
+    """A client of the Dask scheduler at `address` that has workers (WorkbookError if there is none)."""
     try:
         dask = DaskClient(address, timeout=CONNECT_SECONDS)
     except (OSError, TimeoutError, ValueError) as exc:
         raise WorkbookError([Diagnostic("--scheduler", None, f"cannot reach the Dask scheduler at {address}: {exc}")]) from None
     with dask:
-        workers = len(dask.scheduler_info().get("workers", {}))
-        if not workers:
+        if not dask.scheduler_info().get("workers"):
             raise WorkbookError([Diagnostic("--scheduler", None, f"the Dask scheduler at {address} has no workers")])
-        on_workers(workers)
-        name = plugin_name(book_dir, base)
+        yield dask
+
+
+def run_dask(dask: DaskClient, book_dir: str, base: bytes | None, cache_dir: str, clients: list[Client],
+             formats: tuple[str, ...], on_workers: Callable[[int], None]) -> Iterator[tuple[Client, Outcome]]:
+    """Make the rows on the workers of the scheduler `dask` is connected to, yielding each as it arrives."""
+    on_workers(len(dask.scheduler_info().get("workers", {})))
+    name = plugin_name(book_dir, base)
+    try:
         dask.register_plugin(CopiesPlugin(book_dir, base, cache_dir), name=name)
-        futures = {dask.submit(make_on_worker, name, client, formats, key=f"{name}-{client.line}", retries=1,
-                               pure=False): client for client in clients}
-        try:
-            for future in as_completed(futures):
-                client = futures.pop(future)
-                if future.status == "finished":
-                    yield client, future.result()
-                else:
-                    error = future.exception()
-                    yield client, failure(error) if isinstance(error, BaseException) else "the copy could not be made"
-                future.release()
-        finally:
-            for future in futures:
-                future.cancel()
-            dask.unregister_worker_plugin(name)
+    except Exception as exc:  # noqa: BLE001 - whatever a worker met loading the book, said once
+        why = "; ".join(d.message for d in exc.diagnostics) if isinstance(exc, WorkbookError) else repr(exc)
+        raise WorkbookError([Diagnostic("--scheduler", None, f"a worker cannot load the book at {book_dir} "
+                                        f"(every worker needs workbook and the book folder at that path): {why}")]) from None
+    futures = {dask.submit(make_on_worker, name, client, formats, key=f"{name}-{client.line}", retries=1,
+                           pure=False): client for client in clients}
+    try:
+        for future in as_completed(futures):
+            client = futures.pop(future)
+            if future.status == "finished":
+                yield client, future.result()
+            else:
+                error = future.exception()
+                yield client, failure(error) if isinstance(error, BaseException) else "the copy could not be made"
+            future.release()
+    finally:
+        for future in futures:
+            future.cancel()
+        dask.unregister_worker_plugin(name)

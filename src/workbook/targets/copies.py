@@ -14,8 +14,10 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..cache.store import Cache, cache_folder
 from ..errors import Diagnostic, ManuscriptError, Report, WorkbookError
@@ -94,7 +96,7 @@ def make_copies(book_dir: str | Path, clients_csv: str | Path, out_dir: str | Pa
         why = ("personal copies lay out the title page of workbook's own pdf.html; this book has its own: "
                "make its copies with `workbook build` instead")
         raise WorkbookError([Diagnostic("layouts/pdf.html", None, why)])
-    result = CopiesResult(folder=folder, warnings=list(manuscript.warnings))
+    result = CopiesResult(folder=folder, warnings=list(manuscript.warnings), engine=scheduler or "local")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -105,14 +107,26 @@ def make_copies(book_dir: str | Path, clients_csv: str | Path, out_dir: str | Pa
         result.skipped = len(clients) - len(todo)
         if on_start:
             on_start(len(todo))
-        base = None
-        if "pdf" in formats and todo:
-            began = time.perf_counter()
-            base = build_pdf(BuildSession.start(manuscript, folder, Cache(cache_dir)))
-            result.base_seconds = time.perf_counter() - began
-        if todo:
-            _make_all(book_dir, base, cache_dir, todo, formats, folder, scheduler, workers, result, on_progress, label)
+        if not todo:
+            return result
+        with _engine(scheduler) as dask:  # a cluster is reached before the book's PDF is made
+            base = None
+            if "pdf" in formats:
+                began = time.perf_counter()
+                base = build_pdf(BuildSession.start(manuscript, folder, Cache(cache_dir)))
+                result.base_seconds = time.perf_counter() - began
+            _make_all(book_dir, base, cache_dir, todo, formats, folder, dask, workers, result, on_progress, label)
     return result
+
+
+def _engine(scheduler: str | None) -> AbstractContextManager[Any]:
+    """A client of the Dask scheduler (cluster.connect), or nothing: the local pool."""
+    if scheduler is None:
+        return nullcontext()
+    # deferred: Dask loads only for a run on a cluster (it is an optional extra)
+    from .cluster import connect
+
+    return connect(scheduler)
 
 
 def _checked_book(book_dir: Path, cache: Cache) -> Manuscript:
@@ -142,7 +156,7 @@ def _check_files(clients: list[Client], formats: tuple[str, ...], label: str) ->
 
 
 def _make_all(book_dir: Path, base: bytes | None, cache_dir: Path, todo: list[Client], formats: tuple[str, ...],
-              folder: Path, scheduler: str | None, workers: int | None, result: CopiesResult,
+              folder: Path, dask: Any, workers: int | None, result: CopiesResult,
               on_progress: Progress | None, label: str) -> None:
     """Make the rows on the chosen engine and write each row's files as they arrive."""
     began = time.perf_counter()
@@ -150,12 +164,11 @@ def _make_all(book_dir: Path, base: bytes | None, cache_dir: Path, todo: list[Cl
     def workers_seen(count: int) -> None:
         result.workers = count
 
-    if scheduler:
+    if dask is not None:
         # deferred: Dask loads only for a run on a cluster (it is an optional extra)
         from .cluster import run_dask
 
-        result.engine = scheduler
-        runs = run_dask(scheduler, str(book_dir.resolve()), base, str(cache_dir), todo, formats, workers_seen)
+        runs = run_dask(dask, str(book_dir.resolve()), base, str(cache_dir), todo, formats, workers_seen)
     else:
         count = max(1, min(workers or os.cpu_count() or 1, len(todo)))
         runs = run_local(str(book_dir.resolve()), base, str(cache_dir), todo, formats, count, workers_seen)
