@@ -1,5 +1,5 @@
 # `book` and `tests` are also folders: every target here is phony.
-.PHONY: book test test-fast lint clean sysdeps venv bench bench-worksheets check-epub ace
+.PHONY: book test test-fast lint clean sysdeps venv bench bench-worksheets bench-copies check-epub ace
 
 PYTHON ?= python3
 VENV   := .venv
@@ -86,6 +86,11 @@ bench: venv sysdeps
 # 100 clients x the demo book's worksheets, serial vs parallel (medians of 3 runs).
 bench-worksheets: venv sysdeps
 	$(BIN)/python bench/worksheets_bench.py --clients 100 --runs 3
+
+# 1,000 personal copies of the demo book's reader's PDF: a local pool against a Dask LocalCluster of 2 workers
+# (copies/s, CPU s a copy against a cold -f pdf build, peak worker memory, the same bytes both ways).
+bench-copies: venv sysdeps $(VENV)/.test-deps
+	$(BIN)/python bench/copies_bench.py --clients 1000
 
 clean:
 	rm -rf $(DIST) .workbook-cache build *.egg-info

@@ -11,7 +11,7 @@ from . import __version__
 from .author.new import new_book, scaffold_languages
 from .author.preview import parse_pages
 from .author.preview import preview as preview_pages
-from .author.progress import BuildReporter
+from .author.progress import BuildReporter, RowsBar
 from .build import build as build_book
 from .errors import Diagnostic, WorkbookError, escape_controls
 from .files.output import output_folder, write_bytes
@@ -291,27 +291,13 @@ def answers(files: tuple[Path, ...], book: Path, as_csv: bool, out_file: Path | 
 
 
 def _client_worksheets(book: Path, clients_csv: Path, out_dir: Path | None, options, jobs: int | None, quiet: bool) -> None:
-    # deferred: rich's bars and the clients' process pool load only for `worksheets --clients`
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+    # deferred: the clients' process pool loads only for `worksheets --clients`
     from .targets.clients import build_client_worksheets
 
-
-    console = Console(stderr=True)
-    with Progress(TextColumn("worksheets"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("{task.description}"), console=console, disable=quiet, transient=True) as progress:
-        task = progress.add_task("", total=None)
-
-        def start(total: int) -> None:
-            progress.update(task, total=total)
-
-        def advance(client) -> None:
-            progress.update(task, advance=1, description=client.name)
-
+    with RowsBar("worksheets", quiet) as bar:
         try:
             result = build_client_worksheets(book, clients_csv, out_dir, options, workers=jobs,
-                                             on_progress=advance, on_start=start)
+                                             on_progress=lambda client: bar.advance(client.name), on_start=bar.start)
         except ChapterChoiceError as exc:
             raise click.BadParameter(exc.diagnostics[0].message, param_hint="'--chapter'") from None
     if not quiet:
@@ -319,6 +305,44 @@ def _client_worksheets(book: Path, clients_csv: Path, out_dir: Path | None, opti
         folder = result.outputs[0].parent if result.outputs else None
         workers = f"{result.workers} worker{'s' if result.workers != 1 else ''}"
         click.echo(f"wrote {len(result.outputs)} worksheets to {folder} ({workers})")
+
+
+@cli.command()
+@click.argument("book", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--clients", "clients_csv", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV with columns name, date, group, chapters, note: one personal copy per row.")
+@click.option("-f", "--formats", default="pdf", show_default=True,
+              help="pdf (the reader's PDF with the reader's name), worksheets, or pdf,worksheets.")
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the copies (default: dist/copies/ beside the book folder).")
+@click.option("--resume", is_flag=True, help="Make only the rows whose files are missing.")
+@click.option("--scheduler", metavar="tcp://HOST:PORT",
+              help="A Dask scheduler whose workers make the copies (they need workbook and the book folder).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
+              help="Local worker processes without --scheduler (default: one per CPU core).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+def copies(book: Path, clients_csv: Path, formats: str, out_dir: Path | None, resume: bool, scheduler: str | None,
+           jobs: int | None, quiet: bool) -> None:
+    """Personal copies of BOOK: one reader's PDF (and/or worksheets) per row of the clients CSV, with the
+    reader's name on the title page and on every page. Exit 1 if a row failed."""
+    from .targets.copies import make_copies  # deferred: the copies' pool loads only for `workbook copies`
+
+    kinds = [kind.strip() for kind in formats.split(",") if kind.strip()]
+    if not kinds or any(kind not in ("pdf", "worksheets") for kind in kinds):
+        raise click.BadParameter("choose pdf, worksheets or pdf,worksheets", param_hint="'-f'")
+    if scheduler is not None and not scheduler.startswith(("tcp://", "tls://", "ws://", "wss://", "inproc://")):
+        raise click.BadParameter("a Dask scheduler's address, such as tcp://10.0.0.5:8786", param_hint="'--scheduler'")
+    with RowsBar("copies", quiet) as bar:
+        result = make_copies(book, clients_csv, out_dir, kinds, scheduler=scheduler, resume=resume, workers=jobs,
+                             on_progress=lambda client, done, total: bar.advance(client.name), on_start=bar.start)
+    _print_diagnostics(result.failures)
+    if not quiet:
+        _print_diagnostics(result.warnings)
+        click.echo(result.summary())
+    if result.failures:
+        sys.exit(1)
+
+
 @cli.command()
 @click.argument("book", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("-e", "--edition", type=click.Choice(EDITIONS), default="screen", show_default=True,

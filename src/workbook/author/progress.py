@@ -32,7 +32,7 @@ class BuildReporter:
             self._progress.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         if self._progress is not None:
             self._progress.stop()
 
@@ -55,3 +55,32 @@ class BuildReporter:
         for stage, seconds in timings.items():
             click.echo(f"  {stage:<12} {seconds:6.2f} s", err=True)
         click.echo(f"  {'total':<12} {sum(timings.values()):6.2f} s", err=True)
+
+
+class RowsBar:
+    """One bar over the rows of a clients file (`worksheets --clients`, `copies`): `start(total)`, then
+    `advance(name)` per row made; nothing when quiet. Use as a context manager."""
+
+    def __init__(self, label: str, quiet: bool = False):
+        # deferred: rich's bars load only for the commands that make a file per client
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                  TextColumn("{task.description}"), console=Console(stderr=True), disable=quiet,
+                                  transient=True)
+        self._task: Any = None
+
+    def __enter__(self) -> RowsBar:
+        self._progress.__enter__()
+        self._task = self._progress.add_task("", total=None)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._progress.__exit__(*exc)
+
+    def start(self, total: int) -> None:
+        self._progress.update(self._task, total=total)
+
+    def advance(self, name: str) -> None:
+        self._progress.update(self._task, advance=1, description=name)

@@ -28,6 +28,9 @@ LOCALES: dict[str, dict[str, object]] = {
         "caution": "Voorzichtig",
         "cover": "Omslag",
         "title_page": "Titelpagina",
+        "copy_for": "Voor {name}",  # a personal copy's title page and every page's stamp
+        "group": "Groep",
+        "chosen_chapters": "Gekozen hoofdstukken",
         "page": "Pagina",
         "of": "van",
         "worksheets": "Werkbladen",
@@ -84,6 +87,9 @@ LOCALES: dict[str, dict[str, object]] = {
         "caution": "Caution",
         "cover": "Cover",
         "title_page": "Title page",
+        "copy_for": "For {name}",  # a personal copy's title page and every page's stamp
+        "group": "Group",
+        "chosen_chapters": "Chosen chapters",
         "page": "Page",
         "of": "of",
         "worksheets": "Worksheets",
@@ -139,6 +145,9 @@ LOCALES: dict[str, dict[str, object]] = {
         "caution": "Vorsicht",
         "cover": "Umschlag",
         "title_page": "Titelseite",
+        "copy_for": "Für {name}",  # a personal copy's title page and every page's stamp
+        "group": "Gruppe",
+        "chosen_chapters": "Ausgewählte Kapitel",
         "page": "Seite",
         "of": "von",
         "worksheets": "Arbeitsblätter",
@@ -194,6 +203,9 @@ LOCALES: dict[str, dict[str, object]] = {
         "caution": "Attention",
         "cover": "Couverture",
         "title_page": "Page de titre",
+        "copy_for": "Pour {name}",  # a personal copy's title page and every page's stamp
+        "group": "Groupe",
+        "chosen_chapters": "Chapitres choisis",
         "page": "Page",
         "of": "sur",
         "worksheets": "Fiches de travail",

@@ -51,6 +51,8 @@ class Client:
     date: str | None
     chapters: tuple[str, ...]  # chapter slugs, empty = every chapter
     line: int
+    group: str | None = None  # personal copies (copies.py) only
+    note: str | None = None
 
     @property
     def filename(self) -> str:
@@ -79,10 +81,12 @@ def client_filename(name: str) -> str:
     return slug.strip("-")
 
 
-def read_clients(path: str | Path, manuscript: Manuscript) -> list[Client]:
-    """Read and check a clients CSV against the book; raise ClientsError listing every bad row."""
+def read_clients(path: str | Path, manuscript: Manuscript, *, personal: bool = False,
+                 sheets: bool = True) -> list[Client]:
+    """Read and check a clients CSV against the book; raise ClientsError listing every bad row.
+    `personal`: the columns of personal copies too (group, note); `sheets`: chosen chapters need prompts."""
     path = Path(path)
-    return parse_clients(_read_csv_bytes(path), path.name, manuscript)
+    return parse_clients(_read_csv_bytes(path), path.name, manuscript, personal=personal, sheets=sheets)
 
 
 def _read_csv_bytes(path: Path) -> bytes:
@@ -108,8 +112,16 @@ def csv_dialect(header_line: str) -> type[csv.Dialect]:
     return Dialect
 
 
-def parse_clients(data: bytes, label: str, manuscript: Manuscript) -> list[Client]:
-    """Parse the bytes of a clients CSV (UTF-8, BOM allowed) and check every row against the book."""
+MAX_NOTE = 300  # characters of a personal copy's note (it must fit on the title page)
+MAX_FIELD = 100  # characters of its name, date or group
+
+
+def parse_clients(data: bytes, label: str, manuscript: Manuscript, *, personal: bool = False,
+                  sheets: bool = True) -> list[Client]:
+    """Parse the bytes of a clients CSV (UTF-8, BOM allowed) and check every row against the book.
+
+    `personal` (copies.py): the columns group and note are read too, and every value's length is checked
+    against what fits on a title page; `sheets`: a chosen chapter must have prompts (it makes a worksheet)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -129,15 +141,17 @@ def parse_clients(data: bytes, label: str, manuscript: Manuscript) -> list[Clien
         why = f"cannot read the header row: {exc or 'no header'}"
         raise ClientsError([Diagnostic(label, reader.line_num or 1, why)]) from None
     header_line = reader.line_num
-    aliases = {str(manuscript.config.words.get(key, key)).lower(): key for key in ("name", "date")}
+    known = ("name", "date", "chapters", "group", "note") if personal else ("name", "date", "chapters")
+    worded = ("name", "date", "group") if personal else ("name", "date")  # a header may be in the book's language
+    aliases = {str(manuscript.config.words.get(key, key)).lower(): key for key in worded}
     columns = [aliases.get(h.strip().lower(), h.strip().lower()) for h in header]
     if "name" not in columns:
         named = ", ".join(h for h in header if h) or "empty"
         why = (f"no `name` column in the header row ({named}); "
                "the first row must name the columns: name, date (optional), chapters (optional)")
         raise ClientsError([Diagnostic(label, header_line, why)])
-    for extra in sorted(set(columns) - {"name", "date", "chapters", ""}):
-        report.warning(label, header_line, f"column {extra!r} is not used (known: name, date, chapters)")
+    for extra in sorted(set(columns) - {*known, ""}):
+        report.warning(label, header_line, f"column {extra!r} is not used (known: {', '.join(known)})")
     clients: list[Client] = []
     seen: dict[str, tuple[str, int]] = {}
     row_line = reader.line_num + 1
@@ -181,10 +195,19 @@ def parse_clients(data: bytes, label: str, manuscript: Manuscript) -> list[Clien
             if chapter is None:
                 report.error(label, line, f"chapter {spec!r} does not exist; choose from {chapter_choices(manuscript)}")
             elif chapter.slug not in chapters:
-                if not chapter.prompts:
+                if sheets and not chapter.prompts:
                     report.error(label, line, f"chapter {spec!r} ({chapter.title}) has no prompts, so no worksheet")
                 chapters.append(chapter.slug)
-        clients.append(Client(name, cells.get("date") or None, tuple(chapters), line))
+        if personal:
+            too_long = [(column, len(cells.get(column, "")), limit) for column, limit in
+                        (("name", MAX_FIELD), ("date", MAX_FIELD), ("group", MAX_FIELD), ("note", MAX_NOTE))
+                        if len(cells.get(column, "")) > limit]
+            for column, length, limit in too_long:
+                report.error(label, line, f"the {column} has {length} characters; a title page holds {limit} at most")
+            if too_long:
+                continue
+        clients.append(Client(name, cells.get("date") or None, tuple(chapters), line,
+                              cells.get("group") or None, cells.get("note") or None))
     if not clients and not report.errors:
         report.error(label, row_line, "no clients: add one row per client under the header row")
     if len(clients) > MAX_CLIENTS:
@@ -259,7 +282,7 @@ LOCK_NAME = ".workbook-clients.lock"  # only where a folder itself cannot be loc
 
 
 @contextmanager
-def folder_lock(folder: Path) -> Iterator[None]:
+def folder_lock(folder: Path, command: str = "workbook worksheets --clients") -> Iterator[None]:
     """Hold an exclusive flock on `folder` itself (else on `folder/.workbook-clients.lock`); the kernel
     drops it when the process ends, even by SIGKILL. A second run into the same folder is refused at once."""
     fd = -1
@@ -270,7 +293,7 @@ def folder_lock(folder: Path) -> Iterator[None]:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                raise ClientsError([Diagnostic(str(folder), None, "another `workbook worksheets --clients` run is "
+                raise ClientsError([Diagnostic(str(folder), None, f"another `{command}` run is "
                                                "writing into this folder; wait until it has finished or choose "
                                                "another output folder with -o")]) from None
             except OSError:
