@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import os
 import signal
+import sys
 
 import pikepdf
 import pytest
@@ -178,3 +179,25 @@ def test_a_row_that_fails_is_tried_again_then_reported_with_its_line(books, tmp_
         "clients.csv:4: error: the copy could not be made: RuntimeError: no ink"]
     assert sorted(p.name for p in (tmp_path / "copies").iterdir()) == ["anna.pdf", "dora.pdf", "flaky.pdf"]
     assert "1 failed" in result.summary()
+
+
+def test_a_cluster_run_without_dask_says_how_to_install_it(books, tmp_path, monkeypatch):
+    """`--scheduler` on an installation without the `cluster` extra: one error naming the extra, no traceback."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_dask(name, *args, **kwargs):
+        if name == "distributed" or name.startswith("distributed."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_dask)
+    monkeypatch.delitem(sys.modules, "workbook.targets.cluster", raising=False)
+    clients = tmp_path / "clients.csv"
+    clients.write_text("name\nAnna\n", encoding="utf-8")
+    with pytest.raises(WorkbookError) as caught:
+        make_copies(books("mini"), clients, tmp_path / "out", scheduler="tcp://127.0.0.1:1")
+    assert str(caught.value) == ("--scheduler: error: a run on a Dask cluster needs Dask (distributed is not "
+                                 "installed): pip install 'workbook[cluster]'")
+    assert not list((tmp_path / "out").glob("*.pdf"))

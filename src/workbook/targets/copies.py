@@ -124,8 +124,11 @@ def _engine(scheduler: str | None) -> AbstractContextManager[Any]:
     if scheduler is None:
         return nullcontext()
     # deferred: Dask loads only for a run on a cluster (it is an optional extra)
-    from .cluster import connect
-
+    try:
+        from .cluster import connect
+    except ImportError as exc:  # workbook installed without its `cluster` extra
+        raise WorkbookError([Diagnostic("--scheduler", None, f"a run on a Dask cluster needs Dask ({exc.name} is "
+                                        "not installed): pip install 'workbook[cluster]'")]) from None
     return connect(scheduler)
 
 
