@@ -16,6 +16,7 @@ from ..files.yamlsource import YamlProblem, load_with_lines
 from ..model.config import MAX_CONFIG_BYTES, slugify
 from ..model.locales import LOCALES
 from .blocks import BULB, KEYWORDS, LINK, Block, Words, detect_language, section_heading, words_for
+from .cleanup import proper_nouns, sentence_case, tidy
 from .html_page import copy_images, parse_html
 from .plain_text import parse_text
 from .report import COUNT_KEYS, ImportReport
@@ -85,6 +86,8 @@ def count_blocks(blocks: list[Block], w: Words) -> dict[str, int]:
             key = "headings" if b.level <= 2 else "subheadings"
             if b.level <= 2:
                 section, counted = section_heading(b.text, w)[0], False
+        elif b.kind == "list" and b.extra == "runin":
+            key, counts["labelled_items"] = None, counts["labelled_items"] + len(b.items)
         elif b.kind == "defs":
             key, counts["definitions"] = None, counts["definitions"] + len(b.items)
         elif b.kind == "further" or (b.kind == "list" and section == "further" and not counted):
@@ -189,8 +192,12 @@ def _parse_file(path: Path, language: str | None, fallback: str) -> _Plan:
         unsure += more
     if not blocks:
         raise ArticleImportError([Diagnostic(name, None, "holds a title but no article text")])
+    blocks = tidy(blocks, lang, unsure)
     title = title or re.sub(r"[-_]+", " ", path.stem).strip().capitalize() or "Artikel"
     title = re.sub(r"[*_`\\]", "", title)
+    if (new := sentence_case(title, lang, proper_nouns(blocks))) != title:
+        unsure.append((1, f"Title Case title set in sentence case: “{new}”"))
+        title = new
     report = ImportReport(path, path, title, slug_for(title), count_blocks(blocks, words_for(lang)),
                           sorted(unsure), dropped, lang)
     return _Plan(report, title, blocks, images)
