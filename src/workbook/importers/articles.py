@@ -17,6 +17,7 @@ from ..model.config import MAX_CONFIG_BYTES, slugify
 from ..model.locales import LOCALES
 from .blocks import BULB, KEYWORDS, LINK, Block, Words, detect_language, section_heading, words_for
 from .cleanup import proper_nouns, sentence_case, tidy
+from .crosslinks import Targets, link_blocks
 from .html_page import copy_images, parse_html
 from .plain_text import parse_text
 from .report import COUNT_KEYS, ImportReport
@@ -213,6 +214,21 @@ def _front_slug(path: Path) -> str | None:
     return m[1] if m else None
 
 
+def _front_title(path: Path) -> str | None:
+    """A chapter file's front-matter title, or None (no file, no front matter, no title)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(8000).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    m = re.match(r"---\r?\n(.*?)\r?\n---", head, re.S)
+    try:
+        meta = yaml.safe_load(m[1]) if m else None
+    except yaml.YAMLError:
+        return None
+    return str(meta["title"]) if isinstance(meta, dict) and meta.get("title") else None
+
+
 def _read_book(into: Path) -> tuple[str, dict]:
     path = into / "book.yaml"
     if not path.is_file():
@@ -355,6 +371,11 @@ def import_articles(files: list[Path], out_dir: Path | None = None, *, language:
     if problems:
         raise ArticleImportError(problems)
 
+    book_titles = [(t, p) for p in (root / e for e in listed) if (t := _front_title(p))]
+    targets = Targets([(plan.title, plan.report.output) for plan in plans] + book_titles)
+    for plan in plans:
+        r = plan.report
+        link_blocks(plan.blocks, words_for(r.language), r.language, r.output, targets, r.links)
     for plan in plans:
         r = plan.report
         copy_images(plan.blocks, plan.images, root / "images", r)

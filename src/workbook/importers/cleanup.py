@@ -41,15 +41,15 @@ def proper_nouns(blocks: list[Block]) -> set[str]:
 
 
 def sentence_case(text: str, language: str, names: set[str]) -> str:
-    """A Title-Cased heading ('Waarom Veranderen Soms Zó Moeilijk Is') in sentence case; other headings unchanged.
+    """A Title-Cased heading ("Waarom Veranderen Soms Zó Moeilijk Is") in sentence case; else unchanged.
 
-    Only when most words after the first are capitalised; all-caps words, words with inner capitals, words the
+    Only when most words after the first (both, when there are two) are capitalised; all-caps words, words with inner capitals, words the
     article capitalises mid-sentence and the first word after a colon keep their capital."""
     if language not in SENTENCE_CASE or "](" in text:
         return text
     words = list(_WORD.finditer(text))[1:]
     capital = [m for m in words if m[0][:1].isupper()]
-    if len(words) < 3 or len(capital) < 0.75 * len(words):
+    if len(words) < 2 or len(capital) < (len(words) if len(words) == 2 else 0.75 * len(words)):
         return text
     if language == "de" and not any(m[0].lower() in GERMAN_SMALL for m in capital):
         return text

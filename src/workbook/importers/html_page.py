@@ -9,7 +9,9 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from ..files.output import write_bytes
 from ..model.config import slugify
+from ..model.locales import LOCALES
 from .blocks import BULB, LINK, VS16, Block, Words, block_safe, detect_language, escape, item_text, section_heading, words_for
+from .extract import keep_main, main_text
 from .plain_text import _quote, is_name, sign_off
 from .report import ImportReport
 
@@ -20,7 +22,7 @@ QUIET = {"script", "style", "noscript", "template", "head", "svg"}  # dropped wi
 JUNK = {"ad", "ads", "advert", "advertisement", "adsense", "adsbygoogle", "sponsor", "sponsored", "promo", "share",
         "sharing", "sharedaddy", "social", "newsletter", "subscribe", "subscription", "signup", "optin", "mailchimp",
         "cookie", "cookies", "consent", "gdpr", "popup", "modal", "banner", "comments", "comment", "breadcrumb",
-        "breadcrumbs", "sidebar", "widget", "meta", "byline"}
+        "breadcrumbs", "sidebar", "widget", "meta", "byline", "speechify", "relatedposts"}
 BLOCKS = {"p", "div", "section", "article", "main", "header", "figure", "figcaption", "ul", "ol", "dl", "blockquote",
           "pre", "table", "hr", "details", "summary", "body", "center", "address", "h1", "h2", "h3", "h4", "h5", "h6"}
 AUTO_CLOSE = {"p": BLOCKS | {"li", "dt", "dd"}, "li": {"li"}, "dt": {"dt", "dd"}, "dd": {"dt", "dd"}, "tr": {"tr"},
@@ -205,11 +207,15 @@ class _Converter:
             if level == 2:
                 self.section, text = section_heading(text, self.w)
             kind = "faq_q" if self.section == "faq" and level > 2 else "heading"
-            self.blocks.append(Block(kind, text, line, level=level))
+            self.blocks.append(Block(kind, text, line, level=level, extra=self.section or "" if level == 2 else ""))
         elif tag in ("p", "address", "summary"):
             self.para(self.inline(node), line, question=tag == "summary")
         elif tag == "figcaption":
             self.para(_wrap(self.inline(node), "*"), line)
+            if self.blocks and self.blocks[-1].line == line:
+                self.blocks[-1].extra = "caption"
+        elif "kg-callout-card" in node.attrs.get("class", ""):  # Ghost's callout: the emoji and its text in two divs
+            self.para(_tidy(self.inline(node), " "), line)
         elif tag in ("ul", "ol"):
             items = [self.list_item(li) for li in node.children if isinstance(li, Node) and li.tag == "li"]
             items = [item_text(item) if self.section == "further" else item for item in items]
@@ -353,13 +359,19 @@ def parse_html(text: str, path: Path, language: str | None, fallback: str):
     body_text = root.text()
     lang = language or detect_language(body_text)
     if lang is None:
-        lang = html_lang if html_lang in ("nl", "en") else fallback
+        lang = html_lang if html_lang in LOCALES else fallback
         unsure.append((1, f"could not tell the language from the words; assumed {lang} (use --lang)"))
     levels = [int(n.tag[1]) for n in root.iter() if re.fullmatch(r"h[1-6]", n.tag)]
     images: list[Path] = []
     converter = _Converter(words_for(lang), base, path.parent, 2 - min(levels, default=2), unsure, dropped, images)
     converter.walk(root)
-    return title, lang, converter.blocks, unsure, sorted(dropped, key=lambda d: d[0]), images
+    blocks = converter.blocks
+    main = main_text(text)
+    if main is None:
+        unsure.append((root.line, "trafilatura found no main text; kept all of the article's element"))
+    else:
+        blocks = keep_main(blocks, main, dropped, unsure)
+    return title, lang, blocks, unsure, sorted(dropped, key=lambda d: d[0]), images
 
 
 def copy_images(blocks: list[Block], sources: list[Path], images_dir: Path, report: ImportReport) -> None:
