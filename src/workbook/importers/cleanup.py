@@ -43,8 +43,8 @@ def proper_nouns(blocks: list[Block]) -> set[str]:
 def sentence_case(text: str, language: str, names: set[str]) -> str:
     """A Title-Cased heading ("Waarom Veranderen Soms Zó Moeilijk Is") in sentence case; else unchanged.
 
-    Only when most words after the first (both, when there are two) are capitalised; all-caps words, words with inner capitals, words the
-    article capitalises mid-sentence and the first word after a colon keep their capital."""
+    Only when most words after the first (both, when there are two) are capitalised; all-caps words, words with
+    inner capitals, words the article capitalises mid-sentence and the first word after a colon keep their capital."""
     if language not in SENTENCE_CASE or "](" in text:
         return text
     words = list(_WORD.finditer(text))[1:]
