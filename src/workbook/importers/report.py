@@ -21,6 +21,7 @@ class ImportReport:
     dropped: list[tuple[int, str]] = field(default_factory=list)
     language: str = "nl"
     links: list[tuple[int, str]] = field(default_factory=list)  # cross-links made, and titles left outside
+    book_notes: list[str] = field(default_factory=list)  # what the import changed in the book (samples replaced)
 
     def summary(self) -> str:
         c = self.counts
@@ -29,4 +30,5 @@ class ImportReport:
         lines += [f"  dropped {self.source.name}:{n}: {what}" for n, what in self.dropped]
         lines += [f"  unsure  {self.source.name}:{n}: {why}" for n, why in self.unsure]
         lines += [f"  link    {self.source.name}:{n}: {what}" for n, what in self.links]
+        lines += [f"  book    {note}" for note in self.book_notes]
         return "\n".join(lines)

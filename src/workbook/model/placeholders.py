@@ -13,6 +13,17 @@ DESCRIPTIONS = frozenset({
 })
 
 
+# The sample chapters and picture as `workbook new` writes them (path in the book, SHA-256): an import into a fresh
+# sample book replaces those still unchanged.
+SAMPLE_FILES = {
+    "chapters/01-getting-started.md": "c9d28856354007541e935409a4341a93585b04893e89e99209c604ba7d9302b2",
+    "chapters/02-keeping-going.md": "e1658df3fe13a1ec138bd15c4a12dc702fe90accf3a58d88306e1ce93ad698ab",
+    "chapters/01-beginnen.md": "730a2d7ed32fc2c12171e7f40600ce0447d7f3957cce9523cd915bfe4369915b",
+    "chapters/02-volhouden.md": "87b93b22fab9a3a0e816c0890b0d8080667215ad45ee22153bd22d833e2752bf",
+    "images/steps.svg": "5c8efc1918179e7c5c204658dc2c55fa8b67227511e4c061c6d680a68449c775",
+}
+
+
 def _same(value: str, known: frozenset[str]) -> bool:
     return " ".join(value.split()).casefold() in {k.casefold() for k in known}
 
