@@ -54,6 +54,7 @@ class Block:
 
 @functools.cache
 def _detector():  # built once: lingua's models for the book languages only (nl, en, de, fr)
+    # deferred: lingua's models load only when an import detects a language, never for a build
     from lingua import IsoCode639_1, LanguageDetectorBuilder
 
     codes = [getattr(IsoCode639_1, code.upper()) for code in sorted(LOCALES)]

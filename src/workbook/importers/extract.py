@@ -18,6 +18,7 @@ def _plain(text: str) -> str:
 
 def main_text(html: str) -> str | None:
     """The page's main text as trafilatura finds it (plain text, comments left out), or None when it finds none."""
+    # deferred: trafilatura (with its lxml and date parsers) loads only when a saved page is imported
     import trafilatura
 
     text = trafilatura.extract(html, include_comments=False, include_tables=True, include_images=False,
