@@ -1,11 +1,15 @@
 """Tests for importing a whole blog: the clean-up rules, placeholders of a `new` book, cross-links between chapters."""
 from __future__ import annotations
 
+import http.server
 import re
+import threading
 from pathlib import Path
 
+import pytest
 import yaml
 
+from workbook.errors import WorkbookError
 from workbook.importers.blocks import Block
 from workbook.importers.cleanup import sentence_case, tidy
 from workbook.model.placeholders import AUTHORS, DESCRIPTIONS, TITLES, placeholders
@@ -78,3 +82,201 @@ def test_check_warns_about_placeholders_left_in_a_book(tmp_path: Path) -> None:
     assert [(d.file, d.line, d.severity) for d in warnings] == [
         ("book.yaml", 5, "warning"), ("book.yaml", 7, "warning"), ("book.yaml", 11, "warning")]
     assert re.search(r"title 'Mijn werkboek' is the sample book's placeholder", warnings[0].message)
+
+
+# ---- saved blog pages: WordPress, Medium, Ghost ------------------------------------------------------------
+
+BLOG = Path(__file__).parent / "fixtures" / "import" / "blog"
+WXR = Path(__file__).parent / "fixtures" / "import" / "wxr" / "export.xml"
+# page furniture of each saved page: menus, sidebar, share buttons, cookie banner, comments, related posts
+FURNITURE = {
+    "wordpress": ["Home", "Over mij", "cookies", "Accepteren", "Delen", "Facebook", "Gerelateerd", "winterdip",
+                  "Henk", "Geef een reactie", "Recente berichten", "Over Lotte", "© 2026", "Geplaatst", "Vorig bericht"],
+    "medium": ["Sign in", "Get started", "Sign up", "Follow", "min read", "Listen", "Share", "Responses", "More from",
+               "Recommended", "Followers", "127", "Mindfulness", "avatar", "Brood bakken"],
+    "ghost": ["Inloggen", "Abonneren", "nieuwsbrief", "Meer lezen", "Tijd voor jezelf", "Sandra", "cookies",
+              "Powered by", "3 min lezen", "Noor Hendriks", "Grenzen\n"],
+}
+
+
+def _source_prompts(page: Path) -> list[str]:
+    """The 💡 questions of a saved page, read with a regex (Ghost's callout card holds its 💡 and text in two divs)."""
+    text = re.sub(r"</div><div class=\"kg-callout-text\">", " ", page.read_text("utf-8"))
+    text = re.sub(r"<[^>]+>", "\n", text)
+    return [re.sub(r"\s+", " ", t.split("💡", 1)[1]).strip() for t in text.split("\n")
+            if "💡" in t and t.split("💡", 1)[1].strip()]
+
+
+def _import_pages(into: Path | None, out: Path | None = None) -> list:
+    from workbook.importers.articles import import_articles
+
+    pages = [BLOG / f"{name}.html" for name in ("wordpress", "medium", "ghost")]
+    return import_articles(pages, out, into=into)
+
+
+def test_saved_blog_pages_keep_the_article_text_only(tmp_path: Path) -> None:
+    reports = _import_pages(None, tmp_path)
+    for name, report in zip(("wordpress", "medium", "ghost"), reports, strict=True):
+        body = report.output.read_text("utf-8").split("\n---\n", 1)[1]
+        for gone in FURNITURE[name]:
+            assert gone not in body, (name, gone)
+        # every prompt of the page is there, in order (Ghost's is a callout card: its emoji and text in two divs)
+        assert [line[2:] for line in body.splitlines() if line.startswith("💡 ")] == _source_prompts(BLOG / f"{name}.html")
+        assert report.counts["prompts"] == len(_source_prompts(BLOG / f"{name}.html")) >= 2
+    wp, medium, ghost = reports
+    wp_body = wp.output.read_text("utf-8")
+    assert "![Een trap naar een stille zolder](images/trap.png)" in wp_body and (tmp_path / "images" / "trap.png").is_file()
+    assert "*Even naar boven, even weg van het scherm.*" in wp_body  # a caption trafilatura leaves out is kept
+    assert "🔗 [Download het pauzewerkblad](https://hetstilleuur.example/werkblad-pauze/)" in wp_body
+    assert "### Telt scrollen op mijn telefoon als pauze?" in wp_body and wp.counts["faq"] == 2
+    assert [why for _, why in wp.dropped] == ["header", "<div> sharedaddy block (sharedaddy sd-sharing-enabled)",
+                                              "<div> relatedposts block (jp-relatedposts jp-relatedposts)", "footer"]
+    # Medium: the further reading trafilatura drops is kept; the author box after it is dropped, line by line
+    assert "## Ontdek meer" in medium.output.read_text("utf-8") and medium.counts["further_reading"] == 2
+    assert [why for _, why in medium.dropped if "trafilatura" in why] == [
+        "not main text (trafilatura): mindfulness", "not main text (trafilatura): 127",
+        "not main text (trafilatura): written by mirjam de boer", "not main text (trafilatura): 312 followers",
+        "not main text (trafilatura): schrijft over langzaam leven koken en wandelen",
+        "not main text (trafilatura): follow"]
+    # Ghost: a call to action without an address is plain text and reported; so is the prompt without "?"
+    ghost_body = ghost.output.read_text("utf-8")
+    assert "\nVraag het gratis grenzenkaartje aan\n" in ghost_body and "🔗" not in ghost_body
+    assert {why.split(":")[0] for _, why in ghost.unsure} >= {"🔗 call to action without an address",
+                                                              "💡 prompt without a question mark; is it a question for the reader?"}
+    assert "[Een hek in de duinen](https://ruimtemaken.example/content/images/2026/02/grens.jpg)" in ghost_body
+    assert [r.title for r in reports] == ["Rust in je hoofd: Waarom een pauze werkt", "Een ochtend zonder haast",
+                                          "Grenzen stellen zonder schuld"]
+
+
+def test_articles_that_name_each_other_are_linked_and_the_report_says_so(tmp_path: Path) -> None:
+    wp, medium, ghost = _import_pages(None, tmp_path)
+    wp_body, medium_body = wp.output.read_text("utf-8"), medium.output.read_text("utf-8")
+    assert "Lees in [“Een ochtend zonder haast”](een-ochtend-zonder-haast.md) hoe je" in wp_body
+    assert "- [Grenzen stellen zonder schuld](grenzen-stellen-zonder-schuld.md) — waarom nee" in wp_body
+    assert "- [Slapen als een blok](https://hetstilleuur.example/slaap/)" in wp_body  # not in the book: stays outside
+    # fuzzy on case and punctuation: "rust in je hoofd — waarom een pauze werkt" names "Rust in je hoofd: Waarom …"
+    assert "- [rust in je hoofd — waarom een pauze werkt](rust-in-je-hoofd.md)" in medium_body
+    assert "Lees in [“Rust in je hoofd: waarom een pauze werkt”](rust-in-je-hoofd.md) waarom" in ghost.output.read_text("utf-8")
+    assert [what.split(":")[0] for _, what in wp.links] == ["linked", "linked", "outside"]
+    assert (48, "linked: “Een ochtend zonder haast” → een-ochtend-zonder-haast.md") in wp.links
+    assert "link    wordpress.html:52: outside: “slapen als een blok”" in wp.summary()
+
+
+# ---- a WordPress export --------------------------------------------------------------------------------------
+
+def test_wordpress_export_gives_one_chapter_per_published_post_in_date_order(tmp_path: Path) -> None:
+    from workbook.importers.articles import import_articles
+
+    reports = import_articles([WXR], tmp_path / "out")
+    assert [r.title for r in reports] == ["Thee als pauzeknop", "Slapen als een blok", "Een wandeling zonder doel"]
+    assert [r.source.name for r in reports] == ["export.xml#thee-als-pauzeknop", "export.xml#slapen-als-een-blok",
+                                                "export.xml#wandeling-zonder-doel"]
+    thee, slapen, wandeling = (r.output.read_text("utf-8") for r in reports)
+    for gone in ("Concept", "Over mij", "Henk", "rooibos", "wp:paragraph", "<!--"):
+        assert all(gone not in text for text in (thee, slapen, wandeling)), gone
+    assert "![Een theepot op een houten tafel](images/thee.png)" in thee  # the picture beside the export
+    assert (tmp_path / "out" / "images" / "thee.png").is_file()
+    assert "Sla bij elke kruising af" in wandeling and "\n\nWandelen zonder bestemming voelt eerst vreemd." in wandeling
+    assert "- **Licht:** dim de lampen na negen uur." in slapen and "### Hoeveel uur slaap heb ik nodig?" in slapen
+    assert sum(r.counts["prompts"] for r in reports) == 4
+    # report lines are the export's lines
+    lines = WXR.read_text("utf-8").splitlines()
+    n, why = next((n, why) for n, why in reports[2].unsure if "call to action" in why)
+    assert "🔗 Print de wandelkaart" in lines[n - 1]
+    assert (80, "linked: “Thee als pauzeknop” → thee-als-pauzeknop.md") in reports[2].links
+
+    ordered = import_articles([WXR], tmp_path / "ordered", order=["wandeling-zonder-doel", "Thee als pauzeknop"])
+    assert [r.slug for r in ordered] == ["een-wandeling-zonder-doel", "thee-als-pauzeknop", "slapen-als-een-blok"]
+    with pytest.raises(WorkbookError, match="names 'fietsen', which is no published post"):
+        import_articles([WXR], tmp_path / "bad", order=["fietsen"])
+
+
+# ---- into a fresh `workbook new` book ------------------------------------------------------------------------
+
+def test_import_into_a_new_book_replaces_its_samples_and_placeholders(tmp_path: Path) -> None:
+    from workbook.author.new import new_book
+    from workbook.importers.articles import import_articles
+    from workbook.source.check import check_book
+
+    new_book(tmp_path / "boek", "nl")
+    reports = import_articles([WXR], into=tmp_path / "boek")
+    book = yaml.safe_load((tmp_path / "boek" / "book.yaml").read_text("utf-8"))
+    assert book["chapters"] == ["chapters/01-thee-als-pauzeknop.md", "chapters/02-slapen-als-een-blok.md",
+                                "chapters/03-een-wandeling-zonder-doel.md"]
+    assert (book["title"], book["author"]) == ("Het Stille Uur", "Lotte Verbeek")
+    assert book["description"] == "Een blog over rust, ritme en kleine stappen" and "Jouw Naam" not in book["rights"]
+    assert sorted(p.name for p in (tmp_path / "boek" / "chapters").iterdir()) == [
+        "01-thee-als-pauzeknop.md", "02-slapen-als-een-blok.md", "03-een-wandeling-zonder-doel.md"]
+    assert not (tmp_path / "boek" / "images" / "steps.svg").exists()
+    assert "# verplicht" in (tmp_path / "boek" / "book.yaml").read_text("utf-8")  # the comments stay
+    assert reports[0].book_notes[0].startswith("replaced the sample chapters chapters/01-beginnen.md")
+    assert not [d for d in check_book(tmp_path / "boek").diagnostics]
+
+    # saved pages know no book title: the samples go, the placeholders stay and are reported (and check warns)
+    new_book(tmp_path / "pagina", "nl")
+    (tmp_path / "pagina" / "chapters" / "02-volhouden.md").write_text("---\ntitle: Mijn eigen\n---\n\nTekst.\n")
+    [report] = import_articles([BLOG / "ghost.html"], into=tmp_path / "pagina")
+    book = yaml.safe_load((tmp_path / "pagina" / "book.yaml").read_text("utf-8"))
+    assert book["chapters"] == ["chapters/02-volhouden.md", "chapters/03-grenzen-stellen-zonder-schuld.md"]
+    assert "description" not in book
+    assert "sample chapter chapters/02-volhouden.md was edited since `workbook new`; kept it" in report.book_notes
+    assert "book.yaml title is still the sample's placeholder; write the book's own" in report.book_notes
+    assert [d.message.split(" is ")[0] for d in check_book(tmp_path / "pagina").diagnostics if d.severity == "warning"
+            and "placeholder" in d.message] == ["title 'Mijn werkboek'", "author 'Jouw Naam'"]
+
+    new_book(tmp_path / "houden", "en")
+    import_articles([BLOG / "ghost.html"], into=tmp_path / "houden", keep_samples=True)
+    assert len(yaml.safe_load((tmp_path / "houden" / "book.yaml").read_text("utf-8"))["chapters"]) == 3
+
+
+# ---- addresses -----------------------------------------------------------------------------------------------
+
+class _Pages(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (the http.server name)
+        if self.path == "/to-file":
+            self.send_response(302)
+            self.send_header("Location", "file:///etc/hostname")
+            self.end_headers()
+            return
+        body = (BLOG / "ghost.html").read_bytes() if self.path == "/grenzen/" else b"<p>x</p>" * 400_000
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def local_blog():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_an_address_is_fetched_only_when_allowed_and_never_from_a_local_host(tmp_path: Path, local_blog) -> None:
+    from workbook.files.remote import download
+    from workbook.importers.articles import import_articles
+
+    url = local_blog + "/grenzen/"
+    with pytest.raises(WorkbookError, match="pass --allow-remote"):
+        import_articles([url], tmp_path / "off")
+    with pytest.raises(WorkbookError, match="private or local address"):  # the users' rule: public hosts only
+        import_articles([url], tmp_path / "local", allow_remote=True)
+    assert not (tmp_path / "off").exists() and not (tmp_path / "local").exists()
+
+    # the test's own server, through the same download with its host check turned off (a library parameter only)
+    def fetch(address: str) -> tuple[bytes, str, str]:
+        return download(address, public_only=False, deadline=20)
+
+    [report] = import_articles([url], tmp_path / "out", allow_remote=True, fetch=fetch)
+    body = report.output.read_text("utf-8")
+    assert report.title == "Grenzen stellen zonder schuld" and report.counts["prompts"] == 2
+    assert "Abonneren" not in body and "Sandra" not in body
+    with pytest.raises(WorkbookError, match="file:.*not allowed|not an http"):  # a redirect is checked too
+        import_articles([local_blog + "/to-file"], tmp_path / "redirect", allow_remote=True, fetch=fetch)
+    with pytest.raises(WorkbookError, match="larger than 1 MB"):
+        download(local_blog + "/big", public_only=False, max_bytes=1_000_000)
