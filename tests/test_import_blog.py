@@ -280,3 +280,63 @@ def test_an_address_is_fetched_only_when_allowed_and_never_from_a_local_host(tmp
         import_articles([local_blog + "/to-file"], tmp_path / "redirect", allow_remote=True, fetch=fetch)
     with pytest.raises(WorkbookError, match="larger than 1 MB"):
         download(local_blog + "/big", public_only=False, max_bytes=1_000_000)
+
+
+# ---- the imported blog builds ----------------------------------------------------------------------------------
+
+def _internal_links(pdf_path: Path) -> tuple[dict[str, int], dict[int, set[int]]]:
+    """The named destinations' pages, and page index -> the pages its internal links lead to."""
+    import pikepdf
+
+    with pikepdf.open(pdf_path) as pdf:
+        pages = {page.objgen: i for i, page in enumerate(pdf.pages)}
+        names = {}
+        if "/Names" in pdf.Root and "/Dests" in pdf.Root.Names:
+            for key, value in pikepdf.NameTree(pdf.Root.Names.Dests).items():
+                array = value if isinstance(value, pikepdf.Array) else value.get("/D")
+                names[key] = pages.get(array[0].objgen)
+        found: dict[int, set[int]] = {}
+        for i, page in enumerate(pdf.pages):
+            for annot in page.obj.get("/Annots", []):
+                action = annot.get("/A")
+                dest = action.get("/D") if action is not None and action.get("/S") == "/GoTo" else annot.get("/Dest")
+                if annot.get("/Subtype") != "/Link" or dest is None:
+                    continue
+                target = pages.get(dest[0].objgen) if isinstance(dest, pikepdf.Array) else names.get(str(dest))
+                found.setdefault(i, set()).add(target)
+        return names, found
+
+
+@pytest.mark.build
+def test_an_imported_blog_builds_epubcheck_clean_with_every_prompt_and_its_internal_links(tmp_path: Path) -> None:
+    import workbook
+    from helpers import epub_files, epubcheck_problems, normalise, output, pdf_pages_text
+    from workbook.author.new import new_book
+    from workbook.importers.articles import import_articles
+
+    new_book(tmp_path / "boek", "nl")
+    pages = [BLOG / f"{name}.html" for name in ("wordpress", "medium", "ghost")]
+    reports = import_articles([*pages, WXR], into=tmp_path / "boek")
+    assert yaml.safe_load((tmp_path / "boek" / "book.yaml").read_text("utf-8"))["title"] == "Het Stille Uur"
+    result = workbook.build(tmp_path / "boek", tmp_path / "dist", ["pdf", "epub"])
+    epub, pdf = output(result, ".epub"), output(result, ".pdf")
+    assert epubcheck_problems(epub) == []
+    prompts = [p for page in pages for p in _source_prompts(page)] + [
+        "Wat doe jij terwijl het water kookt?", "Welk klein ritueel geeft jou drie minuten rust?",
+        "Wat is het laatste dat je doet voordat je gaat slapen?",
+        "Wanneer liep jij voor het laatst zonder te weten waar je uit zou komen?"]
+    assert sum(r.counts["prompts"] for r in reports) == len(prompts) == 10
+    text = normalise(" ".join(pdf_pages_text(pdf)))
+    files = epub_files(epub)
+    xhtml = normalise(re.sub(r"<[^>]+>", "", " ".join(v.decode() for k, v in files.items() if k.endswith(".xhtml"))))
+    for prompt in prompts:
+        assert normalise(prompt) in text and normalise(prompt) in xhtml, prompt
+    # the two articles that name each other: a PDF link each way, an EPUB href to the other chapter's file
+    names, targets = _internal_links(pdf)
+    rust, ochtend = names["chapter-rust-in-je-hoofd"], names["chapter-een-ochtend-zonder-haast"]
+    assert any(ochtend in targets.get(page, set()) for page in range(rust, ochtend))
+    assert any(rust in targets.get(page, set()) for page in range(ochtend, ochtend + 2))
+    one = files["EPUB/chapter-01-rust-in-je-hoofd.xhtml"].decode()
+    two = files["EPUB/chapter-02-een-ochtend-zonder-haast.xhtml"].decode()
+    assert 'href="chapter-02-een-ochtend-zonder-haast.xhtml#chapter-een-ochtend-zonder-haast"' in one
+    assert 'href="chapter-01-rust-in-je-hoofd.xhtml#chapter-rust-in-je-hoofd"' in two

@@ -327,7 +327,7 @@ def import_articles(files: list[Path | str], out_dir: Path | None = None, *, lan
                                        "recognises examples, FAQ and further reading by the book's words"))
     new_book = None
     if samples is not None and plans:
-        book_text = replace_placeholders(book_text, plans[0].blog, samples.notes)
+        book_text = replace_placeholders(book_text, next((p.blog for p in plans if p.blog), {}), samples.notes)
         plans[0].report.book_notes = samples.notes
     if into is not None and (entries or samples) and not problems:
         try:
