@@ -514,16 +514,21 @@ def test_seed_article(tmp_path: Path) -> None:
     faq_at = next(k for k, (_, h) in enumerate(headings) if h.startswith("Veelgestelde vragen"))
     assert [level for level, _ in headings[:faq_at]] == ["##"] * 4 + ["###"] + ["##"] * 4
     assert headings[faq_at - 1] == ("##", "Ontdek meer")
+    folded = [line.casefold() for line in source_lines]
     for _, heading in headings[:faq_at - 1] + [headings[faq_at]]:
-        assert heading in source_lines  # every heading is a whole line of the article
-    sub = source_lines.index(headings[4][1])
-    assert source_lines[sub - 1] == headings[3][1]  # the sub-heading directly follows its heading
+        assert heading.casefold() in folded  # every heading is a whole line of the article (in sentence case)
+    assert "## Waarom veranderen soms zó moeilijk is" in body  # the Title Case heading the designer read
+    sub = folded.index(headings[4][1].casefold())
+    assert folded[sub - 1] == headings[3][1].casefold()  # the sub-heading directly follows its heading
     pairs = faq_pairs(section(body, "Veelgestelde vragen"))
     assert len(pairs) == 4 and all(q.endswith("?") and a for q, a in pairs)
     items = [line for line in section(body, "Ontdek meer").splitlines() if line.startswith("- ")]
     assert len(items) == 4 and all(re.match(r"- \*\*[^*]+: [^*]+\*\*: \S", item) for item in items)
     assert report.counts["prompts"] == 7 and report.counts["examples"] == 4 and report.counts["faq"] == 4
-    assert report.counts["further_reading"] == 4 and report.counts["calls_to_action"] == 1
+    assert report.counts["further_reading"] == 4 and report.counts["labelled_items"] == 8
+    # its 🔗 line names no address: plain text, not a box that leads nowhere, and reported
+    assert report.counts["calls_to_action"] == 0 and "🔗" not in body
+    assert any("call to action without an address" in why for _, why in report.unsure)
     assert [what.split(":")[0] for _, what in report.dropped] == ["newsletter heading", "newsletter", "sign-off",
                                                                   "sign-off"]
 

@@ -64,7 +64,8 @@ def keep_main(blocks: list[Block], main: str, dropped: list[tuple[int, str]],
         words = " ".join(texts)
         gone.append((b.line, f"not main text (trafilatura): {words[:60]}{'…' if len(words) > 60 else ''}"))
     total = sum(len(t) for b in blocks for t in _texts(b))
-    lost = sum(len(t) for b in blocks if b not in kept for t in _texts(b))
+    kept_ids = {id(b) for b in kept}
+    lost = sum(len(t) for b in blocks if id(b) not in kept_ids for t in _texts(b))
     if lost > 0.5 * total:
         unsure.append((blocks[0].line if blocks else 1, f"trafilatura took {100 - 100 * lost // max(total, 1)}% of "
                                                        "the article's text as main text; kept all of it"))
