@@ -340,3 +340,35 @@ def test_an_imported_blog_builds_epubcheck_clean_with_every_prompt_and_its_inter
     two = files["EPUB/chapter-02-een-ochtend-zonder-haast.xhtml"].decode()
     assert 'href="chapter-02-een-ochtend-zonder-haast.xhtml#chapter-een-ochtend-zonder-haast"' in one
     assert 'href="chapter-01-rust-in-je-hoofd.xhtml#chapter-rust-in-je-hoofd"' in two
+
+
+def test_plain_text_pointers_link_to_a_chapter_already_in_the_book(books) -> None:
+    """A "Lees in “…”" sentence and a further-reading title of a plain-text article name a chapter the book
+    already has (its title in other case and punctuation): both become links to its file."""
+    from workbook.importers.articles import import_articles
+
+    nl = Path(__file__).parent / "fixtures" / "import" / "nl-uitstellen.txt"
+    book = books.write({"01-kleine-stappen.md": "---\ntitle: Kleine stappen, grote rust — zo bouw je een gewoonte\n"
+                        "---\n\nTekst.\n\n💡 Wat is jouw kleinste stap?\n"}, to="boek")
+    [report] = import_articles([nl], into=book)
+    body = report.output.read_text("utf-8")
+    assert "Lees in *[“Kleine Stappen, Grote Rust: Zo Bouw Je Een Gewoonte”](01-kleine-stappen.md)* hoe je" in body
+    assert "- **[Kleine Stappen, Grote Rust: Zo Bouw Je Een Gewoonte](01-kleine-stappen.md)**: Ontdek waarom" in body
+    assert [what.split(":")[0] for _, what in report.links] == ["linked", "linked", "outside", "outside"]
+    from workbook.source.check import check_book
+
+    assert [str(d) for d in check_book(book).diagnostics if "link" in d.message] == []
+
+
+def test_the_command_line_asks_for_allow_remote_and_takes_an_order_file(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from workbook.cli import cli
+
+    refused = CliRunner().invoke(cli, ["import", "https://blog.example/post/", "-o", str(tmp_path / "out")])
+    assert refused.exit_code == 1 and "pass --allow-remote" in str(refused.exception)
+    (tmp_path / "order.txt").write_text("# first\nEen wandeling zonder doel\n", "utf-8")
+    done = CliRunner().invoke(cli, ["import", str(WXR), "--order", str(tmp_path / "order.txt"), "-o", str(tmp_path / "o")])
+    assert done.exit_code == 0, done.output
+    assert [line.split(" -> ")[0].rsplit("#", 1)[1] for line in done.output.splitlines() if " -> " in line] == [
+        "wandeling-zonder-doel", "thee-als-pauzeknop", "slapen-als-een-blok"]
