@@ -159,7 +159,7 @@ def test_articles_that_name_each_other_are_linked_and_the_report_says_so(tmp_pat
     assert "Lees in [“Rust in je hoofd: waarom een pauze werkt”](rust-in-je-hoofd.md) waarom" in ghost.output.read_text("utf-8")
     assert [what.split(":")[0] for _, what in wp.links] == ["linked", "linked", "outside"]
     assert (48, "linked: “Een ochtend zonder haast” → een-ochtend-zonder-haast.md") in wp.links
-    assert "link    wordpress.html:52: outside: “slapen als een blok”" in wp.summary()
+    assert "link    wordpress.html:52: outside: “Slapen als een blok” (https://hetstilleuur.example/slaap/)" in wp.summary()
 
 
 # ---- a WordPress export --------------------------------------------------------------------------------------

@@ -15,6 +15,11 @@ _MD_LINK = re.compile(r"\[((?:[^\[\]]|\\[\[\]])+)\]\(([^()\s]+)\)")
 _QUOTED = re.compile(r"(\*?)([“\"„«‘'])([^“”\"„«»‘’]{3,}?)([”\"“»’'])(\*?)")
 
 
+def shown(title: str) -> str:
+    """A title as the report shows it: without Markdown escapes and emphasis marks."""
+    return re.sub(r"\\(.)", r"\1", title).strip("*_ ")
+
+
 def normal(title: str) -> str:
     """A title as compared: no Markdown marks, no punctuation or symbols, case-folded, single spaces."""
     text = re.sub(r"\\(.)", r"\1", title)
@@ -53,9 +58,9 @@ def link_blocks(blocks: list[Block], w: Words, language: str, here: Path, target
             label = m[1]
             target = targets.find(label.strip("*_ “”\"„«»‘’'"), here)
             if target is None:
-                links.append((line, f"outside: “{normal(label)}” ({m[2][:60]}) is not a chapter of the book"))
+                links.append((line, f"outside: “{shown(label)}” ({m[2][:60]}) is not a chapter of the book"))
                 return m[0]
-            links.append((line, f"linked: “{normal(label)}” → {target.name}"))
+            links.append((line, f"linked: “{shown(label)}” → {target.name}"))
             return f"[{label}]({_href(target, here)})"
         return one
 
@@ -78,9 +83,9 @@ def link_blocks(blocks: list[Block], w: Words, language: str, here: Path, target
         name = bold[1] if bold else re.split(r"\s+[—–-]\s+|:\s", text, maxsplit=1)[0]
         target = targets.find(name, here)
         if target is None:
-            links.append((line, f"outside: “{normal(name)}” is not a chapter of the book"))
+            links.append((line, f"outside: “{shown(name)}” is not a chapter of the book"))
             return text
-        links.append((line, f"linked: “{normal(name)}” → {target.name}"))
+        links.append((line, f"linked: “{shown(name)}” → {target.name}"))
         if bold:
             return f"**[{bold[1]}]({_href(target, here)})**{text[bold.end():]}"
         return f"[{name}]({_href(target, here)}){text[len(name):]}"
@@ -96,9 +101,9 @@ def link_blocks(blocks: list[Block], w: Words, language: str, here: Path, target
                 if "](" in title:
                     title = _MD_LINK.sub(linker(b.line), title, count=1)
                 elif target is None:
-                    links.append((b.line, f"outside: “{normal(title)}” is not a chapter of the book"))
+                    links.append((b.line, f"outside: “{shown(title)}” is not a chapter of the book"))
                 else:
-                    links.append((b.line, f"linked: “{normal(title)}” → {target.name}"))
+                    links.append((b.line, f"linked: “{shown(title)}” → {target.name}"))
                     title = f"[{title}]({_href(target, here)})"
                 items.append((title, text))
             b.items = items
