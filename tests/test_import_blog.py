@@ -134,10 +134,10 @@ def test_saved_blog_pages_keep_the_article_text_only(tmp_path: Path) -> None:
     # Medium: the further reading trafilatura drops is kept; the author box after it is dropped, line by line
     assert "## Ontdek meer" in medium.output.read_text("utf-8") and medium.counts["further_reading"] == 2
     assert [why for _, why in medium.dropped if "trafilatura" in why] == [
-        "not main text (trafilatura): mindfulness", "not main text (trafilatura): 127",
-        "not main text (trafilatura): written by mirjam de boer", "not main text (trafilatura): 312 followers",
-        "not main text (trafilatura): schrijft over langzaam leven koken en wandelen",
-        "not main text (trafilatura): follow"]
+        "not main text (trafilatura): Mindfulness", "not main text (trafilatura): 127",
+        "not main text (trafilatura): Written by Mirjam de Boer", "not main text (trafilatura): 312 Followers",
+        "not main text (trafilatura): Schrijft over langzaam leven, koken en wandelen.",
+        "not main text (trafilatura): Follow"]
     # Ghost: a call to action without an address is plain text and reported; so is the prompt without "?"
     ghost_body = ghost.output.read_text("utf-8")
     assert "\nVraag het gratis grenzenkaartje aan\n" in ghost_body and "🔗" not in ghost_body

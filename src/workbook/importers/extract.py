@@ -61,7 +61,8 @@ def keep_main(blocks: list[Block], main: str, dropped: list[tuple[int, str]],
             continue
         if b.kind == "heading" and b.level <= 2:
             section = None
-        words = " ".join(texts)
+        raw = [b.text] + [x for item in b.items for x in (item if isinstance(item, tuple) else (item,))]
+        words = " ".join(re.sub(r"\]\([^)]*\)|[*_\[\]\\]", "", x) for x in raw if x).strip()
         gone.append((b.line, f"not main text (trafilatura): {words[:60]}{'…' if len(words) > 60 else ''}"))
     total = sum(len(t) for b in blocks for t in _texts(b))
     kept_ids = {id(b) for b in kept}
