@@ -160,6 +160,9 @@ def test_new_book_builds_a_valid_epub(tmp_path):
     result = workbook.build(target, tmp_path / "dist", ["epub"])
     epub = next(p for p in result.outputs if p.suffix == ".epub")
     assert epubcheck_problems(epub) == []
+    # the sample's title, author and description are placeholders: the build warns about each
+    assert [(w.file, w.line) for w in result.warnings if "sample book" in w.message] == [
+        ("book.yaml", 5), ("book.yaml", 7), ("book.yaml", 11)]
 
 
 # --- the download page ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ EN = FIXTURES / "en-quiet-mornings.txt"
 HTML = FIXTURES / "html" / "pauze.html"
 SEED = Path(__file__).parents[2] / "shared" / "seed" / "000_086c4103b9108522.txt"
 COUNT_KEYS = {"headings", "subheadings", "prompts", "examples", "quotes", "definitions", "faq", "further_reading",
-              "calls_to_action"}
+              "calls_to_action", "labelled_items"}
 
 
 # ---- helpers: read a produced chapter back ---------------------------------------------------------------------
@@ -70,11 +70,11 @@ def test_dutch_article_becomes_a_chapter_with_every_construct(tmp_path: Path) ->
     assert isinstance(report, ImportReport)
     assert report.output == tmp_path / "uitstellen-zonder-schuldgevoel.md"
     meta, body = read_chapter(report.output)
-    assert meta == {"title": "Uitstellen Zonder Schuldgevoel: Wat Er Gebeurt Als Je Taken Laat Liggen",
+    assert meta == {"title": "Uitstellen zonder schuldgevoel: Wat er gebeurt als je taken laat liggen",
                     "slug": "uitstellen-zonder-schuldgevoel", "language": "nl", "source": "nl-uitstellen.txt"}
     assert report.title == meta["title"] and report.slug == meta["slug"] and report.language == "nl"
     # the duplicated title line is front matter only
-    assert "Uitstellen Zonder Schuldgevoel" not in body
+    assert "Uitstellen zonder schuldgevoel" not in body
     assert body.lstrip().startswith("Iedereen schuift weleens")
 
     # prompts: all four, in order, with and without U+FE0F, written without the variation selector
@@ -83,13 +83,13 @@ def test_dutch_article_becomes_a_chapter_with_every_construct(tmp_path: Path) ->
 
     # headings: four main ones plus FAQ and further reading; the heading pair becomes ## + ###
     assert re.findall(r"^## (.+)$", body, re.M) == [
-        "Wat Uitstellen Eigenlijk Is", "Waarom Je Hoofd Kiest voor Later",
-        "Mild Zijn Voor Jezelf Werkt Beter dan Streng Zijn", "Ontdek meer", "Veelgestelde vragen over Uitstellen"]
-    assert "## Waarom Je Hoofd Kiest voor Later\n\n### Het Beloningssysteem Wil Nu Iets Leuks\n\nJe hersenen" in body
+        "Wat uitstellen eigenlijk is", "Waarom je hoofd kiest voor later",
+        "Mild zijn voor jezelf werkt beter dan streng zijn", "Ontdek meer", "Veelgestelde vragen over Uitstellen"]
+    assert "## Waarom je hoofd kiest voor later\n\n### Het beloningssysteem wil nu iets leuks\n\nJe hersenen" in body
 
-    # "term: text" lines -> a definition list after the lead-in paragraph
-    assert "Er spelen meestal drie krachten mee:\n\nOnzekerheid\n:   je weet niet precies" in body
-    assert re.findall(r"^(\S.*)\n:   ", body, re.M) == ["Onzekerheid", "Perfectionisme", "Vermoeidheid"]
+    # "Label: text" lines -> a bulleted list with a bold run-in label after the lead-in paragraph
+    assert "Er spelen meestal drie krachten mee:\n\n- **Onzekerheid:** je weet niet precies" in body
+    assert re.findall(r"^- \*\*(\w+):\*\* ", body, re.M) == ["Onzekerheid", "Perfectionisme", "Vermoeidheid"]
 
     examples = [p for p in paragraphs(body) if p.startswith("Voorbeeld: ")]
     assert [e.split()[1] for e in examples] == ["Joris", "Esra", "Na"]
@@ -100,8 +100,9 @@ def test_dutch_article_becomes_a_chapter_with_every_construct(tmp_path: Path) ->
 
     assert ("Lees in *“Kleine Stappen, Grote Rust: Zo Bouw Je Een Gewoonte”* hoe je een grote taak") in body
     assert "[" not in body.split("Lees in", 1)[1].split("\n", 1)[0]  # no fake link
-    assert [p for p in paragraphs(body) if p.startswith("🔗")] == [
-        "🔗 Download hier het gratis werkblad om je uitstelpatroon in kaart te brengen."]
+    # a call to action without an address is plain text (no box that leads nowhere), and reported
+    assert [p for p in paragraphs(body) if p.startswith("🔗")] == []
+    assert "Download hier het gratis werkblad om je uitstelpatroon in kaart te brengen." in paragraphs(body)
 
     further = section(body, "Ontdek meer")
     assert paragraphs(further)[0] == "Deze artikelen helpen je verder op weg:"
@@ -125,10 +126,16 @@ def test_dutch_article_becomes_a_chapter_with_every_construct(tmp_path: Path) ->
     assert report.dropped == [(33, "newsletter heading: Elke zondag een rustig moment voor jezelf"),
                               (34, "newsletter: Ontvang elke zondag een korte brief vol inspiratie over rust…"),
                               (35, "sign-off: Hartelijke groet,"), (36, "sign-off: Mara")]
-    assert report.unsure == [(15, "2 headings in a row: the first is ## and the rest ###")]
+    assert [(n, why) for n, why in report.unsure if "sentence case" not in why] == [
+        (9, "3 'Label: text' lines kept as a bulleted list with a bold label"),
+        (15, "2 headings in a row: the first is ## and the rest ###"),
+        (25, "🔗 call to action without an address: kept as plain text, not a box; "
+             "add the address to make it a call to action")]
+    assert (1, "Title Case title set in sentence case: “Uitstellen zonder schuldgevoel: Wat er gebeurt als je "
+               "taken laat liggen”") in report.unsure
     assert {k: report.counts[k] for k in COUNT_KEYS} == {
-        "headings": 5, "subheadings": 1, "prompts": 4, "examples": 3, "quotes": 2, "definitions": 3, "faq": 3,
-        "further_reading": 3, "calls_to_action": 1}
+        "headings": 5, "subheadings": 1, "prompts": 4, "examples": 3, "quotes": 2, "definitions": 0, "faq": 3,
+        "further_reading": 3, "calls_to_action": 0, "labelled_items": 3}
     assert report.counts["cross_references"] == 1
 
 
@@ -137,7 +144,8 @@ def test_report_summary_names_counts_drops_and_doubts(tmp_path: Path) -> None:
     text = report.summary()
     assert "4 prompts" in text and "3 examples" in text and "3 faq" in text and "2 quotes" in text
     assert "nl-uitstellen.txt:34: newsletter" in text and "nl-uitstellen.txt:15:" in text
-    assert len(text.splitlines()) < 12
+    assert "sentence case" in text and "call to action without an address" in text
+    assert len(text.splitlines()) < 20
 
 
 # ---- plain text: English, CRLF, detection ----------------------------------------------------------------------
@@ -163,8 +171,8 @@ def test_english_article_with_crlf_line_endings(tmp_path: Path) -> None:
     assert "newsletter" not in body and "Warmly" not in body and "\nSam\n" not in body
     assert [what.split(":")[0] for _, what in report.dropped] == ["newsletter", "newsletter", "sign-off", "sign-off"]
     assert {k: report.counts[k] for k in COUNT_KEYS} == {
-        "headings": 4, "subheadings": 1, "prompts": 3, "examples": 2, "quotes": 1, "definitions": 3, "faq": 2,
-        "further_reading": 2, "calls_to_action": 1}
+        "headings": 4, "subheadings": 1, "prompts": 3, "examples": 2, "quotes": 1, "definitions": 0, "faq": 2,
+        "further_reading": 2, "calls_to_action": 1, "labelled_items": 3}
 
 
 def test_language_is_detected_and_can_be_forced(tmp_path: Path) -> None:
@@ -189,7 +197,7 @@ def test_article_without_duplicated_title_and_unsure_lines(tmp_path: Path) -> No
         "💡 Wanneer wandel jij het liefst?\n", "utf-8")
     [report] = import_articles([source], tmp_path)
     meta, body = read_chapter(report.output)
-    assert meta["title"] == "Een Korte Wandeling"
+    assert meta["title"] == "Een korte wandeling"
     assert body.lstrip().startswith("Wandelen is een")
     assert "Wat levert het op?" in paragraphs(body)  # a short question, kept as a paragraph...
     assert (3, "short question kept as a paragraph (not a 💡 prompt, not a heading)") in report.unsure  # ...and reported
@@ -218,7 +226,7 @@ def test_markdown_characters_in_plain_text_stay_literal(tmp_path: Path) -> None:
         "💡\nWat als het vraagteken op de volgende regel staat?\n", "utf-8")
     [report] = import_articles([source], tmp_path)
     meta, body = read_chapter(report.output)
-    assert meta["title"] == 'Tekens "Tussen" Aanhalingstekens: Een Test'  # valid YAML, quotes kept
+    assert meta["title"] == 'Tekens "tussen" aanhalingstekens: Een test'  # valid YAML, quotes kept
     assert "\\# dit is geen kop, en \\*dit\\* is geen nadruk maar een\\_woord met &lt;b>tags&lt;/b> en \\[haken\\]." \
         in body
     assert "1. Dit is een genummerd punt.\n2. En dit ook." in body
@@ -238,8 +246,10 @@ def test_hard_wrapped_text_is_joined_into_paragraphs(tmp_path: Path) -> None:
     _, body = read_chapter(report.output)
     assert paragraphs(body) == [
         "Deze alinea is in een e-mailprogramma afgebroken op ongeveer zeventig tekens per regel, zodat hij in een "
-        "smal venster nog leesbaar bleef.", "## Kop Zonder Punt", "Een gewone alinea met een punt aan het eind."]
-    assert report.unsure == [(4, "hard-wrapped lines joined into paragraphs (first here)")]
+        "smal venster nog leesbaar bleef.", "## Kop zonder punt", "Een gewone alinea met een punt aan het eind."]
+    assert report.unsure == [(1, "Title Case title set in sentence case: “Een tekst uit een e-mail”"),
+                             (4, "hard-wrapped lines joined into paragraphs (first here)"),
+                             (6, "Title Case heading set in sentence case: “Kop zonder punt”")]
 
 
 def test_numbered_lines_are_headings_or_lists_by_what_follows(tmp_path: Path) -> None:
@@ -252,9 +262,11 @@ def test_numbered_lines_are_headings_or_lists_by_what_follows(tmp_path: Path) ->
         "Wat je nodig hebt:\n1. een kaars\n2. een boek\n", "utf-8")
     [report] = import_articles([source], tmp_path)
     _, body = read_chapter(report.output)
-    assert re.findall(r"^#{2,3} .+$", body, re.M) == ["## De Stappen", "### 1. Ruim Je Tafel Op", "### 2. Dim Het Licht"]
+    assert re.findall(r"^#{2,3} .+$", body, re.M) == ["## De Stappen", "### 1. Ruim je tafel op", "### 2. Dim het licht"]
     assert "Wat je nodig hebt:\n\n1. een kaars\n2. een boek" in body
-    assert report.unsure == [(6, "numbered lines followed by a paragraph taken as ### headings")]
+    assert [why for n, why in report.unsure if n == 6] == [
+        "Title Case heading set in sentence case: “1. Ruim je tafel op”",
+        "numbered lines followed by a paragraph taken as ### headings"]
 
 
 def test_imported_chapters_load_in_the_manuscript(books) -> None:
@@ -281,7 +293,7 @@ def test_html_article_keeps_content_and_drops_page_furniture(books) -> None:
     [report] = import_articles([HTML], into=book)
     assert report.output == book / "chapters" / "02-even-pauze.md"
     meta, body = read_chapter(report.output)
-    assert meta == {"title": "Even Pauze: Waarom Stilstaan Je Verder Brengt", "slug": "even-pauze",
+    assert meta == {"title": "Even pauze: Waarom stilstaan je verder brengt", "slug": "even-pauze",
                     "language": "nl", "source": "pauze.html"}
     for gone in ("Rustpunt\n", "Home", "cookies", "ADVERTENTIE", "Facebook", "nieuwsbrief", "Inschrijven", "Populair",
                  "© 2026", "dataLayer", "tracker", "12 maart", "Buiten de map", "font-family"):
@@ -291,7 +303,7 @@ def test_html_article_keeps_content_and_drops_page_furniture(books) -> None:
     assert "**doorgaan**" in body and "*helderder*" in body
     assert "[ons stuk over slaap en geheugen](https://rustpunt.example/blog/slaap-en-geheugen/)" in body
     assert re.findall(r"^#{2,3} .+$", body, re.M) == [
-        "## Wat Een Pauze Met Je Brein Doet", "### Drie soorten pauzes", "## Verder lezen", "## Veelgestelde vragen",
+        "## Wat een pauze met je brein doet", "### Drie soorten pauzes", "## Verder lezen", "## Veelgestelde vragen",
         "### Hoe lang moet een pauze duren?", "### Mag ik in mijn pauze op mijn telefoon?"]
     assert "- **Micropauze**: een paar ademhalingen tussen twee taken.\n- **Bewegingspauze**" in body
     assert "> Rust is geen beloning, het is onderhoud.\n>\n> — Ellen de Wit" in body
@@ -309,7 +321,7 @@ def test_html_article_keeps_content_and_drops_page_furniture(books) -> None:
     assert len(faq_pairs(section(body, "Veelgestelde vragen"))) == 2
     assert {k: report.counts[k] for k in COUNT_KEYS} == {
         "headings": 3, "subheadings": 1, "prompts": 2, "examples": 1, "quotes": 1, "definitions": 0, "faq": 2,
-        "further_reading": 2, "calls_to_action": 1}
+        "further_reading": 2, "calls_to_action": 1, "labelled_items": 0}
 
 
 def test_html_without_article_element_uses_body_and_shifts_headings(tmp_path: Path) -> None:
@@ -502,16 +514,21 @@ def test_seed_article(tmp_path: Path) -> None:
     faq_at = next(k for k, (_, h) in enumerate(headings) if h.startswith("Veelgestelde vragen"))
     assert [level for level, _ in headings[:faq_at]] == ["##"] * 4 + ["###"] + ["##"] * 4
     assert headings[faq_at - 1] == ("##", "Ontdek meer")
+    folded = [line.casefold() for line in source_lines]
     for _, heading in headings[:faq_at - 1] + [headings[faq_at]]:
-        assert heading in source_lines  # every heading is a whole line of the article
-    sub = source_lines.index(headings[4][1])
-    assert source_lines[sub - 1] == headings[3][1]  # the sub-heading directly follows its heading
+        assert heading.casefold() in folded  # every heading is a whole line of the article (in sentence case)
+    assert "## Waarom veranderen soms zó moeilijk is" in body  # the Title Case heading the designer read
+    sub = folded.index(headings[4][1].casefold())
+    assert folded[sub - 1] == headings[3][1].casefold()  # the sub-heading directly follows its heading
     pairs = faq_pairs(section(body, "Veelgestelde vragen"))
     assert len(pairs) == 4 and all(q.endswith("?") and a for q, a in pairs)
     items = [line for line in section(body, "Ontdek meer").splitlines() if line.startswith("- ")]
     assert len(items) == 4 and all(re.match(r"- \*\*[^*]+: [^*]+\*\*: \S", item) for item in items)
     assert report.counts["prompts"] == 7 and report.counts["examples"] == 4 and report.counts["faq"] == 4
-    assert report.counts["further_reading"] == 4 and report.counts["calls_to_action"] == 1
+    assert report.counts["further_reading"] == 4 and report.counts["labelled_items"] == 8
+    # its 🔗 line names no address: plain text, not a box that leads nowhere, and reported
+    assert report.counts["calls_to_action"] == 0 and "🔗" not in body
+    assert any("call to action without an address" in why for _, why in report.unsure)
     assert [what.split(":")[0] for _, what in report.dropped] == ["newsletter heading", "newsletter", "sign-off",
                                                                   "sign-off"]
 

@@ -214,16 +214,25 @@ def watch_command(book: Path, out_dir: Path | None, port: int, formats: list[For
 
 
 @cli.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, metavar="FILE|EXPORT.xml|URL...")
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the chapter files (default: BOOK/chapters with --into, else the current folder).")
 @click.option("--lang", "language", help="Language of the articles (nl, en, …); default: detected.")
 @click.option("--into", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="A book folder: write into its chapters/ and add the chapters to book.yaml.")
 @click.option("--force", is_flag=True, help="Overwrite chapters that already exist.")
-def import_(files: tuple[Path, ...], out_dir: Path | None, language: str | None, into: Path | None, force: bool) -> None:
-    """Turn plain-text or HTML articles (FILE...) into chapter files that build."""
-    for report in import_articles(list(files), out_dir, language=language, into=into, force=force):
+@click.option("--order", "order_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="A WordPress export's posts in this order: one slug or title a line (default: by date).")
+@click.option("--keep-samples", is_flag=True,
+              help="Into a fresh `workbook new` book: keep its sample chapters and placeholders.")
+@click.option("--allow-remote", is_flag=True, help="Fetch http(s) addresses (public hosts only; off by default).")
+def import_(files: tuple[str, ...], out_dir: Path | None, language: str | None, into: Path | None, force: bool,
+            order_file: Path | None, keep_samples: bool, allow_remote: bool) -> None:
+    """Turn articles (plain text, saved HTML pages, a WordPress export, addresses) into chapter files that build."""
+    order = order_file.read_text("utf-8").splitlines() if order_file is not None else None
+    sources: list[Path | str] = [f if f.startswith(("http://", "https://")) else Path(f) for f in files]
+    for report in import_articles(sources, out_dir, language=language, into=into, force=force, order=order,
+                                  keep_samples=keep_samples, allow_remote=allow_remote):
         click.echo(report.summary())
 
 

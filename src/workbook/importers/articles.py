@@ -1,31 +1,32 @@
 """Plain-text or HTML blog articles in, chapter files (front matter + Markdown) and an ImportReport each out."""
 from __future__ import annotations
 
-import json
-import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 import yaml
 
-from ..errors import Diagnostic, OutputError, WorkbookError
-from ..files.output import write_bytes
+from ..errors import Diagnostic, WorkbookError
+from ..files.remote import download
 from ..files.textfile import TooLarge, read_bounded
-from ..files.yamlsource import YamlProblem, load_with_lines
-from ..model.config import MAX_CONFIG_BYTES, slugify
+from ..model.config import slugify
 from ..model.locales import LOCALES
 from .blocks import BULB, KEYWORDS, LINK, Block, Words, detect_language, section_heading, words_for
-from .html_page import copy_images, parse_html
+from .bookfiles import ArticleImportError, add_chapters, copy_images, front_slug, front_title, read_book, write_file, yaml_string
+from .cleanup import proper_nouns, sentence_case, tidy
+from .crosslinks import Targets, link_blocks
+from .html_page import parse_html
 from .plain_text import parse_text
 from .report import COUNT_KEYS, ImportReport
+from .samples import plan_samples, remove_entries, replace_placeholders
+from .wordpress import is_export, read_export
 
-MAX_BYTES = {"text": 4_000_000, "html": 30_000_000}
+Fetch = Callable[[str], tuple[bytes, str, str]]  # address -> (body, final address, content type)
+MAX_BYTES = {"text": 4_000_000, "html": 30_000_000, "export": 200_000_000}
 
-
-
-class ArticleImportError(WorkbookError):
-    """An article cannot be imported: unreadable, empty, binary, or its chapter already exists."""
 
 
 # ---- reading --------------------------------------------------------------------------------------------------
@@ -85,6 +86,8 @@ def count_blocks(blocks: list[Block], w: Words) -> dict[str, int]:
             key = "headings" if b.level <= 2 else "subheadings"
             if b.level <= 2:
                 section, counted = section_heading(b.text, w)[0], False
+        elif b.kind == "list" and b.extra == "runin":
+            key, counts["labelled_items"] = None, counts["labelled_items"] + len(b.items)
         elif b.kind == "defs":
             key, counts["definitions"] = None, counts["definitions"] + len(b.items)
         elif b.kind == "further" or (b.kind == "list" and section == "further" and not counted):
@@ -120,11 +123,6 @@ def _render(b: Block) -> str:
     return b.text
 
 
-def yaml_string(text: str) -> str:
-    """A double-quoted YAML scalar (JSON string syntax is valid YAML)."""
-    return json.dumps(text, ensure_ascii=False)
-
-
 def to_markdown(title: str, slug: str, language: str, source: str, blocks: list[Block]) -> str:
     """The chapter file: front matter, then the blocks separated by blank lines."""
     def plain(value: str) -> str:  # unquoted unless YAML would read it as something else ("1", "no")
@@ -152,6 +150,7 @@ class _Plan:
     title: str
     blocks: list[Block]
     images: list[Path] = field(default_factory=list)
+    blog: dict[str, str] = field(default_factory=dict)  # a WordPress export's title, description, author
 
 
 def _is_html(path: Path, data: bytes) -> bool:
@@ -161,7 +160,7 @@ def _is_html(path: Path, data: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body", b"<article", b"<!--"))
 
 
-def _parse_file(path: Path, language: str | None, fallback: str) -> _Plan:
+def _parse_file(path: Path, language: str | None, fallback: str, order: list[str] | None = None) -> list[_Plan]:
     name = str(path)
     if not path.is_file():
         raise ArticleImportError([Diagnostic(name, None, "not found (or not a file)")])
@@ -169,128 +168,105 @@ def _parse_file(path: Path, language: str | None, fallback: str) -> _Plan:
         data = read_bounded(path, max(MAX_BYTES.values()))
     except TooLarge as exc:
         raise ArticleImportError([Diagnostic(name, None, exc.describe(max(MAX_BYTES.values()), "one article"))]) from None
+    if is_export(data):
+        return _parse_export(path, data, language, fallback, order)
     html = _is_html(path, data)
     if len(data) > MAX_BYTES["html" if html else "text"]:
         raise ArticleImportError([Diagnostic(name, None, f"is {len(data) // 1_000_000} MB; that is not one article")])
     text = decode_article(data, name)
-    unsure: list[tuple[int, str]] = []
-    images: list[Path] = []
     if html:
+        return [_plan(path, path, *_html(text, path, language, fallback))]
+    lang = language or detect_language(text)
+    unsure: list[tuple[int, str]] = []
+    if lang is None:
+        lang = fallback
+        unsure.append((1, f"could not tell the language from the words; assumed {lang} (use --lang)"))
+    title, blocks, more, dropped = parse_text(text, words_for(lang))
+    return [_plan(path, path, title, lang, blocks, unsure + more, dropped, [])]
+
+
+def _html(text: str, path: Path, language: str | None, fallback: str, whole_page: bool = True,
+          remote: str | None = None) -> tuple:
+    try:
+        return parse_html(text, path, language, fallback, whole_page, remote)
+    except RecursionError:
+        raise ArticleImportError([Diagnostic(str(path), None, "the HTML is nested too deeply to read")]) from None
+
+
+def _parse_remote(url: str, language: str | None, fallback: str, fetch: Fetch) -> _Plan:
+    """A page fetched from its address (public hosts only, through files/remote.py's rules)."""
+    try:
+        data, final, _type = fetch(url)
+    except WorkbookError as exc:
+        raise ArticleImportError(exc.diagnostics) from None
+    parts = urlsplit(final)
+    source = PurePosixPath(parts.netloc + (parts.path.rstrip("/") or "/index"))
+    text = decode_article(data, url)
+    title, lang, blocks, unsure, dropped, images = _html(text, Path.cwd() / "remote.html", language, fallback,
+                                                         remote=final)
+    return _plan(Path(source), Path(source.name), title, lang, blocks, unsure, dropped, images)
+
+
+def _parse_export(path: Path, data: bytes, language: str | None, fallback: str, order: list[str] | None) -> list[_Plan]:
+    """One plan per published post of a WordPress export; the report's lines are the export's lines."""
+    try:
+        posts, blog, export_lang = read_export(path, data, order)
+    except WorkbookError as exc:
+        raise ArticleImportError(exc.diagnostics) from None
+    if not posts:
+        raise ArticleImportError([Diagnostic(str(path), None, "holds no published post with text")])
+    plans, problems = [], []
+    for post in posts:
+        source = path.with_name(f"{path.name}#{post.slug or slug_for(post.title)}")
+        title, lang, blocks, unsure, dropped, images = _html(post.page, path, language, export_lang or fallback, False)
+        shift = post.line - 1
+        for b in blocks:
+            b.line += shift
+        unsure = [(n + shift, why) for n, why in unsure]
+        dropped = [(n + shift, why) for n, why in dropped]
         try:
-            title, lang, blocks, unsure, dropped, images = parse_html(text, path, language, fallback)
-        except RecursionError:
-            raise ArticleImportError([Diagnostic(name, None, "the HTML is nested too deeply to read")]) from None
-    else:
-        lang = language or detect_language(text)
-        if lang is None:
-            lang = fallback
-            unsure.append((1, f"could not tell the language from the words; assumed {lang} (use --lang)"))
-        title, blocks, more, dropped = parse_text(text, words_for(lang))
-        unsure += more
+            plans.append(_plan(source, path, title, lang, blocks, unsure, dropped, images))
+        except ArticleImportError as exc:
+            problems.extend(exc.diagnostics)
+    if problems:
+        raise ArticleImportError(problems)
+    for plan in plans:
+        plan.blog = blog
+    return plans
+
+
+def _plan(source: Path, path: Path, title: str | None, lang: str, blocks: list[Block], unsure: list[tuple[int, str]],
+          dropped: list[tuple[int, str]], images: list[Path]) -> _Plan:
+    """An article's blocks tidied, its title settled and its report made."""
     if not blocks:
-        raise ArticleImportError([Diagnostic(name, None, "holds a title but no article text")])
+        raise ArticleImportError([Diagnostic(str(source), None, "holds a title but no article text")])
+    blocks = tidy(blocks, lang, unsure)
     title = title or re.sub(r"[-_]+", " ", path.stem).strip().capitalize() or "Artikel"
     title = re.sub(r"[*_`\\]", "", title)
-    report = ImportReport(path, path, title, slug_for(title), count_blocks(blocks, words_for(lang)),
+    if (new := sentence_case(title, lang, proper_nouns(blocks))) != title:
+        unsure.append((blocks[0].line if source != path else 1, f"Title Case title set in sentence case: “{new}”"))
+        title = new
+    report = ImportReport(source, path, title, slug_for(title), count_blocks(blocks, words_for(lang)),
                           sorted(unsure), dropped, lang)
     return _Plan(report, title, blocks, images)
 
 
-def _front_slug(path: Path) -> str | None:
-    try:
-        with open(path, "rb") as handle:  # the front matter only, however large the file
-            head = handle.read(8000).decode("utf-8", errors="replace")[:2000]
-    except OSError:
-        return None
-    m = re.search(r"^slug:\s*[\"']?([a-z0-9-]+)", head, re.M) if head.startswith("---") else None
-    return m[1] if m else None
-
-
-def _read_book(into: Path) -> tuple[str, dict]:
-    path = into / "book.yaml"
-    if not path.is_file():
-        raise ArticleImportError([Diagnostic(str(path), None, "not found; --into needs a book folder with book.yaml")])
-    try:
-        text = read_bounded(path, MAX_CONFIG_BYTES).decode("utf-8-sig")
-        data, _lines = load_with_lines(text)  # no aliases: add_chapters parses this text again
-    except TooLarge as exc:
-        raise ArticleImportError([Diagnostic(str(path), None, exc.describe(MAX_CONFIG_BYTES, "book.yaml"))]) from None
-    except UnicodeDecodeError:
-        raise ArticleImportError([Diagnostic(str(path), None, "is not UTF-8 text; save it as UTF-8")]) from None
-    except YamlProblem as exc:
-        raise ArticleImportError([Diagnostic(str(path), exc.line, f"is not valid; fix it first ({exc.message})")]) from None
-    if not isinstance(data, dict) or not isinstance(data.get("chapters") or [], list):
-        raise ArticleImportError([Diagnostic(str(path), None, "must be a mapping with a `chapters:` list")])
-    return text, data
-
-
-def add_chapters(text: str, entries: list[str]) -> str:
-    """book.yaml text with entries appended to its `chapters:` list, touching nothing else; checked by re-parsing."""
-    nl = "\r\n" if "\r\n" in text else "\n"
-    lines = text.splitlines(keepends=True)
-    quoted = [e if re.fullmatch(r"[\w./-]+", e) else yaml_string(e) for e in entries]
-    key = next((i for i, line in enumerate(lines) if re.match(r"chapters\s*:", line)), None)
-    old = (yaml.safe_load(text) or {}).get("chapters") or []
-    if key is None:
-        new = text + ("" if not text or text.endswith("\n") else nl) + f"chapters:{nl}"
-        new += "".join(f"  - {e}{nl}" for e in quoted)
-    elif m := re.match(r"(chapters\s*:\s*\[)(.*?)\](.*)$", lines[key].rstrip("\r\n")):
-        inner = m[2].strip()
-        lines[key] = f"{m[1]}{inner + ', ' if inner else ''}{', '.join(quoted)}]{m[3]}{nl}"
-        new = "".join(lines)
-    elif re.match(r"chapters\s*:\s*(#.*)?$", lines[key].rstrip("\r\n")):
-        last, indent, gap = key, None, " "
-        for j in range(key + 1, len(lines)):
-            line = lines[j].rstrip("\r\n")
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
-            m = re.match(r"(\s*)-(\s+)", line)
-            if m and indent in (None, len(m[1])):
-                last, indent, gap = j, len(m[1]), m[2]
-            elif indent is not None and len(line) - len(line.lstrip()) > indent:
-                last = j
-            else:
-                break
-        pad = " " * (2 if indent is None else indent)
-        if not lines[last].endswith("\n"):
-            lines[last] += nl
-        lines[last + 1:last + 1] = [f"{pad}-{gap}{e}{nl}" for e in quoted]
-        new = "".join(lines)
-    else:
-        new = None
-    try:
-        ok = new is not None and (yaml.safe_load(new) or {}).get("chapters") == list(old) + entries
-    except yaml.YAMLError:
-        ok = False
-    if new is None or not ok:
-        raise ArticleImportError([Diagnostic("book.yaml", key + 1 if key is not None else None,
-                                             "the `chapters:` list is written in a form the importer cannot extend; "
-                                             f"add {', '.join(entries)} by hand")])
-    return new
-
-
-def _write(path: Path, data: bytes) -> None:
-    """output.write_bytes (atomic, parent folders made), but a file that is replaced keeps its own permissions."""
-    mode = path.stat().st_mode & 0o777 if path.exists() else None
-    write_bytes(path, data)
-    if mode is not None and path.stat().st_mode & 0o777 != mode:
-        try:
-            os.chmod(path, mode)
-        except OSError as exc:
-            why = f"written, but its permissions could not be kept: {exc.strerror or exc}"
-            raise OutputError([Diagnostic(str(path), None, why)]) from None
-
-
-def import_articles(files: list[Path], out_dir: Path | None = None, *, language: str | None = None,
-                    into: Path | None = None, force: bool = False) -> list[ImportReport]:
-    """out_dir default: <into>/chapters if into is given, else the current dir. language None = detect (nl/en) from words.
+def import_articles(files: list[Path | str], out_dir: Path | None = None, *, language: str | None = None,
+                    into: Path | None = None, force: bool = False, order: list[str] | None = None,
+                    keep_samples: bool = False, allow_remote: bool = False,
+                    fetch: Fetch | None = None) -> list[ImportReport]:
+    """out_dir default: <into>/chapters if into is given, else the current dir. language None = detect (lingua).
+    A WordPress export gives one chapter per published post, by date or in `order` (slugs or titles, one a line).
 
     Every file is read and checked before anything is written; a WorkbookError lists all problems at once.
+    Into a fresh `workbook new` book the unchanged sample chapters and the placeholders are replaced, unless
+    keep_samples. An http(s) address is fetched only with allow_remote, by `fetch` (default: files/remote.py's
+    download, public hosts only; a test passes its own to reach a server on 127.0.0.1).
     """
     if language is not None and language not in LOCALES and language not in KEYWORDS:
         known = ", ".join(sorted(set(LOCALES) | set(KEYWORDS)))
         raise ArticleImportError([Diagnostic("--lang", None, f"unknown language {language!r}; use one of {known}")])
-    book_text, book = _read_book(Path(into)) if into is not None else ("", {})
+    book_text, book = read_book(Path(into)) if into is not None else ("", {})
     out = Path(out_dir) if out_dir is not None else (Path(into) / "chapters" if into is not None else Path.cwd())
     root = Path(into) if into is not None else (out.parent if out.name == "chapters" else out)
     if into is not None and not out.resolve().is_relative_to(root.resolve()):
@@ -302,12 +278,22 @@ def import_articles(files: list[Path], out_dir: Path | None = None, *, language:
     fallback = str(book.get("language") or "nl").split("-")[0]
     for file in files:
         try:
-            plans.append(_parse_file(Path(file), language, fallback))
+            if str(file).startswith(("http://", "https://")):
+                if not allow_remote:
+                    raise ArticleImportError([Diagnostic(str(file), None, "is an address; pass --allow-remote to "
+                                                                          "fetch it (public addresses only)")])
+                plans.append(_parse_remote(str(file), language, fallback, fetch or download))
+                continue
+            plans.extend(_parse_file(Path(file), language, fallback, order))
         except ArticleImportError as exc:
             problems.extend(exc.diagnostics)
 
     listed = [Path(str(c)).as_posix() for c in book.get("chapters") or []]
-    present = sorted(out.glob("*.md")) if out.is_dir() else []
+    samples = plan_samples(root, book, listed) if into is not None and not keep_samples else None
+    if samples is not None:
+        listed = [e for e in listed if e not in samples.entries]
+        book_text = remove_entries(book_text, samples.entries)
+    present = [p for p in (sorted(out.glob("*.md")) if out.is_dir() else []) if not samples or p not in samples.files]
     numbers = [re.match(r"(\d+)[-_ ]", Path(n).name) for n in listed + [p.name for p in present]]
     number = max([int(m[1]) for m in numbers if m] + [len(listed)])
     width = max([2] + [len(m[1]) for m in numbers if m])
@@ -320,7 +306,7 @@ def import_articles(files: list[Path], out_dir: Path | None = None, *, language:
                                                             "import it separately or rename one"))
             continue
         seen[r.slug] = r.source
-        same = [p for p in present if re.sub(r"^\d+[-_ ]", "", p.stem) == r.slug or _front_slug(p) == r.slug]
+        same = [p for p in present if re.sub(r"^\d+[-_ ]", "", p.stem) == r.slug or front_slug(p) == r.slug]
         if same and not force:
             problems.append(Diagnostic(str(same[0]), None, f"already holds chapter {r.slug!r} (from {r.source.name}); "
                                                            "pass --force to overwrite it"))
@@ -340,19 +326,29 @@ def import_articles(files: list[Path], out_dir: Path | None = None, *, language:
                 r.unsure.insert(0, (1, f"the article is {r.language} but the book is {fallback}: the build "
                                        "recognises examples, FAQ and further reading by the book's words"))
     new_book = None
-    if into is not None and entries and not problems:
+    if samples is not None and plans:
+        book_text = replace_placeholders(book_text, next((p.blog for p in plans if p.blog), {}), samples.notes)
+        plans[0].report.book_notes = samples.notes
+    if into is not None and (entries or samples) and not problems:
         try:
-            new_book = add_chapters(book_text, entries)
+            new_book = add_chapters(book_text, entries) if entries else book_text
         except ArticleImportError as exc:
             problems.extend(Diagnostic(str(Path(into) / "book.yaml"), d.line, d.message) for d in exc.diagnostics)
     if problems:
         raise ArticleImportError(problems)
 
+    book_titles = [(t, p) for p in (root / e for e in listed) if (t := front_title(p))]
+    targets = Targets([(plan.title, plan.report.output) for plan in plans] + book_titles)
+    for plan in plans:
+        r = plan.report
+        link_blocks(plan.blocks, words_for(r.language), r.language, r.output, targets, r.links)
     for plan in plans:
         r = plan.report
         copy_images(plan.blocks, plan.images, root / "images", r)
         markdown = to_markdown(plan.title, r.slug, r.language, r.source.name, plan.blocks)
-        _write(r.output, markdown.encode("utf-8"))
+        write_file(r.output, markdown.encode("utf-8"))
     if new_book is not None:  # only with --into, so root is the book's folder
-        _write(root / "book.yaml", new_book.encode("utf-8"))
+        write_file(root / "book.yaml", new_book.encode("utf-8"))
+    for sample in samples.files if samples else []:
+        sample.unlink(missing_ok=True)
     return [plan.report for plan in plans]

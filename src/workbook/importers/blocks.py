@@ -2,12 +2,13 @@
 examples and sign-offs in each language, and inline Markdown escaping."""
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TypedDict
 
-from ..model.locales import locale_for
+from ..model.locales import LOCALES, locale_for
 
 BULB, LINK, VS16 = "\U0001F4A1", "\U0001F517", "\uFE0F"
 ALERTS = ("tip", "note", "important", "warning", "caution")
@@ -23,9 +24,6 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "newsletter_hints": ("mailbox", "inbox", "e-mailadres", "elke week", "wekelijks"),
         "sign_off": ("met vriendelijke groet", "vriendelijke groet", "hartelijke groet", "warme groet", "lieve groet",
                      "groetjes", "groet", "liefs", "tot de volgende keer", "tot snel"),
-        "stopwords": ("de", "het", "een", "en", "van", "je", "jij", "jouw", "niet", "dat", "die", "wat", "hoe", "met",
-                      "voor", "ook", "zijn", "maar", "om", "naar", "als", "bij", "wordt", "kunt", "mijn", "ik", "er",
-                      "ze", "nog", "dan", "wel", "meer", "jezelf", "waarom"),
     },
     "en": {
         "cross_reference": ("Read more in", "Read in", "Read also", "Read", "See also", "See"),
@@ -36,9 +34,6 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "newsletter_hints": ("inbox", "mailbox", "email address", "every week", "weekly"),
         "sign_off": ("with love", "kind regards", "warm regards", "best wishes", "regards", "warmly", "cheers", "love",
                      "best", "until next time", "take care"),
-        "stopwords": ("the", "and", "you", "your", "of", "to", "that", "this", "with", "for", "not", "what", "how",
-                      "are", "but", "it", "if", "be", "can", "when", "they", "my", "from", "about", "will", "yourself",
-                      "why", "more", "an"),
     },
 }
 
@@ -57,14 +52,26 @@ class Block:
 
 # ---- language words -------------------------------------------------------------------------------------------
 
+@functools.cache
+def _detector():  # built once: lingua's models for the book languages only (nl, en, de, fr)
+    # deferred: lingua's models load only when an import detects a language, never for a build
+    from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+    codes = [getattr(IsoCode639_1, code.upper()) for code in sorted(LOCALES)]
+    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_preloaded_language_models().build()
+
+
 def detect_language(text: str) -> str | None:
-    """'nl' or 'en' (the KEYWORDS languages) by counting common words; None when the text does not tell."""
-    words = re.findall(r"[^\W\d_]+", text.lower())
-    scores = {lang: sum(w in set(table["stopwords"]) for w in words) for lang, table in KEYWORDS.items()}
-    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-    if not ranked or ranked[0][1] < 3 or (len(ranked) > 1 and ranked[0][1] < 1.5 * ranked[1][1]):
+    """The language of an article (one of the book languages, LOCALES) by lingua's statistical models; None when
+    the text is too short or no language is clearly ahead (lingua's confidence under 0.5 or under twice the
+    next language's)."""
+    words = re.findall(r"[^\W\d_]+", text)
+    if len(words) < 5:
         return None
-    return ranked[0][0]
+    values = _detector().compute_language_confidence_values(" ".join(words[:2000]))
+    if not values or values[0].value < 0.5 or len(values) > 1 and values[0].value < 2 * values[1].value:
+        return None
+    return values[0].language.iso_code_639_1.name.lower()
 
 
 def _alternatives(words: Iterable[str]) -> str:

@@ -7,11 +7,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from ..files.output import write_bytes
-from ..model.config import slugify
+from ..model.locales import LOCALES
 from .blocks import BULB, LINK, VS16, Block, Words, block_safe, detect_language, escape, item_text, section_heading, words_for
+from .extract import keep_main, main_text
 from .plain_text import _quote, is_name, sign_off
-from .report import ImportReport
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
 DROP = {"nav", "header", "footer", "aside", "script", "style", "noscript", "template", "form", "iframe", "object",
@@ -20,7 +19,7 @@ QUIET = {"script", "style", "noscript", "template", "head", "svg"}  # dropped wi
 JUNK = {"ad", "ads", "advert", "advertisement", "adsense", "adsbygoogle", "sponsor", "sponsored", "promo", "share",
         "sharing", "sharedaddy", "social", "newsletter", "subscribe", "subscription", "signup", "optin", "mailchimp",
         "cookie", "cookies", "consent", "gdpr", "popup", "modal", "banner", "comments", "comment", "breadcrumb",
-        "breadcrumbs", "sidebar", "widget", "meta", "byline"}
+        "breadcrumbs", "sidebar", "widget", "meta", "byline", "speechify", "relatedposts"}
 BLOCKS = {"p", "div", "section", "article", "main", "header", "figure", "figcaption", "ul", "ol", "dl", "blockquote",
           "pre", "table", "hr", "details", "summary", "body", "center", "address", "h1", "h2", "h3", "h4", "h5", "h6"}
 AUTO_CLOSE = {"p": BLOCKS | {"li", "dt", "dd"}, "li": {"li"}, "dt": {"dt", "dd"}, "dd": {"dt", "dd"}, "tr": {"tr"},
@@ -115,6 +114,7 @@ class _Converter:
         self.blocks: list[Block] = []
         self.section: str | None = None  # "faq" or "further" under such a heading
         self.line = 1
+        self.remote = False
 
     # -- inline
     def inline(self, node: Node | str) -> str:
@@ -161,6 +161,9 @@ class _Converter:
         if not src:
             return escape(alt)
         parts = urlsplit(src)
+        if self.remote and not parts.scheme:  # a fetched page's pictures are on its server, never on this disk
+            src = urljoin(self.base, src)
+            parts = urlsplit(src)
         if parts.scheme in ("http", "https") or src.startswith("//"):
             url = self.href(src if parts.scheme else "https:" + src)
             self.unsure.append((node.line, f"remote image {src[:80]} kept as a link, not downloaded"))
@@ -205,11 +208,15 @@ class _Converter:
             if level == 2:
                 self.section, text = section_heading(text, self.w)
             kind = "faq_q" if self.section == "faq" and level > 2 else "heading"
-            self.blocks.append(Block(kind, text, line, level=level))
+            self.blocks.append(Block(kind, text, line, level=level, extra=self.section or "" if level == 2 else ""))
         elif tag in ("p", "address", "summary"):
             self.para(self.inline(node), line, question=tag == "summary")
         elif tag == "figcaption":
             self.para(_wrap(self.inline(node), "*"), line)
+            if self.blocks and self.blocks[-1].line == line:
+                self.blocks[-1].extra = "caption"
+        elif "kg-callout-card" in node.attrs.get("class", ""):  # Ghost's callout: the emoji and its text in two divs
+            self.para(_tidy(self.inline(node), " "), line)
         elif tag in ("ul", "ol"):
             items = [self.list_item(li) for li in node.children if isinstance(li, Node) and li.tag == "li"]
             items = [item_text(item) if self.section == "further" else item for item in items]
@@ -312,8 +319,12 @@ def _tidy(text: str, brk: str = "  \n") -> str:
     return text.replace(BREAK, brk)
 
 
-def parse_html(text: str, path: Path, language: str | None, fallback: str):
-    """HTML page text -> (title or None, language, blocks, unsure, dropped, local image paths)."""
+def parse_html(text: str, path: Path, language: str | None, fallback: str, whole_page: bool = True,
+               remote: str | None = None):
+    """HTML page text -> (title or None, language, blocks, unsure, dropped, local image paths).
+
+    whole_page: a saved page, whose main text trafilatura picks; False for an article's own HTML (a WordPress
+    export's post), which has no page furniture. remote: the address a fetched page came from."""
     tree = _Tree()
     tree.feed(text)
     tree.close()
@@ -323,6 +334,7 @@ def parse_html(text: str, path: Path, language: str | None, fallback: str):
     base = next((n.attrs.get("href", "") for n in doc.iter() if n.tag == "base"), "") or \
         next((n.attrs.get("href", "") for n in doc.iter() if n.tag == "link" and
               "canonical" in n.attrs.get("rel", "").lower()), "") or meta.get("og:url", "")
+    base = urljoin(remote, base) if remote else base
     html_lang = next((n.attrs.get("lang", "") for n in doc.iter() if n.tag == "html"), "").split("-")[0].lower()
     candidates = [n for n in doc.iter() if n.tag == "article"]
     root = (max(candidates, key=lambda n: len(n.text())) if candidates else
@@ -353,32 +365,19 @@ def parse_html(text: str, path: Path, language: str | None, fallback: str):
     body_text = root.text()
     lang = language or detect_language(body_text)
     if lang is None:
-        lang = html_lang if html_lang in ("nl", "en") else fallback
+        lang = html_lang if html_lang in LOCALES else fallback
         unsure.append((1, f"could not tell the language from the words; assumed {lang} (use --lang)"))
     levels = [int(n.tag[1]) for n in root.iter() if re.fullmatch(r"h[1-6]", n.tag)]
     images: list[Path] = []
     converter = _Converter(words_for(lang), base, path.parent, 2 - min(levels, default=2), unsure, dropped, images)
+    converter.remote = remote is not None
     converter.walk(root)
-    return title, lang, converter.blocks, unsure, sorted(dropped, key=lambda d: d[0]), images
-
-
-def copy_images(blocks: list[Block], sources: list[Path], images_dir: Path, report: ImportReport) -> None:
-    """Copy the article's local images into the book's images/ folder and point the blocks at them."""
-    names: list[str] = []
-    for source in sources:
-        data = source.read_bytes()
-        stem, suffix = slugify(source.stem) or "image", source.suffix.lower()
-        name, k = f"{stem}{suffix}", 1
-        while (images_dir / name).exists() and (images_dir / name).read_bytes() != data or f"images/{name}" in names:
-            k += 1
-            name = f"{report.slug}-{stem}{'' if k == 2 else f'-{k}'}{suffix}"
-        if not (images_dir / name).exists():
-            write_bytes(images_dir / name, data)
-        names.append(f"images/{name}")
-
-    def fix(text: str) -> str:
-        return TOKEN.sub(lambda m: names[int(m[1])], text)
-
-    for b in blocks:
-        b.text, b.extra = fix(b.text), fix(b.extra)
-        b.items = [tuple(map(fix, item)) if isinstance(item, tuple) else fix(item) for item in b.items]
+    blocks = converter.blocks
+    main = main_text(text) if whole_page else ""
+    if main == "":
+        pass
+    elif main is None:
+        unsure.append((root.line, "trafilatura found no main text; kept all of the article's element"))
+    else:
+        blocks = keep_main(blocks, main, dropped, unsure)
+    return title, lang, blocks, unsure, sorted(dropped, key=lambda d: d[0]), images

@@ -205,11 +205,8 @@ def parse_text(text: str, w: Words) -> tuple[str | None, list[Block], list, list
             while pos < len(keep) and (parts := _def_parts(rows[keep[pos]][1], w)):
                 terms.append(parts)
                 pos += 1
-            lead = bool(blocks) and blocks[-1].kind == "para" and blocks[-1].text.endswith(":")
             if len(terms) > 1 or len(terms[0][0].split()) <= 3:
-                blocks.append(Block("defs", "", n, items=[(md_text(a), md_text(b)) for a, b in terms]))
-                if len(terms) == 1 and not lead:
-                    unsure.append((n, "a single 'term: text' line became a definition list"))
+                blocks.append(Block("defs", "", n, items=[(md_text(a), md_text(b)) for a, b in terms], extra="runin"))
             else:
                 blocks.append(Block("para", md_text(t), n))
                 unsure.append((n, "'…: …' line kept as a paragraph; is it a term with its definition?"))

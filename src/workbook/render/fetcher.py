@@ -19,12 +19,10 @@ from ..files.images import (
     inspect_image,
     looks_like_image,
 )
+from ..files.remote import MAX_REDIRECTS, MAX_REMOTE, REMOTE_DEADLINE
 
 MAX_DATA_URI = 2_000_000
 MAX_FILE = 40_000_000
-MAX_REMOTE = 20_000_000
-REMOTE_DEADLINE = 60.0  # seconds for all downloads of one build together
-MAX_REDIRECTS = 5
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp", ".tif", ".tiff", ".ico"}
 
 

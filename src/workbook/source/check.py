@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..errors import Diagnostic, Report, WorkbookError
 from ..model.manuscript import Chapter, Manuscript
+from ..model.placeholders import placeholders
 from .glyphs import missing_glyph_warnings
 from .load import load_book
 from .overflow import long_word_warnings
@@ -60,6 +61,9 @@ def check_manuscript(manuscript: Manuscript) -> list[Diagnostic]:
         found.extend(_check_chapter(manuscript, chapter, by_file, ids_of))
         found.extend(long_word_warnings(chapter))
     found.extend(missing_glyph_warnings(manuscript))
+    s, lines = manuscript.config.settings, manuscript.config.lines
+    found.extend(Diagnostic("book.yaml", lines.get((key,)), message, "warning")
+                 for key, message in placeholders(s.title, s.author, s.description))
     return found
 
 
