@@ -78,7 +78,7 @@ def test_converted_chapters_come_from_the_cache_and_an_edit_is_seen(tmp_path, bo
         entry.write_bytes(b"not a chapter")  # corrupt entries are converted again
     again = workbook.load_book(book, cache=Cache(cache))
     assert again.chapters == workbook.load_book(book).chapters
-    assert "Een <span class=\"keep-whole\">nieuwe\u00a0zin.</span>" in again.chapters[0].html and again.chapters[1] == first.chapters[1]
+    assert "Een<span class=\"keep-whole\"> nieuwe\u00a0zin.</span>" in again.chapters[0].html and again.chapters[1] == first.chapters[1]
 
 
 @pytest.mark.build

@@ -128,5 +128,5 @@ def test_a_blocks_last_words_are_kept_whole_and_together():
     root, _ = render("Wie alleen thee wil zetten.\n\nAn em – dash.\n\nRead *this* twice.\n\nA *very long emphasised*"
                      " word.\n")
     kept = [[span.text for span in p.iter("span") if span.get("class") == "keep-whole"] for p in root.iter("p")]
-    assert kept == [["wil\u00a0zetten."], ["em\u00a0–\u00a0dash."], ["twice."], ["word."]]
+    assert kept == [[" wil\u00a0zetten."], [" em\u00a0–\u00a0dash."], ["twice."], ["word."]]
     assert root.findall("p")[3][0].tail == "\u00a0"  # "word." keeps to the emphasised words before it

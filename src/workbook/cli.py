@@ -11,31 +11,19 @@ from . import __version__
 from .author.new import new_book, scaffold_languages
 from .author.preview import parse_pages
 from .author.preview import preview as preview_pages
-from .author.progress import BuildReporter, RowsBar
+from .author.progress import BuildReporter
 from .build import build as build_book
+from .cli_coach import answers, copies, print_diagnostics, size_text, worksheets
 from .errors import Diagnostic, WorkbookError, escape_controls
-from .files.output import output_folder, write_bytes
+from .files.output import output_folder
 from .importers.articles import import_articles
 from .layout.audit import audit_book
-from .layout.session import BuildSession
 from .model.config import BookConfig, FormatName, page_size_mm, parse_formats
 from .model.pages import EDITIONS, EditionName
 from .model.printing import PAPERS, PROFILES, get_profile
 from .source.check import CheckReport, check_book
-from .source.load import load_book
 from .targets.preflight import preflight
 from .targets.printfiles import cover_name, interior_name
-from .targets.worksheets import ChapterChoiceError, WorksheetOptions, render_worksheets
-
-
-def _print_diagnostics(items: list[Diagnostic]) -> None:
-    for item in items:
-        click.echo(str(item), err=True)
-
-
-def _size(path: Path) -> str:
-    size = path.stat().st_size
-    return f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{size / 1000:.0f} kB"
 
 
 def _formats(ctx: click.Context, param: click.Parameter, value: str | None) -> list[FormatName] | None:
@@ -75,6 +63,10 @@ def cli() -> None:
     """Turn a book folder (book.yaml + Markdown chapters) into a workbook."""
 
 
+for _command in (worksheets, answers, copies):  # the coaches' commands (cli_coach.py)
+    cli.add_command(_command)
+
+
 @cli.command()
 @click.argument("book", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -103,9 +95,9 @@ def build(book: Path, out_dir: Path | None, formats: list[str] | None, page_size
         result = build_book(book, out_dir, formats, on_stage=reporter.on_stage, on_progress=reporter.on_progress,
                             page_size=page_size, strict=strict, jobs=jobs, print_profiles=print_profiles)
     if not quiet:
-        _print_diagnostics(result.warnings)
+        print_diagnostics(result.warnings)
         for path in result.outputs:
-            click.echo(f"wrote {path} ({_size(path)})")
+            click.echo(f"wrote {path} ({size_text(path)})")
         reporter.report_timings(result.timings)
         if verbose and result.parts:
             click.echo(f"  parts: {result.parts}, {result.cached} from .workbook-cache, "
@@ -238,122 +230,6 @@ def import_(files: tuple[str, ...], out_dir: Path | None, language: str | None, 
 
 @cli.command()
 @click.argument("book", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder (default: dist/ beside the book folder).")
-@click.option("--chapter", "chapters", multiple=True, metavar="SLUG|N",
-              help="Only this chapter (number or slug); repeat for more. Default: every chapter.")
-@click.option("--fillable/--no-fillable", default=None,
-              help="A text field over each prompt's lines, plus name and date (default: book.yaml's fillable, on).")
-@click.option("--with-context", is_flag=True, help="Print the example that comes before each prompt in the book.")
-@click.option("--clients", "clients_csv", type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV with columns name, date, chapters: one personalised PDF per client in OUT/worksheets/.")
-@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
-              help="Worker processes for --clients (default: one per CPU core).")
-@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
-def worksheets(book: Path, out_dir: Path | None, chapters: tuple[str, ...], fillable: bool | None, with_context: bool,
-               clients_csv: Path | None, jobs: int | None, quiet: bool) -> None:
-    """Worksheets for coaches: the prompts of BOOK by chapter, with writing lines and a name/date line."""
-    options = WorksheetOptions(chapters=chapters, fillable=fillable, with_context=with_context)
-    if clients_csv is not None:
-        _client_worksheets(book, clients_csv, out_dir, options, jobs, quiet)
-        return
-    out = output_folder(book, out_dir)
-    manuscript = load_book(book)
-    if not quiet:
-        _print_diagnostics(manuscript.warnings)
-    try:
-        data = render_worksheets(BuildSession.start(manuscript, out), options)
-    except ChapterChoiceError as exc:
-        raise click.BadParameter(exc.diagnostics[0].message, param_hint="'--chapter'") from None
-    path = write_bytes(out / f"{manuscript.config.slug}-worksheets.pdf", data)
-    if not quiet:
-        click.echo(f"wrote {path} ({_size(path)})")
-
-
-@cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-b", "--book", default=".", show_default=True, type=click.Path(file_okay=False, path_type=Path),
-              help="The book folder the PDFs were made from.")
-@click.option("--csv", "as_csv", is_flag=True, help="One CSV: a row per file, a column per prompt id.")
-@click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file (default: standard output).")
-def answers(files: tuple[Path, ...], book: Path, as_csv: bool, out_file: Path | None) -> None:
-    """The answers typed into filled reader's PDFs or worksheets (FILE.pdf...) of BOOK, as Markdown or CSV."""
-    # deferred: the answers' reader (pypdf) loads only for `workbook answers`
-    from .targets.answers import answers_csv, answers_markdown, read_answers
-
-    if len(files) > 1 and not as_csv:
-        raise click.UsageError("several files make one table: add --csv")
-    manuscript = load_book(book)
-    try:
-        found = read_answers(manuscript, list(files))
-    except WorkbookError as exc:
-        _print_diagnostics(exc.diagnostics)
-        sys.exit(1)
-    for item in found:
-        _print_diagnostics(item.notes)
-    text = answers_csv(manuscript, found) if as_csv else answers_markdown(manuscript, found[0])
-    if out_file is None:
-        click.echo(text, nl=False)
-    else:
-        write_bytes(out_file, text.encode())
-
-
-def _client_worksheets(book: Path, clients_csv: Path, out_dir: Path | None, options, jobs: int | None, quiet: bool) -> None:
-    # deferred: the clients' process pool loads only for `worksheets --clients`
-    from .targets.clients import build_client_worksheets
-
-    with RowsBar("worksheets", quiet) as bar:
-        try:
-            result = build_client_worksheets(book, clients_csv, out_dir, options, workers=jobs,
-                                             on_progress=lambda client: bar.advance(client.name), on_start=bar.start)
-        except ChapterChoiceError as exc:
-            raise click.BadParameter(exc.diagnostics[0].message, param_hint="'--chapter'") from None
-    if not quiet:
-        _print_diagnostics(result.warnings)
-        folder = result.outputs[0].parent if result.outputs else None
-        workers = f"{result.workers} worker{'s' if result.workers != 1 else ''}"
-        click.echo(f"wrote {len(result.outputs)} worksheets to {folder} ({workers})")
-
-
-@cli.command()
-@click.argument("book", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--clients", "clients_csv", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV with columns name, date, group, chapters, note: one personal copy per row.")
-@click.option("-f", "--formats", default="pdf", show_default=True,
-              help="pdf (the reader's PDF with the reader's name), worksheets, or pdf,worksheets.")
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the copies (default: dist/copies/ beside the book folder).")
-@click.option("--resume", is_flag=True, help="Make only the rows whose files are missing.")
-@click.option("--scheduler", metavar="tcp://HOST:PORT",
-              help="A Dask scheduler whose workers make the copies (they need workbook and the book folder).")
-@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
-              help="Local worker processes without --scheduler (default: one per CPU core).")
-@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
-def copies(book: Path, clients_csv: Path, formats: str, out_dir: Path | None, resume: bool, scheduler: str | None,
-           jobs: int | None, quiet: bool) -> None:
-    """Personal copies of BOOK: one reader's PDF (and/or worksheets) per row of the clients CSV, with the
-    reader's name on the title page and on every page. Exit 1 if a row failed."""
-    from .targets.copies import make_copies  # deferred: the copies' pool loads only for `workbook copies`
-
-    kinds = [kind.strip() for kind in formats.split(",") if kind.strip()]
-    if not kinds or any(kind not in ("pdf", "worksheets") for kind in kinds):
-        raise click.BadParameter("choose pdf, worksheets or pdf,worksheets", param_hint="'-f'")
-    if scheduler is not None and not scheduler.startswith(("tcp://", "tls://", "ws://", "wss://", "inproc://")):
-        raise click.BadParameter("a Dask scheduler's address, such as tcp://10.0.0.5:8786", param_hint="'--scheduler'")
-    with RowsBar("copies", quiet) as bar:
-        result = make_copies(book, clients_csv, out_dir, kinds, scheduler=scheduler, resume=resume, workers=jobs,
-                             on_progress=lambda client, done, total: bar.advance(client.name), on_start=bar.start)
-    _print_diagnostics(result.failures)
-    if not quiet:
-        _print_diagnostics(result.warnings)
-        click.echo(result.summary())
-    if result.failures:
-        sys.exit(1)
-
-
-@cli.command()
-@click.argument("book", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("-e", "--edition", type=click.Choice(EDITIONS), default="screen", show_default=True,
               help="The reader's PDF (screen) or the printer's (print: with bleed and crop marks).")
 @click.option("-p", "--pages", help="Pages to picture, from 1: 1-4, 7 or 2,5-6 (default: all).")
@@ -370,7 +246,7 @@ def preview(book: Path, edition: EditionName, pages: str | None, out_dir: Path |
             raise click.BadParameter(str(exc), param_hint="'--pages'") from None
     try:
         written = preview_pages(book, out_dir, edition, pages, page_size=page_size, dpi=dpi,
-                                on_warning=lambda item: _print_diagnostics([item]))
+                                on_warning=lambda item: print_diagnostics([item]))
     except ValueError as exc:  # a range beyond the book's last page
         raise click.BadParameter(str(exc), param_hint="'--pages'") from None
     for path in written:
@@ -388,7 +264,7 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except WorkbookError as exc:
-        _print_diagnostics(exc.diagnostics)
+        print_diagnostics(exc.diagnostics)
         count = sum(1 for d in exc.diagnostics if d.severity == "error")
         click.echo(f"{count} error{'s' if count != 1 else ''}; nothing was written", err=True)
         sys.exit(1)

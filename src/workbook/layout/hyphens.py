@@ -88,6 +88,8 @@ def keep_words_whole(html: str, words: list[tuple[str, str, int]]) -> str:
             continue
         index, match = chosen
         piece = pieces[index]
-        pieces[index] = piece[:match.start()] + KEEP_WHOLE + word + "</span>" + piece[match.end():]
+        cut = match.start() - 1 if match.start() and piece[match.start() - 1] == " " else match.start()
+        # the space before the word goes inside the span (see source/convert.py _keep_last_words)
+        pieces[index] = piece[:cut] + KEEP_WHOLE + piece[cut:match.start()] + word + "</span>" + piece[match.end():]
         html = html[:start] + "".join(pieces) + html[end:]
     return html

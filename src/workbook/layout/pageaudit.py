@@ -22,6 +22,7 @@ PX_MM = 25.4 / 96
 HEAD_CLEARANCE_MM = 8.0  # a running head's text at least this far inside the top trim
 EMPTY_FOOT = 0.25  # a page foot more than this share of the text area empty
 LADDER = 2  # hyphenated lines in a row that are allowed
+EARLY_BREAK = 0.5  # a justified line (not a paragraph's last) filling less than this share broke early
 SHORT_WORD = 8  # a heading's or pull quote's last line of one word this short (or shorter) is a runt
 _FORCED = {"page", "left", "right", "recto", "verso"}
 _HYPHENS = ("-", "\u2010", "\u00ad")
@@ -181,6 +182,25 @@ class _Auditor:
                          f"the {what} {_short(block.text)!r} ends on one short word, {last.strip()!r}, on a line "
                          "of its own")
 
+    def early_breaks(self) -> None:
+        """A justified paragraph's line (not its last) less than half full: broken before the text that would
+        have fitted (a line-breaking fault), not by the author (a hard line break)."""
+        for block in self.scan.blocks:
+            if block.kind != "text" or block.tag in _UNSPLIT or len(block.lines) < 2:
+                continue
+            if block.element.find(".//br") is not None:
+                continue
+            for line in block.lines[:-1]:
+                style = getattr(line.box, "style", None)
+                if style is None or style["text_align_all"] != "justify" or line.room <= 0:
+                    continue
+                if line.box.width < EARLY_BREAK * line.room:
+                    self.add(line.page, block.chapter, self.text_line(block),
+                             f"a line of the {_block_kind(block)} {_short(block.text)!r} ends early, after "
+                             f"{_short(line.text, 30)!r} ({100 * line.box.width / line.room:.0f} % of the line); "
+                             "what follows would have fitted")
+                    break
+
     def foot(self, page: Page, after: Page | None) -> None:
         """A page of a chapter whose foot is more than a quarter empty, where the chapter goes on overleaf."""
         if (page.section is None or page.fill or after is None or after.section is not page.section
@@ -255,6 +275,7 @@ def audit_document(manuscript: Manuscript, document: weasyprint.Document) -> lis
     auditor.widows_orphans()
     auditor.ladders()
     auditor.runts()
+    auditor.early_breaks()
     auditor.heads()
     auditor.glyphs()
     auditor.overflows(document)

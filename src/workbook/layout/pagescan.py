@@ -30,6 +30,7 @@ class Line:
     page: int
     text: str
     box: Any
+    room: float = 0.0  # the width its block gives the line (CSS px)
 
 
 @dataclass
@@ -169,9 +170,9 @@ def _head(page: Page, box: Any) -> None:
 def _walk(page: Page, root: Any, sections: dict[str, Chapter], blocks: dict[int, Block],
           prompts: dict[str, dict[int, tuple[bool, int]]]) -> None:
     """Everything on the page under `root` (the html box), in document order."""
-    stack: list[tuple[Any, str | None, str]] = [(root, None, "text")]
+    stack: list[tuple[Any, str | None, str, float]] = [(root, None, "text", 0.0)]
     while stack:
-        box, prompt, kind = stack.pop()
+        box, prompt, kind, room = stack.pop()
         if isinstance(box, AbsolutePlaceholder):  # list markers, the parts' invisible link stand-ins
             continue
         names = classes(box)
@@ -199,12 +200,14 @@ def _walk(page: Page, root: Any, sections: dict[str, Chapter], blocks: dict[int,
         if bottom is not None:
             page.bottom = max(page.bottom, bottom)
         if isinstance(box, boxes.LineBox):
-            _line(page, box, prompt, kind, blocks)
+            _line(page, box, prompt, kind, blocks, room)
             continue
-        stack.extend((child, prompt, kind) for child in reversed(getattr(box, "children", ())))
+        if isinstance(box, boxes.BlockContainerBox) and box.width is not None:
+            room = box.width
+        stack.extend((child, prompt, kind, room) for child in reversed(getattr(box, "children", ())))
 
 
-def _line(page: Page, box: Any, prompt: str | None, kind: str, blocks: dict[int, Block]) -> None:
+def _line(page: Page, box: Any, prompt: str | None, kind: str, blocks: dict[int, Block], room: float) -> None:
     texts = [child for child in box.descendants() if isinstance(child, boxes.TextBox)]
     for child in texts:
         page.notdef += notdef_chars(child)
@@ -227,4 +230,4 @@ def _line(page: Page, box: Any, prompt: str | None, kind: str, blocks: dict[int,
             for line in child.descendants() if isinstance(line, boxes.LineBox)] or [box]
     for row in rows:
         text = "".join(child.text for child in row.descendants() if isinstance(child, boxes.TextBox))
-        block.lines.append(Line(page.index, text.strip(), row))
+        block.lines.append(Line(page.index, text.strip(), row, room if row is box else row.width))

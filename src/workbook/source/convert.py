@@ -253,6 +253,8 @@ def _keep_last_words(element: etree.Element) -> None:
             head = NBSP  # the word keeps to the inline element before it
     else:
         return
+    if head.endswith(" "):  # the space before them goes inside the span: WeasyPrint, finding the span too
+        head, kept = head[:-1], " " + kept  # wide for the line, else breaks the text before it too early
     if holder is None:
         element.text = head
     else:

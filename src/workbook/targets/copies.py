@@ -123,8 +123,8 @@ def _engine(scheduler: str | None) -> AbstractContextManager[Any]:
     """A client of the Dask scheduler (cluster.connect), or nothing: the local pool."""
     if scheduler is None:
         return nullcontext()
-    # deferred: Dask loads only for a run on a cluster (it is an optional extra)
     try:
+        # deferred: Dask loads only for a run on a cluster (it is an optional extra)
         from .cluster import connect
     except ImportError as exc:  # workbook installed without its `cluster` extra
         raise WorkbookError([Diagnostic("--scheduler", None, f"a run on a Dask cluster needs Dask ({exc.name} is "
