@@ -31,6 +31,17 @@ def test_title_case_headings_are_set_in_sentence_case_in_dutch_and_french() -> N
     assert sentence_case("Why Mornings Feel So Rushed", "en", set()) == "Why Mornings Feel So Rushed"
 
 
+def test_titles_of_other_articles_do_not_pass_for_names() -> None:
+    """A heading's "Zonder" stays capitalised only if the article's sentences capitalise it; the Title Case of an
+    article named in an emphasised run or a further-reading item does not count."""
+    blocks = [Block("heading", "Een Nee Zonder Verdediging", 3),
+              Block("para", "Lees in *Rust Nemen Zonder Schuldgevoel* hoe je pauzes plant.", 5),
+              Block("para", "Ze noemde het „Zeggen Zonder Zorgen” en lachte erom; Anna zei niets.", 6),
+              Block("further", "", 8, items=["**Rust Nemen Zonder Schuldgevoel**: pauzes die je nodig hebt"])]
+    unsure: list[tuple[int, str]] = []
+    assert tidy(blocks, "nl", unsure)[0].text == "Een nee zonder verdediging"
+
+
 def test_german_headings_lose_only_capitals_on_small_words() -> None:
     # German nouns keep their capitals; only English-style capitals on articles, verbs like "ist" and particles go
     # (an adjective such as "Schwer" cannot be told from a noun by its spelling, so it keeps its capital)

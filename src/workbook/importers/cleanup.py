@@ -15,6 +15,7 @@ GERMAN_SMALL = frozenset(
     "wird werden hat haben kann können muss müssen soll sollen nicht noch schon auch nur so sehr mehr ganz "
     "sich mich dich uns euch es er sie wir ihr du ich man mein dein sein unser euer".split())
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_TITLE_RUN = re.compile(r"\*\*[^*]+\*\*|\*[^*]+\*|(?<!\w)_[^_]+_(?!\w)|“[^”]*”|„[^”“]*[”“]|\"[^\"]*\"|‘[^’]*’")
 _LINK = re.compile(r"\]\((?:https?://|mailto:)|<https?://")
 
 
@@ -25,15 +26,19 @@ def _title_cased(word: str) -> bool:
 
 
 def proper_nouns(blocks: list[Block]) -> set[str]:
-    """Capitalised words the article's own sentences use mid-sentence: names, kept capitalised in headings."""
+    """Capitalised words the article's own sentences use mid-sentence: names, kept capitalised in headings.
+
+    Titles of other articles are not sentences: further-reading items, and emphasised, bold or quoted runs
+    ("Lees in *Rust Nemen Zonder Schuldgevoel*") are left out, or their Title Case would pass for names."""
     upper: dict[str, int] = {}
     lower: dict[str, int] = {}
     for b in blocks:
-        if b.kind not in ("para", "example", "quote", "list", "further", "prompt"):
+        if b.kind not in ("para", "example", "quote", "list", "prompt"):
             continue
         texts = [b.text] + [x for item in b.items for x in (item if isinstance(item, tuple) else (item,))]
         for text in texts:
-            plain = re.sub(r"\]\([^)]*\)|[*_\[\]`]", " ", text)
+            plain = _TITLE_RUN.sub(" ", text)
+            plain = re.sub(r"\]\([^)]*\)|[*_\[\]`]", " ", plain)
             for m in re.finditer(r"(?<=[\w,;’'”)] )([^\W\d_][\w'’-]*)", plain):
                 tally = upper if m[1][0].isupper() else lower
                 tally[m[1].casefold()] = tally.get(m[1].casefold(), 0) + 1
