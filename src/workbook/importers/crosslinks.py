@@ -53,25 +53,26 @@ def link_blocks(blocks: list[Block], w: Words, language: str, here: Path, target
     words = KEYWORDS.get(language, {}).get("cross_reference", ())
     cross = re.compile(rf"(?:{'|'.join(map(re.escape, words))})\b", re.I) if words else None
 
+    def resolve(line: int, label: str, name: str, where: str = "") -> Path | None:
+        """The chapter `name` names, reported as linked (with `label`), or as outside (with `where` it points)."""
+        target = targets.find(name, here)
+        if target is None:
+            links.append((line, f"outside: “{label}”{where} is not a chapter of the book"))
+        else:
+            links.append((line, f"linked: “{label}” → {target.name}"))
+        return target
+
     def linker(line: int) -> Callable[[re.Match[str]], str]:
         def one(m: re.Match[str]) -> str:  # a Markdown link [label](url)
             label = m[1]
-            target = targets.find(label.strip("*_ “”\"„«»‘’'"), here)
-            if target is None:
-                links.append((line, f"outside: “{shown(label)}” ({m[2][:60]}) is not a chapter of the book"))
-                return m[0]
-            links.append((line, f"linked: “{shown(label)}” → {target.name}"))
-            return f"[{label}]({_href(target, here)})"
+            target = resolve(line, shown(label), label.strip("*_ “”\"„«»‘’'"), f" ({m[2][:60]})")
+            return m[0] if target is None else f"[{label}]({_href(target, here)})"
         return one
 
     def quoted(line: int) -> Callable[[re.Match[str]], str]:
         def one(m: re.Match[str]) -> str:  # *“A title”* without a link
-            target = targets.find(m[3], here)
-            if target is None:
-                links.append((line, f"outside: “{m[3]}” is not a chapter of the book"))
-                return m[0]
-            links.append((line, f"linked: “{m[3]}” → {target.name}"))
-            return f"{m[1]}[{m[2]}{m[3]}{m[4]}]({_href(target, here)}){m[5]}"
+            target = resolve(line, m[3], m[3])
+            return m[0] if target is None else f"{m[1]}[{m[2]}{m[3]}{m[4]}]({_href(target, here)}){m[5]}"
         return one
 
     def entry(text: str, line: int) -> str:
@@ -81,11 +82,9 @@ def link_blocks(blocks: list[Block], w: Words, language: str, here: Path, target
             return _MD_LINK.sub(linker(line), text, count=1)
         bold = re.match(r"\*\*(.+?)\*\*", text)
         name = bold[1] if bold else re.split(r"\s+[—–-]\s+|:\s", text, maxsplit=1)[0]
-        target = targets.find(name, here)
+        target = resolve(line, shown(name), name)
         if target is None:
-            links.append((line, f"outside: “{shown(name)}” is not a chapter of the book"))
             return text
-        links.append((line, f"linked: “{shown(name)}” → {target.name}"))
         if bold:
             return f"**[{bold[1]}]({_href(target, here)})**{text[bold.end():]}"
         return f"[{name}]({_href(target, here)}){text[len(name):]}"
@@ -97,13 +96,9 @@ def link_blocks(blocks: list[Block], w: Words, language: str, here: Path, target
         elif b.kind == "further":
             items = []
             for title, text in b.items:
-                target = targets.find(title, here) if "](" not in title else None
                 if "](" in title:
                     title = _MD_LINK.sub(linker(b.line), title, count=1)
-                elif target is None:
-                    links.append((b.line, f"outside: “{shown(title)}” is not a chapter of the book"))
-                else:
-                    links.append((b.line, f"linked: “{shown(title)}” → {target.name}"))
+                elif (target := resolve(b.line, shown(title), title)) is not None:
                     title = f"[{title}]({_href(target, here)})"
                 items.append((title, text))
             b.items = items
