@@ -19,23 +19,10 @@ import re
 
 import pikepdf
 
+from workbook.layout.tagging import is_element, is_mcid, kids  # reading /K: no rule of the check
+
 _SHOW = {"Tj", "TJ", "'", '"'}
 _HEADING = re.compile(r"^/H([1-6])$")
-
-
-def _kids(element) -> list:
-    k = element.get("/K")
-    if k is None:
-        return []
-    return list(k) if isinstance(k, pikepdf.Array) else [k]
-
-
-def _is_int(kid) -> bool:
-    return isinstance(kid, int) or (isinstance(kid, pikepdf.Object) and kid._type_code == pikepdf.ObjectType.integer)
-
-
-def _is_element(kid) -> bool:
-    return isinstance(kid, pikepdf.Dictionary) and "/S" in kid and kid.get("/Type") not in ("/MCR", "/OBJR")
 
 
 def _number_tree(node, found: dict | None = None, depth: int = 0) -> dict:
@@ -144,8 +131,8 @@ def check_pdf(data: bytes) -> list[str]:
             match = _HEADING.match(tag)
             if match:
                 headings.append(int(match[1]))
-            for kid in _kids(element):
-                if _is_int(kid):
+            for kid in kids(element):
+                if is_mcid(kid):
                     if page is None:
                         problems.append(f"structure: {tag} element holds MCID {int(kid)} without a page")
                     else:
@@ -160,11 +147,11 @@ def check_pdf(data: bytes) -> list[str]:
                 elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
                     if "/Obj" in kid and kid.Obj.is_indirect:
                         objrs[kid.Obj.objgen] = element
-                elif _is_element(kid):
+                elif is_element(kid):
                     visit(kid, page)
 
-        for top in _kids(tree):
-            if _is_element(top):
+        for top in kids(tree):
+            if is_element(top):
                 visit(top, None)
         level = 0
         for found in headings:
