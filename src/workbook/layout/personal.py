@@ -27,7 +27,7 @@ from ..model.pages import LAYOUT
 from ..render.templates import Renderer
 from .derive import draw_over
 from .document import Typesetter
-from .structure import tagged
+from .structure import document_element, tagged, write_id_tree
 from .tagging import ID_KEY, is_element, is_mcid, kids
 
 OWNER_ID, TITLE_ID = "owner", "titlepage"  # the ids of the pages a copy lays out again (pdf.html)
@@ -125,10 +125,6 @@ def _page_of(out: pikepdf.Pdf, ident: str, pages: list[pikepdf.Page]) -> int:
                                         "personal copies need the owner and title pages of workbook's own pdf.html")])
 
 
-def _document(pdf: pikepdf.Pdf) -> pikepdf.Dictionary:
-    return next(top for top in kids(pdf.Root.StructTreeRoot) if is_element(top))
-
-
 def _content_pages(element: pikepdf.Dictionary, page=None) -> set[tuple[int, int]]:
     """The pages (objgen) the content of `element` and its descendants is on."""
     at = element.get("/Pg", page)
@@ -150,14 +146,14 @@ def _content_pages(element: pikepdf.Dictionary, page=None) -> set[tuple[int, int
 def _swap_elements(out: pikepdf.Pdf, own: pikepdf.Pdf, targets: dict[int, pikepdf.Page]) -> None:
     """The structure elements of the book's target pages replaced by those of the personal pages (at the
     place of the first one removed), the parent tree's arrays of those pages and the ID tree to match."""
-    document = _document(out)
+    document = document_element(out)
     target_pages = {page.obj.objgen for page in targets.values()}
     tops = _tops_on(out, document, targets.values())
     if not tops or any(not _content_pages(top) <= target_pages for top in tops):
         raise RuntimeError("the owner and title pages share structure elements with other pages")
     own_pages = {own.pages[index].obj.objgen: index for index in targets}
     new_tops = []
-    for top in (kid for kid in kids(_document(own)) if is_element(kid)):
+    for top in (kid for kid in kids(document_element(own)) if is_element(kid)):
         span = _content_pages(top)
         if span and span <= set(own_pages):
             _mark_pages(top, own_pages)
@@ -266,15 +262,11 @@ def _update_parent_tree(out: pikepdf.Pdf, targets: dict[int, pikepdf.Page],
 def _update_id_tree(out: pikepdf.Pdf, removed: set[bytes], added: dict[bytes, pikepdf.Dictionary]) -> None:
     """The ID tree (one flat /Names node, as structure.py writes it) without the removed elements' ids and
     with the new elements', in byte order."""
-    root = out.Root.StructTreeRoot
-    tree = root.get("/IDTree")
+    tree = out.Root.StructTreeRoot.get("/IDTree")
     flat = list(tree.Names) if tree is not None and "/Names" in tree else []
     entries = {bytes(flat[i]): flat[i + 1] for i in range(0, len(flat), 2) if bytes(flat[i]) not in removed}
     entries.update(added)
-    names: list = []
-    for key in sorted(entries):
-        names += [pikepdf.String(key), entries[key]]
-    root.IDTree = out.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(names)))
+    write_id_tree(out, entries)
 
 
 def _name_document(out: pikepdf.Pdf, title: str, subject: str) -> None:

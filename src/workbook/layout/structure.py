@@ -14,6 +14,7 @@ the fields find their prompt's element by it (`add_form_element`), in this PDF o
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 
 import pikepdf
 
@@ -28,7 +29,8 @@ def tagged(pdf: pikepdf.Pdf) -> bool:
     return root is not None and any(is_element(top) for top in kids(root))
 
 
-def _document(pdf: pikepdf.Pdf) -> pikepdf.Dictionary:
+def document_element(pdf: pikepdf.Pdf) -> pikepdf.Dictionary:
+    """The Document element at the top of a tagged PDF's structure tree."""
     return next(top for top in kids(pdf.Root.StructTreeRoot) if is_element(top))
 
 
@@ -42,14 +44,14 @@ def merge_trees(out: pikepdf.Pdf, sources: list[pikepdf.Pdf], first: int = 0,
     that is joined again later keeps the private key instead (a part's stand-in for an id of another
     run must not take that id). Returns the elements by HTML id (`final` only).
     """
-    document = _document(out)
+    document = document_element(out)
     own = [(-1, kid) for kid in kids(document) if is_element(kid)]
     before: list[tuple[int, pikepdf.Dictionary]] = []
     after: list[tuple[int, pikepdf.Dictionary]] = []
     for index, source in enumerate(sources):
         if source is out:
             continue
-        top = _document(source)
+        top = document_element(source)
         if "/P" in top:
             del top["/P"]  # else copy_foreign drags the source's whole StructTreeRoot and ParentTree along
         copied = out.copy_foreign(top)
@@ -193,16 +195,21 @@ def _assign_ids(out: pikepdf.Pdf, walk: _Walk) -> dict[str, pikepdf.Dictionary]:
         with_id.append(chosen)
         taken.add(ident)
         ids[ident.decode("utf-8", "replace")] = chosen
-    entries = sorted(((bytes(element.ID), element) for element in with_id), key=lambda entry: entry[0])
-    root = out.Root.StructTreeRoot
-    if entries:
-        flat: list = []
-        for key, element in entries:
-            flat += [pikepdf.String(key), element]
-        root.IDTree = out.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(flat)))
-    elif "/IDTree" in root:
-        del root["/IDTree"]
+    write_id_tree(out, {bytes(element.ID): element for element in with_id})
     return ids
+
+
+def write_id_tree(out: pikepdf.Pdf, entries: Mapping[bytes, pikepdf.Object]) -> None:
+    """The /IDTree as one flat /Names node, its ids in byte order (none: no /IDTree)."""
+    root = out.Root.StructTreeRoot
+    if not entries:
+        if "/IDTree" in root:
+            del root["/IDTree"]
+        return
+    flat: list = []
+    for key in sorted(entries):
+        flat += [pikepdf.String(key), entries[key]]
+    root.IDTree = out.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(flat)))
 
 
 def rebuild_parent_tree(out: pikepdf.Pdf) -> None:
