@@ -299,6 +299,7 @@ def import_articles(files: list[Path | str], out_dir: Path | None = None, *, lan
     width = max([2] + [len(m[1]) for m in numbers if m])
     entries: list[str] = []
     seen: dict[str, Path] = {}
+    slugs = {p: {re.sub(r"^\d+[-_ ]", "", p.stem), front_slug(p)} for p in present}  # each file read once
     for plan in plans:
         r = plan.report
         if r.slug in seen:
@@ -306,7 +307,7 @@ def import_articles(files: list[Path | str], out_dir: Path | None = None, *, lan
                                                             "import it separately or rename one"))
             continue
         seen[r.slug] = r.source
-        same = [p for p in present if re.sub(r"^\d+[-_ ]", "", p.stem) == r.slug or front_slug(p) == r.slug]
+        same = [p for p in present if r.slug in slugs[p]]
         if same and not force:
             problems.append(Diagnostic(str(same[0]), None, f"already holds chapter {r.slug!r} (from {r.source.name}); "
                                                            "pass --force to overwrite it"))

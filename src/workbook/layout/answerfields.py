@@ -30,7 +30,7 @@ from fontTools.ttLib import TTFont
 from ..errors import Diagnostic, WorkbookError
 from ..files.assets import font_files
 from ..model.manuscript import Manuscript
-from .fonts import subset
+from .fonts import subset, to_unicode_cmap, width_array
 
 PX = 0.75  # CSS px -> pt
 LINE_FACTOR = 1.35  # pdf.js's line height per font size; the DR font's Ascent - Descent (per 1000)
@@ -269,6 +269,8 @@ def fill_field(pdf: pikepdf.Pdf, name: str, text: str) -> None:
     def glyph(ch: str) -> int:
         return face.getGlyphID(cmap[ord(ch)]) if ord(ch) in cmap else 0
 
+    font = _answer_font(pdf, data, face, {glyph(ch) for ch in text if ch != "\n"},
+                        {glyph(ch): ch for ch in text if ch != "\n"})  # one font for all the field's widgets
     for widget in widgets:
         x0, y0, x1, y1 = (float(v) for v in widget.Rect)
         size = float(str(field.get("/DA", widget.get("/DA"))).split()[1])
@@ -283,8 +285,6 @@ def fill_field(pdf: pikepdf.Pdf, name: str, text: str) -> None:
         lines = wrap(text, advance, width - 2 * LEFT_PAD) if multiline else [" ".join(text.split())]
         if len(lines) > count:
             raise FieldFillError([Diagnostic(name, None, f"the text takes {len(lines)} lines; the field has {count}")])
-        font = _answer_font(pdf, data, face, {glyph(ch) for ch in text if ch != "\n"},
-                            {glyph(ch): ch for ch in text if ch != "\n"})
         ops = [f"/Tx BMC q BT /WbAnswer {size} Tf {INK}"]
         for number, line in enumerate(lines):
             baseline = height - (number + 1) * pitch + RISE if multiline else BOTTOM_PAD + RISE
@@ -302,28 +302,16 @@ def _answer_font(pdf: pikepdf.Pdf, data: bytes, face: TTFont, glyphs: set[int], 
     """Source Sans Pro cut to `glyphs`, as a Type0 font with glyph ids for codes and a ToUnicode map."""
     metrics, order, scale = face["hmtx"], face.getGlyphOrder(), 1000 / face["head"].unitsPerEm
     name = "/WBANSW+SourceSansPro-Regular"
-    widths: list = []
-    for gid in sorted(glyphs | {0}):
-        widths += [gid, [round(metrics[order[gid]][0] * scale)]]
-    pairs = "\n".join(f"<{gid:04X}> <{''.join(f'{unit:04X}' for unit in _utf16(ch))}>"
-                      for gid, ch in sorted(text.items()))
-    to_unicode = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Adobe-Identity-UCS def "
-                  "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def "
-                  "1 begincodespacerange <0000> <FFFF> endcodespacerange "
-                  f"{len(text)} beginbfchar\n{pairs}\nendbfchar endcmap CMapName currentdict /CMap defineresource "
-                  "pop end end")
+    widths = {gid: metrics[order[gid]][0] * scale for gid in glyphs | {0}}
+    to_unicode = to_unicode_cmap({f"{gid:04X}".encode(): ch.encode("utf-16-be").hex().upper().encode()
+                                  for gid, ch in text.items()})
     descendant = pdf.make_indirect(pikepdf.Dictionary(
         Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType2, BaseFont=pikepdf.Name(name),
         CIDSystemInfo=pikepdf.Dictionary(Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("Identity"),
                                          Supplement=0),
-        FontDescriptor=_descriptor(pdf, name, subset(data, 0, glyphs)), W=pikepdf.Array(widths),
+        FontDescriptor=_descriptor(pdf, name, subset(data, 0, glyphs)), W=width_array(widths),
         CIDToGIDMap=pikepdf.Name.Identity))
     return pdf.make_indirect(pikepdf.Dictionary(
         Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0, BaseFont=pikepdf.Name(name),
         Encoding=pikepdf.Name("/Identity-H"), DescendantFonts=[descendant],
-        ToUnicode=pdf.make_stream(to_unicode.encode())))
-
-
-def _utf16(ch: str) -> list[int]:
-    encoded = ch.encode("utf-16-be")
-    return [int.from_bytes(encoded[i:i + 2], "big") for i in range(0, len(encoded), 2)]
+        ToUnicode=pdf.make_stream(to_unicode)))

@@ -102,7 +102,8 @@ def _widths(array) -> dict[int, float]:
     return widths
 
 
-def _width_array(widths: dict[int, float]) -> pikepdf.Array:
+def width_array(widths: dict[int, float]) -> pikepdf.Array:
+    """A CID font's /W array: runs of consecutive CIDs with their widths."""
     array: list = []
     run: list = []
     previous = None
@@ -115,7 +116,8 @@ def _width_array(widths: dict[int, float]) -> pikepdf.Array:
     return pikepdf.Array([item if isinstance(item, int) else pikepdf.Array(item) for item in array])
 
 
-def _to_unicode(mapping: dict[bytes, bytes]) -> bytes:
+def to_unicode_cmap(mapping: dict[bytes, bytes]) -> bytes:
+    """A ToUnicode CMap from hex glyph codes to hex UTF-16 text, in blocks of at most 100 (the PDF limit)."""
     lines = [b"/CIDInit /ProcSet findresource begin", b"12 dict begin", b"begincmap",
              b"/CIDSystemInfo", b"<< /Registry (Adobe)", b"/Ordering (UCS)", b"/Supplement 0", b">> def",
              b"/CMapName /Adobe-Identity-UCS def", b"/CMapType 2 def", b"1 begincodespacerange",
@@ -227,11 +229,11 @@ class FontJoiner:
             descriptor.FontFile2 = programs[joined.key]
             if "/CIDSet" in descriptor:
                 del descriptor["/CIDSet"]
-            descendant.W = _width_array(joined.widths)
+            descendant.W = width_array(joined.widths)
             if self.whole:  # "ABCDEF+Name" marks a subset (ISO 32000 9.6.4): a whole font has the plain name
                 plain = pikepdf.Name("/" + _SUBSET_TAG.sub("", str(font.BaseFont).lstrip("/")))
                 font.BaseFont = descendant.BaseFont = descriptor.FontName = plain
-            font.ToUnicode = pdf.make_stream(_to_unicode(joined.mapping))
+            font.ToUnicode = pdf.make_stream(to_unicode_cmap(joined.mapping))
             joined.reference = font
 
         def visit(fonts) -> None:

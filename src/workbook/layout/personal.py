@@ -14,7 +14,6 @@ The line on the other pages is drawn over them as an artifact (derive.draw_over)
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import cast
@@ -27,13 +26,13 @@ from ..model.pages import LAYOUT
 from ..render.templates import Renderer
 from .derive import draw_over
 from .document import Typesetter
+from .singles import document_with_head_styles
 from .structure import document_element, tagged, write_id_tree
 from .tagging import ID_KEY, is_element, is_mcid, kids
 
 OWNER_ID, TITLE_ID = "owner", "titlepage"  # the ids of the pages a copy lays out again (pdf.html)
 PERSONAL_PAGES = {1: OWNER_ID, 2: TITLE_ID}  # page of the personal document -> the book page's id
 STAMP_PAGES = (3, 4)  # the personal document's pages that print only the line
-_STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 
 
 class PersonalPageError(WorkbookError):
@@ -71,9 +70,7 @@ def personal_pages(typesetter: Typesetter, renderer: Renderer, personal: Persona
     parts'; the copy's own small one each time). PersonalPageError if its pages are not the five expected
     (a note that runs onto another page)."""
     html = renderer.pdf_html(LAYOUT, part_chapters=[], personal=personal)
-    body = html.find("<body")
-    head = html[:body]
-    document = typesetter.document(_STYLE.sub("", head) + html[body:], _STYLE.findall(head))
+    document = document_with_head_styles(typesetter, html)
     if len(document.pages) != 1 + len(PERSONAL_PAGES) + len(STAMP_PAGES):
         raise PersonalPageError([Diagnostic("book.yaml", None, f"the copy for {personal.name!r} does not fit its "
                                             "title page; shorten the note, the group or the name")])

@@ -13,6 +13,8 @@ import json
 import re
 import struct
 
+import weasyprint
+
 from ..cache.store import Cache, _key
 from ..model.pages import LAYOUT
 from ..render.templates import Renderer
@@ -66,15 +68,20 @@ def single_key(kind: str, html: str, pictures: str = "", tagged: bool = False) -
     return _key(kind, html, pictures, "tagged" if tagged else "")
 
 
+def document_with_head_styles(typesetter: Typesetter, html: str) -> weasyprint.Document:
+    """`html` laid out with the stylesheets of its head passed as the parts' are (each parsed once per
+    process: the book's stylesheet is the same in every small document)."""
+    body = html.find("<body")
+    head = html[:body] if body >= 0 else html
+    return typesetter.document(_STYLE.sub("", head) + html[len(head):], _STYLE.findall(head) or None)
+
+
 def lay_out_single(typesetter: Typesetter, html: str, index: int | None, tagged: bool = False) -> Single:
     """Page `index` of `html` (None: every page) laid out, as a PDF with the font files it uses (`tagged`:
     with a structure tree, as the cover; folios and notes pages are drawn as artifacts in the joined PDF).
     The stylesheets in its head are laid out as the parts' are (parsed once per process: the book's
     stylesheet is the same in every folio document)."""
-    body = html.find("<body")
-    head = html[:body] if body >= 0 else html
-    css = _STYLE.findall(head)
-    document = typesetter.document(_STYLE.sub("", head) + html[len(head):], css or None)
+    document = document_with_head_styles(typesetter, html)
     page = document if index is None else document.copy(document.pages[index:index + 1])
     pdf = typesetter.pdf(page, tags=tagged)
     names, files = part_fonts(page, set())

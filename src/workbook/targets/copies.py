@@ -92,7 +92,8 @@ def make_copies(book_dir: str | Path, clients_csv: str | Path, out_dir: str | Pa
     clients = read_clients(clients_csv, manuscript, personal=True, sheets="worksheets" in formats)
     label = Path(clients_csv).name
     _check_files(clients, formats, label)
-    if "pdf" in formats and not splittable(BuildSession.start(manuscript).renderer):
+    session = BuildSession.start(manuscript, folder, Cache(cache_dir))
+    if "pdf" in formats and not splittable(session.renderer):
         why = ("personal copies lay out the title page of workbook's own pdf.html; this book has its own: "
                "make its copies with `workbook build` instead")
         raise WorkbookError([Diagnostic("layouts/pdf.html", None, why)])
@@ -113,7 +114,7 @@ def make_copies(book_dir: str | Path, clients_csv: str | Path, out_dir: str | Pa
             base = None
             if "pdf" in formats:
                 began = time.perf_counter()
-                base = build_pdf(BuildSession.start(manuscript, folder, Cache(cache_dir)))
+                base = build_pdf(session)
                 result.base_seconds = time.perf_counter() - began
             _make_all(book_dir, base, cache_dir, todo, formats, folder, dask, workers, result, on_progress, label)
     return result

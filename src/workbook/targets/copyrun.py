@@ -30,8 +30,7 @@ COPY_FORMATS = ("pdf", "worksheets")
 
 def copy_files(client: Client, formats: Iterable[str]) -> list[str]:
     """The files a row makes: NAME.pdf (the reader's PDF) and NAME-worksheets.pdf."""
-    stem = client_filename(client.name)
-    return [f"{stem}.pdf" if kind == "pdf" else f"{stem}-worksheets.pdf" for kind in formats]
+    return [client.filename if kind == "pdf" else f"{client_filename(client.name)}-worksheets.pdf" for kind in formats]
 
 
 @dataclass(frozen=True)
