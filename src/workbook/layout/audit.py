@@ -24,13 +24,7 @@ def audit_pages(session: BuildSession) -> list[Diagnostic]:
     result = laid_out(session, "pages")
     if result is None:  # a book with its own pdf.html: one document
         return _diagnostics(audit_document(session.manuscript, whole_document(session)), 0)
-    found: list[Diagnostic] = []
-    offset = 0
-    for part, blank in zip(result.results, result.blanks, strict=True):
-        offset += int(blank)  # the ruled notes page before a chapter that would open on the left
-        found += _diagnostics(part.audit, offset)
-        offset += part.pages
-    return found
+    return [item for part, offset in result.placed() for item in _diagnostics(part.audit, offset)]
 
 
 def _diagnostics(findings: list[PageFinding], offset: int) -> list[Diagnostic]:

@@ -167,13 +167,7 @@ def notes_pages(session: BuildSession) -> Single:
 def _joined_spaces(result: LaidOut) -> list[Space]:
     """The parts' writing spaces on the pages of the joined PDF (each part after the ones before it and the
     blank pages between them)."""
-    spaces: list[Space] = []
-    offset = 0
-    for part, blank in zip(result.results, result.blanks, strict=True):
-        offset += int(blank)
-        spaces += [space.at(offset) for space in part.spaces]
-        offset += part.pages
-    return spaces
+    return [space.at(offset) for part, offset in result.placed() for space in part.spaces]
 
 
 def _written(result: PartResult) -> bytes:

@@ -6,6 +6,7 @@ about a build is kept anywhere else, so two builds in one process never see each
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,15 @@ class LaidOut:
     blanks: list[bool]
     ghosts: list[set[str]]
     fonts: FontFiles
+
+    def placed(self) -> Iterator[tuple[PartResult, int]]:
+        """Each part with the index of its first page in the joined book (after the parts before it and the
+        ruled notes pages between them)."""
+        offset = 0
+        for part, blank in zip(self.results, self.blanks, strict=True):
+            offset += int(blank)
+            yield part, offset
+            offset += part.pages
 
     def pages(self) -> tuple[dict[str, int], list[str | None]]:
         """Anchor id -> index of its first page, and each page's printed label, for the joined book."""

@@ -291,14 +291,21 @@ def finish_tags(out: pikepdf.Pdf) -> None:
             meta["xmp:MetadataDate"] = meta.get("xmp:ModifyDate", created)
 
 
+def finish_tree(pdf: pikepdf.Pdf) -> bool:
+    """The tree of an open one-document PDF made whole, in place (see finish_document); False if untagged."""
+    if not tagged(pdf):
+        return False
+    merge_trees(pdf, [pdf])
+    finish_tags(pdf)
+    return True
+
+
 def finish_document(data: bytes) -> bytes:
     """A tagged PDF of one document (the worksheets) with its tree made whole as a joined PDF's is:
     fragments joined, ids as /ID, the parent tree rebuilt, XMP. An untagged PDF comes back as it is."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        if not tagged(pdf):
+        if not finish_tree(pdf):
             return data
-        merge_trees(pdf, [pdf])
-        finish_tags(pdf)
         buffer = io.BytesIO()
         pdf.save(buffer, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
                  deterministic_id=True)

@@ -11,7 +11,7 @@ from ..errors import Diagnostic, WorkbookError
 from ..files.assets import book_css
 from ..layout.answerfields import add_fields, writing_spaces
 from ..layout.session import BuildSession
-from ..layout.structure import add_form_element, finish_document
+from ..layout.structure import add_form_element, finish_tree
 from ..model.manuscript import Chapter, Manuscript, PromptInfo
 from ..render.templates import Renderer
 
@@ -92,15 +92,17 @@ def render_worksheets(session: BuildSession, options: WorksheetOptions | None = 
     manuscript = session.manuscript
     html = worksheets_html(manuscript, session.renderer, options)
     document = session.typesetter.document(html)
-    pdf = finish_document(session.typesetter.pdf(document))
-    if not fillable(manuscript, options):
-        return pdf
-    words = manuscript.config.words
-    tooltips = {prompt.id: prompt.text for prompt in manuscript.prompts}
-    tooltips.update(name=str(words["name"]), date=str(words["date"]))
-    with pikepdf.open(io.BytesIO(pdf)) as out:
-        for name, widget, page in add_fields(out, writing_spaces(document), tooltips):
-            add_form_element(out, name, widget, page)
+    data = session.typesetter.pdf(document)
+    fields = fillable(manuscript, options)
+    with pikepdf.open(io.BytesIO(data)) as out:  # the tree made whole and the fields added in one pass
+        if not finish_tree(out) and not fields:
+            return data
+        if fields:
+            words = manuscript.config.words
+            tooltips = {prompt.id: prompt.text for prompt in manuscript.prompts}
+            tooltips.update(name=str(words["name"]), date=str(words["date"]))
+            for name, widget, page in add_fields(out, writing_spaces(document), tooltips):
+                add_form_element(out, name, widget, page)
         buffer = io.BytesIO()
         out.save(buffer, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
                  deterministic_id=True)
