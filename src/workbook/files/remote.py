@@ -8,6 +8,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 
 from ..errors import Diagnostic, WorkbookError
 
@@ -59,6 +60,19 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
+def read_capped(response, max_bytes: int, end: float, refuse: Callable[[str], Exception], too_slow: str) -> bytes:
+    """A response's body, refused (`refuse(reason)` raised) once it passes `max_bytes` or the monotonic
+    time `end` (`too_slow` the reason)."""
+    body = bytearray()
+    while chunk := response.read(65536):
+        body.extend(chunk)
+        if len(body) > max_bytes:
+            raise refuse(f"download is larger than {max_bytes // 1_000_000} MB")
+        if time.monotonic() > end:
+            raise refuse(too_slow)
+    return bytes(body)
+
+
 def download(url: str, *, deadline: float | None = None, max_bytes: int = MAX_REMOTE,
              public_only: bool = True) -> tuple[bytes, str, str]:
     """(body, final address, content type) of `url` within `deadline` seconds (default REMOTE_DEADLINE) and
@@ -73,14 +87,9 @@ def download(url: str, *, deadline: float | None = None, max_bytes: int = MAX_RE
     request = urllib.request.Request(url, headers={"User-Agent": "workbook-import"})
     try:
         with opener.open(request, timeout=seconds) as response:
-            body = bytearray()
-            while chunk := response.read(65536):
-                body.extend(chunk)
-                if len(body) > max_bytes:
-                    raise _refuse(url, f"download is larger than {max_bytes // 1_000_000} MB")
-                if time.monotonic() > end:
-                    raise _refuse(url, f"download took longer than {seconds:g} s")
-            return bytes(body), response.geturl(), response.headers.get_content_type()
+            body = read_capped(response, max_bytes, end, lambda reason: _refuse(url, reason),
+                               f"download took longer than {seconds:g} s")
+            return body, response.geturl(), response.headers.get_content_type()
     except RemoteError:
         raise
     except (urllib.error.URLError, OSError, ValueError) as exc:

@@ -19,7 +19,7 @@ from ..files.images import (
     inspect_image,
     looks_like_image,
 )
-from ..files.remote import MAX_REDIRECTS, MAX_REMOTE, REMOTE_DEADLINE
+from ..files.remote import MAX_REDIRECTS, MAX_REMOTE, REMOTE_DEADLINE, read_capped
 
 MAX_DATA_URI = 2_000_000
 MAX_FILE = 40_000_000
@@ -143,15 +143,10 @@ class SafeFetcher(URLFetcher):
             raise self._refuse(url, f"could not download: {exc}") from None
         if nested:
             return response  # the outer call reads the body
-        body = bytearray()
         try:
-            while chunk := response.read(65536):
-                body.extend(chunk)
-                if len(body) > MAX_REMOTE:
-                    raise self._refuse(url, f"download is larger than {MAX_REMOTE // 1_000_000} MB")
-                if time.monotonic() > self._deadline:
-                    raise self._refuse(url, f"downloads took longer than {self.deadline_seconds:g} s in total; "
-                                            "download the files into the book folder")
+            data = read_capped(response, MAX_REMOTE, self._deadline, lambda reason: self._refuse(url, reason),
+                               f"downloads took longer than {self.deadline_seconds:g} s in total; "
+                               "download the files into the book folder")
         except BookFetchError:
             raise
         except Exception as exc:
@@ -159,7 +154,6 @@ class SafeFetcher(URLFetcher):
         finally:
             response.close()
         content_type = response.headers.get_content_type() if response.headers else ""
-        data = bytes(body)
         if content_type.startswith("image/"):
             self._check_image(url, data)
         response_headers = {"Content-Type": response.headers.get("Content-Type", "")} if response.headers else {}
